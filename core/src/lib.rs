@@ -1,0 +1,24 @@
+//! Chappe's Matrix engine.
+//!
+//! Everything that talks to a homeserver lives here, behind small modules named by
+//! what they do for the user. Nothing in this crate knows about Tauri or the webview:
+//! state is published through observables (`eyeball`) and streams of list diffs, so
+//! the shell, the tests and the benchmarks all observe the same thing.
+
+// matrix-sdk-ui futures nest deeply; the default limit is too low for `open_room`.
+#![recursion_limit = "256"]
+
+pub mod diff;
+pub mod html;
+pub mod login;
+pub mod room_list;
+pub mod session;
+pub mod sync;
+pub mod timeline;
+
+pub use diff::ListDiff;
+pub use login::{login, LoginError, LoginRequest};
+pub use room_list::RoomSummary;
+pub use session::{Session, SessionError, StoredSession};
+pub use sync::SyncStatus;
+pub use timeline::{RoomTimeline, TimelineError, TimelineItemView};

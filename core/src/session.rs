@@ -1,0 +1,257 @@
+//! A logged-in account and everything that runs for it.
+//!
+//! `Session` owns the matrix-sdk `Client`, the `SyncService` and the long-lived tasks
+//! (room list mirror, sync supervisor). Those tasks are aborted when the session is
+//! stopped or dropped. `StoredSession` is what must survive a restart; the shell keeps
+//! it in the OS keychain, because it holds the access token and the store passphrase.
+
+use std::{
+    fmt,
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::Duration,
+};
+
+use eyeball::{SharedObservable, Subscriber};
+use matrix_sdk::{
+    authentication::matrix::MatrixSession,
+    ruma::{OwnedDeviceId, OwnedUserId},
+    store::RoomLoadSettings,
+    Client, SessionMeta, SessionTokens,
+};
+use matrix_sdk_ui::sync_service::SyncService;
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
+use tracing::warn;
+use zeroize::Zeroizing;
+
+use crate::{
+    room_list::{self, RoomListModel},
+    sync::{self, SyncStatus},
+    timeline::{RoomTimeline, TimelineError},
+};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    #[error("the saved session is unreadable: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Build(#[from] matrix_sdk::ClientBuildError),
+    #[error(transparent)]
+    Sdk(#[from] matrix_sdk::Error),
+    #[error(transparent)]
+    Sync(#[from] matrix_sdk_ui::sync_service::Error),
+    #[error(transparent)]
+    RoomList(#[from] matrix_sdk_ui::room_list_service::Error),
+    #[error(transparent)]
+    EventCache(#[from] matrix_sdk::event_cache::EventCacheError),
+}
+
+/// What is needed to resume a session after a restart. Secret: never logged, never
+/// sent to the webview.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct StoredSession {
+    pub homeserver: String,
+    pub user_id: String,
+    pub device_id: String,
+    pub access_token: Zeroizing<String>,
+    /// Encrypts the local sqlite stores (state, crypto, event cache).
+    pub store_passphrase: Zeroizing<String>,
+    pub store_dir: PathBuf,
+}
+
+impl fmt::Debug for StoredSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredSession")
+            .field("homeserver", &self.homeserver)
+            .field("user_id", &self.user_id)
+            .field("device_id", &self.device_id)
+            .field("store_dir", &self.store_dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running, logged-in account.
+pub struct Session {
+    client: Client,
+    sync_service: Arc<SyncService>,
+    rooms: RoomListModel,
+    status: SharedObservable<SyncStatus>,
+    store_passphrase: Zeroizing<String>,
+    store_dir: PathBuf,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("user_id", &self.client.user_id())
+            .finish_non_exhaustive()
+    }
+}
+
+// Stopping the sync may wait on an in-flight long poll; never let quitting hang on it.
+const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) fn new_store_passphrase() -> Zeroizing<String> {
+    use rand::RngCore;
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    rand::thread_rng().fill_bytes(bytes.as_mut());
+    Zeroizing::new(hex::encode(bytes.as_ref()))
+}
+
+pub(crate) async fn build_client(
+    server: &str,
+    store_dir: &Path,
+    passphrase: &str,
+) -> Result<Client, matrix_sdk::ClientBuildError> {
+    Client::builder()
+        .server_name_or_homeserver_url(server)
+        .sqlite_store(store_dir, Some(passphrase))
+        .user_agent(concat!("Chappe/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .await
+}
+
+impl Session {
+    /// Resumes a saved session without contacting the server first (the room list
+    /// shows from the local cache at once, as offline mode allows).
+    pub async fn restore(stored: StoredSession) -> Result<Self, SessionError> {
+        let user_id = OwnedUserId::try_from(stored.user_id.as_str())
+            .map_err(|e| SessionError::Corrupt(e.to_string()))?;
+        let client = build_client(
+            &stored.homeserver,
+            &stored.store_dir,
+            &stored.store_passphrase,
+        )
+        .await?;
+        let session = MatrixSession {
+            meta: SessionMeta {
+                user_id,
+                device_id: OwnedDeviceId::from(stored.device_id.as_str()),
+            },
+            tokens: SessionTokens {
+                access_token: stored.access_token.to_string(),
+                refresh_token: None,
+            },
+        };
+        client
+            .matrix_auth()
+            .restore_session(session, RoomLoadSettings::default())
+            .await?;
+        Self::start(client, stored.store_passphrase, stored.store_dir).await
+    }
+
+    /// Starts syncing for a client that is logged in.
+    pub(crate) async fn start(
+        client: Client,
+        store_passphrase: Zeroizing<String>,
+        store_dir: PathBuf,
+    ) -> Result<Self, SessionError> {
+        // The event cache feeds the timelines and the room previews (latest events).
+        client.event_cache().subscribe()?;
+        let sync_service = Arc::new(
+            SyncService::builder(client.clone())
+                .with_offline_mode()
+                .build()
+                .await?,
+        );
+        let status = SharedObservable::new(SyncStatus::Starting);
+        let (rooms, list_task) =
+            room_list::start(client.clone(), sync_service.room_list_service()).await?;
+        let supervisor = sync::supervise(client.clone(), sync_service.clone(), status.clone());
+        sync_service.start().await;
+        Ok(Self {
+            client,
+            sync_service,
+            rooms,
+            status,
+            store_passphrase,
+            store_dir,
+            tasks: vec![list_task, supervisor],
+        })
+    }
+
+    /// What to save to resume this session later.
+    pub fn stored(&self) -> Option<StoredSession> {
+        let session = self.client.matrix_auth().session()?;
+        Some(StoredSession {
+            homeserver: self.client.homeserver().to_string(),
+            user_id: session.meta.user_id.to_string(),
+            device_id: session.meta.device_id.to_string(),
+            access_token: Zeroizing::new(session.tokens.access_token),
+            store_passphrase: self.store_passphrase.clone(),
+            store_dir: self.store_dir.clone(),
+        })
+    }
+
+    pub fn user_id(&self) -> String {
+        self.client
+            .user_id()
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    }
+
+    /// The user's display name; `None` when unknown (no name set, or the server is
+    /// unreachable: a restored session must open offline, so this never waits long).
+    pub async fn display_name(&self) -> Option<String> {
+        let account = self.client.account();
+        tokio::time::timeout(Duration::from_secs(3), account.get_display_name())
+            .await
+            .ok()?
+            .ok()?
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn rooms(&self) -> &RoomListModel {
+        &self.rooms
+    }
+
+    pub fn sync_status(&self) -> Subscriber<SyncStatus> {
+        self.status.subscribe()
+    }
+
+    /// Opens a room's timeline.
+    pub async fn open_room(&self, room_id: &str) -> Result<RoomTimeline, TimelineError> {
+        RoomTimeline::open(&self.client, room_id).await
+    }
+
+    /// Stops syncing and the session's tasks. The local store stays, so the session can
+    /// be restored.
+    pub async fn stop(&mut self) {
+        self.status.set(SyncStatus::Stopped);
+        if tokio::time::timeout(STOP_TIMEOUT, self.sync_service.stop())
+            .await
+            .is_err()
+        {
+            warn!("sync did not stop in time; abandoning it");
+        }
+        for task in self.tasks.drain(..) {
+            task.abort();
+        }
+    }
+
+    /// Logs out on the server (best effort), stops, and deletes the local store.
+    pub async fn logout(mut self) -> Result<(), SessionError> {
+        self.stop().await;
+        let result = self.client.logout().await;
+        let dir = self.store_dir.clone();
+        drop(self);
+        if let Err(err) = tokio::fs::remove_dir_all(&dir).await {
+            warn!(%err, "could not delete the local store");
+        }
+        result.map_err(SessionError::Sdk)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}

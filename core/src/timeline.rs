@@ -1,0 +1,319 @@
+//! One room's conversation, as the user reads it.
+//!
+//! `RoomTimeline` wraps matrix-sdk-ui's `Timeline` (which owns the event cache,
+//! local echoes and the persisted send queue) and turns its items into plain
+//! `TimelineItemView`s: text already sanitised, names resolved, timestamps in ms.
+//! Subscribers get the current items plus `ListDiff`s; the timeline itself is the
+//! observable, so no task of ours sits in between.
+
+use std::sync::Arc;
+
+use futures_util::{Stream, StreamExt};
+use matrix_sdk::{
+    ruma::{
+        events::room::message::{MessageFormat, MessageType, RoomMessageEventContent},
+        OwnedRoomId,
+    },
+    Client,
+};
+use matrix_sdk_ui::timeline::{
+    EventSendState, EventTimelineItem, MembershipChange, MsgLikeKind, RoomExt, Timeline,
+    TimelineDetails, TimelineItem, TimelineItemContent, TimelineItemKind, VirtualTimelineItem,
+};
+use serde::Serialize;
+
+use crate::{diff::ListDiff, html};
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimelineError {
+    #[error("unknown room {0}")]
+    UnknownRoom(String),
+    #[error("the message is empty")]
+    EmptyMessage,
+    #[error(transparent)]
+    Timeline(#[from] matrix_sdk_ui::timeline::Error),
+    #[error(transparent)]
+    Sdk(#[from] matrix_sdk::Error),
+}
+
+/// What the timeline shows for one item.
+#[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum TimelineItemView {
+    #[serde(rename_all = "camelCase")]
+    Message {
+        id: String,
+        sender: String,
+        sender_name: String,
+        is_own: bool,
+        timestamp: f64,
+        body: String,
+        /// Sanitised HTML when the sender formatted the message; `None` otherwise.
+        html: Option<String>,
+        /// `notice` and `emote` messages are shown differently.
+        msgtype: String,
+        edited: bool,
+        send_state: SendState,
+    },
+    #[serde(rename_all = "camelCase")]
+    Deleted {
+        id: String,
+        sender_name: String,
+        timestamp: f64,
+    },
+    #[serde(rename_all = "camelCase")]
+    UnableToDecrypt {
+        id: String,
+        sender_name: String,
+        timestamp: f64,
+    },
+    /// A membership change (joined, left, invited…); the UI words it.
+    #[serde(rename_all = "camelCase")]
+    Membership {
+        id: String,
+        user_name: String,
+        change: String,
+        timestamp: f64,
+    },
+    #[serde(rename_all = "camelCase")]
+    ProfileChange {
+        id: String,
+        user_name: String,
+        new_name: Option<String>,
+        timestamp: f64,
+    },
+    /// Any other state change (name, topic, …): the event type, for a short notice.
+    #[serde(rename_all = "camelCase")]
+    StateChange {
+        id: String,
+        sender_name: String,
+        event_type: String,
+        timestamp: f64,
+    },
+    #[serde(rename_all = "camelCase")]
+    Unsupported {
+        id: String,
+        sender_name: String,
+        timestamp: f64,
+    },
+    #[serde(rename_all = "camelCase")]
+    DayDivider {
+        id: String,
+        timestamp: f64,
+    },
+    ReadMarker {
+        id: String,
+    },
+    TimelineStart {
+        id: String,
+    },
+}
+
+/// Where an own message is on its way to the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(tag = "state", rename_all = "camelCase")]
+pub enum SendState {
+    Sending,
+    Sent,
+    /// `recoverable`: the send queue will retry by itself when the server returns.
+    Failed {
+        recoverable: bool,
+        reason: String,
+    },
+}
+
+fn name_of(item: &EventTimelineItem) -> String {
+    match item.sender_profile() {
+        TimelineDetails::Ready(p) => p
+            .display_name
+            .clone()
+            .unwrap_or_else(|| item.sender().to_string()),
+        _ => item.sender().to_string(),
+    }
+}
+
+fn membership_word(change: Option<MembershipChange>) -> &'static str {
+    match change {
+        Some(MembershipChange::Joined | MembershipChange::InvitationAccepted) => "joined",
+        Some(MembershipChange::Left) => "left",
+        Some(MembershipChange::Banned | MembershipChange::KickedAndBanned) => "banned",
+        Some(MembershipChange::Unbanned) => "unbanned",
+        Some(MembershipChange::Kicked) => "kicked",
+        Some(MembershipChange::Invited) => "invited",
+        Some(MembershipChange::InvitationRejected) => "rejected",
+        Some(MembershipChange::InvitationRevoked) => "revoked",
+        Some(MembershipChange::Knocked) => "knocked",
+        _ => "changed",
+    }
+}
+
+/// Converts one SDK timeline item into what the UI shows.
+pub fn view_of(item: &TimelineItem) -> TimelineItemView {
+    let id = item.unique_id().0.clone();
+    match item.kind() {
+        TimelineItemKind::Virtual(VirtualTimelineItem::DateDivider(ts)) => {
+            TimelineItemView::DayDivider {
+                id,
+                timestamp: f64::from(ts.0),
+            }
+        }
+        TimelineItemKind::Virtual(VirtualTimelineItem::ReadMarker) => {
+            TimelineItemView::ReadMarker { id }
+        }
+        TimelineItemKind::Virtual(VirtualTimelineItem::TimelineStart) => {
+            TimelineItemView::TimelineStart { id }
+        }
+        TimelineItemKind::Event(ev) => event_view(id, ev),
+    }
+}
+
+fn event_view(id: String, ev: &EventTimelineItem) -> TimelineItemView {
+    let sender_name = name_of(ev);
+    let timestamp = f64::from(ev.timestamp().0);
+    match ev.content() {
+        TimelineItemContent::MsgLike(msg) => match &msg.kind {
+            MsgLikeKind::Message(m) => {
+                let (msgtype, formatted) = match m.msgtype() {
+                    MessageType::Text(t) => ("text", t.formatted.as_ref()),
+                    MessageType::Notice(n) => ("notice", n.formatted.as_ref()),
+                    MessageType::Emote(e) => ("emote", e.formatted.as_ref()),
+                    _ => ("other", None),
+                };
+                let html = formatted
+                    .filter(|f| f.format == MessageFormat::Html)
+                    .map(|f| html::sanitize(&f.body));
+                TimelineItemView::Message {
+                    id,
+                    sender: ev.sender().to_string(),
+                    sender_name,
+                    is_own: ev.is_own(),
+                    timestamp,
+                    body: m.body().to_owned(),
+                    html,
+                    msgtype: msgtype.to_owned(),
+                    edited: m.is_edited(),
+                    send_state: match ev.send_state() {
+                        None | Some(EventSendState::Sent { .. }) => SendState::Sent,
+                        Some(EventSendState::NotSentYet { .. }) => SendState::Sending,
+                        Some(EventSendState::SendingFailed {
+                            error,
+                            is_recoverable,
+                        }) => SendState::Failed {
+                            recoverable: *is_recoverable,
+                            reason: error.to_string(),
+                        },
+                    },
+                }
+            }
+            MsgLikeKind::Redacted => TimelineItemView::Deleted {
+                id,
+                sender_name,
+                timestamp,
+            },
+            MsgLikeKind::UnableToDecrypt(_) => TimelineItemView::UnableToDecrypt {
+                id,
+                sender_name,
+                timestamp,
+            },
+            _ => TimelineItemView::Unsupported {
+                id,
+                sender_name,
+                timestamp,
+            },
+        },
+        TimelineItemContent::MembershipChange(change) => TimelineItemView::Membership {
+            id,
+            user_name: change
+                .display_name()
+                .unwrap_or_else(|| change.user_id().to_string()),
+            change: membership_word(change.change()).to_owned(),
+            timestamp,
+        },
+        TimelineItemContent::ProfileChange(change) => TimelineItemView::ProfileChange {
+            id,
+            user_name: change.user_id().to_string(),
+            new_name: change.displayname_change().and_then(|c| c.new.clone()),
+            timestamp,
+        },
+        TimelineItemContent::OtherState(state) => TimelineItemView::StateChange {
+            id,
+            sender_name,
+            event_type: state.content().event_type().to_string(),
+            timestamp,
+        },
+        _ => TimelineItemView::Unsupported {
+            id,
+            sender_name,
+            timestamp,
+        },
+    }
+}
+
+/// An open room: its timeline, ready to observe, paginate and send into.
+#[derive(Clone)]
+pub struct RoomTimeline {
+    room_id: OwnedRoomId,
+    timeline: Arc<Timeline>,
+}
+
+impl RoomTimeline {
+    pub(crate) async fn open(client: &Client, room_id: &str) -> Result<Self, TimelineError> {
+        let room_id = OwnedRoomId::try_from(room_id)
+            .map_err(|_| TimelineError::UnknownRoom(room_id.to_owned()))?;
+        let room = client
+            .get_room(&room_id)
+            .ok_or_else(|| TimelineError::UnknownRoom(room_id.to_string()))?;
+        let timeline = room.timeline().await?;
+        Ok(Self {
+            room_id,
+            timeline: Arc::new(timeline),
+        })
+    }
+
+    pub fn room_id(&self) -> &str {
+        self.room_id.as_str()
+    }
+
+    /// The items as they are now, and every change from then on.
+    pub async fn subscribe(
+        &self,
+    ) -> (
+        Vec<TimelineItemView>,
+        impl Stream<Item = Vec<ListDiff<TimelineItemView>>> + Send + 'static,
+    ) {
+        let (items, stream) = self.timeline.subscribe().await;
+        let items = items.iter().map(|i| view_of(i)).collect();
+        let stream = stream.map(|diffs| {
+            diffs
+                .into_iter()
+                .map(|d| ListDiff::from_vector_diff(d, |i| view_of(&i)))
+                .collect()
+        });
+        (items, stream)
+    }
+
+    /// Sends a message typed by the user. Markdown is rendered to HTML, as in Element.
+    /// The message is queued (persisted) and shown at once as a local echo; the SDK's
+    /// send queue delivers it, retrying while the server is unreachable.
+    pub async fn send_text(&self, body: &str) -> Result<(), TimelineError> {
+        if body.trim().is_empty() {
+            return Err(TimelineError::EmptyMessage);
+        }
+        let content = RoomMessageEventContent::text_markdown(body);
+        self.timeline.send(content.into()).await?;
+        Ok(())
+    }
+
+    /// Loads older messages. Returns `true` when the start of the room is reached.
+    pub async fn paginate_backwards(&self, events: u16) -> Result<bool, TimelineError> {
+        Ok(self.timeline.paginate_backwards(events).await?)
+    }
+
+    /// Marks everything up to the latest event as read (public receipt, as Element).
+    pub async fn mark_as_read(&self) -> Result<(), TimelineError> {
+        use matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType;
+        self.timeline.mark_as_read(ReceiptType::Read).await?;
+        Ok(())
+    }
+}
