@@ -42,9 +42,11 @@ pub(crate) fn supervise(
     sync_service: Arc<SyncService>,
     status: SharedObservable<SyncStatus>,
 ) -> JoinHandle<()> {
+    // Subscribe before spawning: `start()` may reach `Running` before the task first
+    // runs, and a subscriber only sees changes made after it was created.
+    let mut states = sync_service.state();
+    let mut session_changes = client.subscribe_to_session_changes();
     tokio::spawn(async move {
-        let mut states = sync_service.state();
-        let mut session_changes = client.subscribe_to_session_changes();
         loop {
             tokio::select! {
                 change = session_changes.recv() => {

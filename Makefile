@@ -1,0 +1,57 @@
+# Chappe: the two commands of the README, and the steps they are made of.
+#   make demo   local demo homeserver with sample users and rooms, then Chappe logged in
+#   make test   every test: Rust unit + integration (real Synapse), UI unit, end-to-end
+
+SHELL := /bin/bash
+CACHE ?= $(HOME)/.cache/chappe
+# The cargo target dir lives outside the clone so CI and later runs reuse it when it
+# exists; a clean build works too, just slower.
+export CARGO_TARGET_DIR ?= $(CACHE)/target
+export CHAPPE_CACHE := $(CACHE)
+TEST_PORT ?= 18008
+DEMO_PORT ?= 8008
+APP := $(CARGO_TARGET_DIR)/debug/chappe
+
+.PHONY: demo test setup ui app test-rust test-ui test-e2e test-server stop-test-server
+
+setup:
+	bash tests/setup.sh
+
+ui:
+	cd ui && npm run build
+
+# The UI is embedded in the binary at compile time, so it is built first.
+app: ui
+	cargo build -p chappe
+
+demo: setup app
+	bash tests/demo.sh "$(APP)" $(DEMO_PORT)
+
+test-server:
+	FRESH=1 bash tests/server/synapse.sh start test $(TEST_PORT)
+
+stop-test-server:
+	bash tests/server/synapse.sh stop test
+
+test-rust: test-server
+	CHAPPE_TEST_HOMESERVER=$$(bash tests/server/synapse.sh url test) \
+	CHAPPE_TEST_SECRET=$$(bash tests/server/synapse.sh secret test) \
+	cargo test --workspace
+
+test-ui:
+	cd ui && npm run check && npm test
+
+test-e2e: test-server app
+	SYNAPSE_URL=$$(bash tests/server/synapse.sh url test) \
+	SYNAPSE_SECRET=$$(bash tests/server/synapse.sh secret test) \
+	APP="$(APP)" bash tests/e2e/run.sh
+
+test: setup
+	@start=$$(date +%s); status=0; \
+	$(MAKE) --no-print-directory test-ui && \
+	$(MAKE) --no-print-directory app && \
+	$(MAKE) --no-print-directory test-rust && \
+	$(MAKE) --no-print-directory test-e2e || status=$$?; \
+	$(MAKE) --no-print-directory stop-test-server; \
+	echo "make test: $$([ $$status -eq 0 ] && echo PASSED || echo FAILED) in $$(( $$(date +%s) - start ))s"; \
+	exit $$status

@@ -1,0 +1,74 @@
+"""Writes homeserver.yaml for a test or demo Synapse on 127.0.0.1.
+
+Starts from the config Synapse generated (signing key, macaroon and form secrets) and
+sets what Chappe's tests rely on (facts in ../shared/notes/test-homeserver.md): rate
+limits raised, fast bcrypt, shared-secret registration, room publication allowed, a
+user directory that searches all users, a client .well-known.
+Runs with the Synapse venv's Python, which has PyYAML.
+Usage: write_config.py DIR PORT SHARED_SECRET
+"""
+
+import sys
+from pathlib import Path
+
+import yaml
+
+data_dir, port, secret = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+generated = yaml.safe_load((data_dir / "generated.yaml").read_text())
+base_url = f"http://127.0.0.1:{port}/"
+
+# Tests register, log in, send and join far faster than any human.
+UNLIMITED = {"per_second": 100000, "burst_count": 1000000}
+rate_limits = {
+    key: UNLIMITED
+    for key in [
+        "rc_message", "rc_registration", "rc_registration_token_validity",
+        "rc_third_party_invite", "rc_3pid_validation", "rc_room_creation",
+        "rc_media_create", "rc_delayed_event_mgmt", "rc_reports", "rc_user_directory",
+        "rc_profile", "rc_key_requests", "rc_admin_redaction", "rc_joins_per_room",
+    ]
+}
+rate_limits["rc_login"] = {k: UNLIMITED for k in ["address", "account", "failed_attempts"]}
+rate_limits["rc_joins"] = {k: UNLIMITED for k in ["local", "remote"]}
+rate_limits["rc_invites"] = {k: UNLIMITED for k in ["per_room", "per_user", "per_issuer"]}
+rate_limits["rc_presence"] = {"per_user": UNLIMITED}
+
+config = {
+    "server_name": "localhost",
+    "pid_file": str(data_dir / "homeserver.pid"),
+    "public_baseurl": base_url,
+    "serve_client_wellknown": True,
+    "listeners": [{
+        "port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False,
+        "x_forwarded": False,
+        "resources": [{"names": ["client", "federation"], "compress": False}],
+    }],
+    "database": {"name": "sqlite3", "args": {"database": str(data_dir / "homeserver.db")}},
+    "log_config": str(data_dir / "log.yaml"),
+    "media_store_path": str(data_dir / "media"),
+    "signing_key_path": generated["signing_key_path"],
+    "macaroon_secret_key": generated["macaroon_secret_key"],
+    "form_secret": generated["form_secret"],
+    "registration_shared_secret": secret,
+    "enable_registration": False,
+    "bcrypt_rounds": 4,
+    "report_stats": False,
+    "trusted_key_servers": [],
+    "suppress_key_server_warning": True,
+    "room_list_publication_rules": [{"action": "allow"}],
+    "user_directory": {"enabled": True, "search_all_users": True},
+    "presence": {"enabled": True},
+    **rate_limits,
+}
+# YAML is a superset of JSON, but keep it readable for people debugging a test run.
+(data_dir / "homeserver.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+(data_dir / "log.yaml").write_text(yaml.safe_dump({
+    "version": 1,
+    "formatters": {"precise": {"format": "%(asctime)s %(name)s %(levelname)s %(message)s"}},
+    "handlers": {"file": {
+        "class": "logging.FileHandler", "formatter": "precise",
+        "filename": str(data_dir / "homeserver.log"),
+    }},
+    "root": {"level": "WARNING", "handlers": ["file"]},
+    "disable_existing_loggers": False,
+}))

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs everything Chappe needs to build, run its demo and run its tests on Debian 12:
+# system packages, tauri-driver, the UI's npm packages and the Synapse venv.
+# Idempotent and quick when everything is already there. Run as root (or with sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential pkg-config curl ca-certificates python3 python3-venv
+  libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev
+  libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libsecret-1-dev
+  webkit2gtk-driver xvfb xauth x11-apps imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+
+command -v cargo >/dev/null || { echo "setup: Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js 20+ and npm are required" >&2; exit 1; }
+
+# tauri-driver bridges WebDriver to WebKitWebDriver for the end-to-end test.
+if ! command -v tauri-driver >/dev/null; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --locked
+fi
+
+# The UI's packages, exactly as locked.
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  (cd ui && npm ci --no-audit --no-fund)
+fi
+
+bash tests/server/synapse.sh install
+echo "setup: done"
