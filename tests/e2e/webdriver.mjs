@@ -1,0 +1,106 @@
+// A tiny W3C WebDriver client (tauri-driver speaks W3C WebDriver and forwards to
+// WebKitWebDriver). No npm dependency: Node's fetch is enough.
+
+const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+
+export class WebDriver {
+  constructor(base = "http://127.0.0.1:4444") {
+    this.base = base;
+    this.session = null;
+  }
+
+  async cmd(method, path, body) {
+    const url = this.session && !path.startsWith("/session")
+      ? `${this.base}/session/${this.session}${path}`
+      : `${this.base}${path}`;
+    const res = await fetch(url, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok || (json.value && json.value.error)) {
+      const v = json.value || {};
+      throw new Error(`WebDriver ${method} ${path}: ${v.error || res.status} ${v.message || ""}`);
+    }
+    return json.value;
+  }
+
+  async start(application) {
+    const value = await this.cmd("POST", "/session", {
+      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } },
+    });
+    this.session = value.sessionId;
+    return value;
+  }
+
+  async quit() {
+    if (!this.session) return;
+    const id = this.session;
+    this.session = null;
+    await fetch(`${this.base}/session/${id}`, { method: "DELETE" }).catch(() => {});
+  }
+
+  async find(css) {
+    const v = await this.cmd("POST", "/element", { using: "css selector", value: css });
+    return v[ELEMENT];
+  }
+
+  async findAll(css) {
+    const v = await this.cmd("POST", "/elements", { using: "css selector", value: css });
+    return v.map((e) => e[ELEMENT]);
+  }
+
+  async click(css) {
+    const id = await this.find(css);
+    await this.cmd("POST", `/element/${id}/click`, {});
+  }
+
+  async clear(css) {
+    const id = await this.find(css);
+    await this.cmd("POST", `/element/${id}/clear`, {});
+  }
+
+  async type(css, text) {
+    const id = await this.find(css);
+    await this.cmd("POST", `/element/${id}/value`, { text });
+  }
+
+  async text(css) {
+    const id = await this.find(css);
+    return this.cmd("GET", `/element/${id}/text`);
+  }
+
+  async script(source, ...args) {
+    return this.cmd("POST", "/execute/sync", { script: source, args });
+  }
+
+  /** Polls `check` (an async function returning a truthy value) until `timeoutMs`. */
+  async waitUntil(what, check, timeoutMs = 30000) {
+    const start = Date.now();
+    let last;
+    while (Date.now() - start < timeoutMs) {
+      try {
+        const v = await check();
+        if (v) return v;
+      } catch (e) {
+        last = e;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last.message}` : ""}`);
+  }
+
+  async waitFor(css, timeoutMs) {
+    return this.waitUntil(css, async () => (await this.findAll(css)).length > 0, timeoutMs);
+  }
+
+  async screenshot(path) {
+    const { writeFile, mkdir } = await import("node:fs/promises");
+    const { dirname } = await import("node:path");
+    const b64 = await this.cmd("GET", "/screenshot");
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, Buffer.from(b64, "base64"));
+    return path;
+  }
+}
