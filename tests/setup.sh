@@ -30,7 +30,7 @@ command -v npm >/dev/null || { echo "setup: Node.js 20+ and npm are required" >&
 # tauri-driver bridges WebDriver to WebKitWebDriver for the end-to-end test.
 if ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"
-  cargo install tauri-driver --locked
+  cargo install tauri-driver --locked --version 2.1.0
 fi
 
 # The UI's packages, exactly as locked.

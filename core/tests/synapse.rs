@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use chappe_core::{
-    room_list::PreviewKind, timeline::SendState, LoginError, LoginRequest, ListDiff,
-    RoomSummary, SyncStatus, TimelineItemView,
+    room_list::PreviewKind, timeline::SendState, ListDiff, LoginError, LoginRequest, RoomSummary,
+    SyncStatus, TimelineItemView,
 };
 use common::{server, wait_for, SYNC_TIMEOUT};
 use futures_util::StreamExt;
@@ -21,9 +21,9 @@ fn texts(items: &[TimelineItemView]) -> Vec<(String, String)> {
     items
         .iter()
         .filter_map(|i| match i {
-            TimelineItemView::Message { sender_name, body, .. } => {
-                Some((sender_name.clone(), body.clone()))
-            }
+            TimelineItemView::Message {
+                sender_name, body, ..
+            } => Some((sender_name.clone(), body.clone())),
             _ => None,
         })
         .collect()
@@ -43,10 +43,16 @@ async fn login_with_the_right_password_starts_syncing() {
     })
     .await;
     let _ = status.next_now();
-    assert_eq!(session.display_name().await.as_deref(), Some("Alice Martin"));
+    assert_eq!(
+        session.display_name().await.as_deref(),
+        Some("Alice Martin")
+    );
     let stored = session.stored().expect("a logged-in session can be saved");
     assert_eq!(stored.user_id, alice.user_id);
-    assert!(!format!("{stored:?}").contains(stored.access_token.as_str()), "token leaked in Debug");
+    assert!(
+        !format!("{stored:?}").contains(stored.access_token.as_str()),
+        "token leaked in Debug"
+    );
     session.stop().await;
     assert_eq!(session.sync_status().get(), SyncStatus::Stopped);
 }
@@ -78,7 +84,10 @@ async fn login_to_a_server_that_is_down_says_it_is_unreachable() {
         password: "x".into(),
     };
     let err = chappe_core::login(dir.path(), req).await.unwrap_err();
-    assert!(matches!(err, LoginError::Unreachable(_) | LoginError::ServerNotFound), "got {err:?}");
+    assert!(
+        matches!(err, LoginError::Unreachable(_) | LoginError::ServerNotFound),
+        "got {err:?}"
+    );
 }
 
 /// A server name whose `.well-known/matrix/client` points at the real homeserver:
@@ -123,9 +132,19 @@ async fn login_finds_the_homeserver_through_well_known() {
     };
     let mut session = chappe_core::login(dir.path(), req).await.unwrap();
     assert_eq!(session.user_id(), alice.user_id);
-    assert_eq!(session.client().homeserver().as_str().trim_end_matches('/'), server.url);
-    let hits = tokio::time::timeout(Duration::from_secs(5), served).await.unwrap().unwrap();
-    assert!(hits.iter().any(|h| h.contains("/.well-known/matrix/client")), "{hits:?}");
+    assert_eq!(
+        session.client().homeserver().as_str().trim_end_matches('/'),
+        server.url
+    );
+    let hits = tokio::time::timeout(Duration::from_secs(5), served)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| h.contains("/.well-known/matrix/client")),
+        "{hits:?}"
+    );
     session.stop().await;
 }
 
@@ -137,7 +156,10 @@ async fn a_room_we_are_invited_to_appears_and_its_messages_show_once_joined() {
     let dir = tempfile::tempdir().unwrap();
     let mut session = server.login(&alice, dir.path()).await.unwrap();
 
-    let room_id = server.create_room(&bob, "Équipe Projet", &[&alice]).await.unwrap();
+    let room_id = server
+        .create_room(&bob, "Équipe Projet", &[&alice])
+        .await
+        .unwrap();
     let rooms = session.rooms().clone();
     let invited = wait_for("the invite in the room list", SYNC_TIMEOUT, || {
         let r = room(&rooms.snapshot(), &room_id).cloned();
@@ -149,12 +171,18 @@ async fn a_room_we_are_invited_to_appears_and_its_messages_show_once_joined() {
     assert_eq!(invited.avatar_initial, "É");
 
     server.join(&alice, &room_id).await.unwrap();
-    server.send_text(&bob, &room_id, "Bonjour à tous").await.unwrap();
+    server
+        .send_text(&bob, &room_id, "Bonjour à tous")
+        .await
+        .unwrap();
     let joined = wait_for("the joined room with Bob's message", SYNC_TIMEOUT, || {
         let r = room(&rooms.snapshot(), &room_id).cloned();
         async move {
             r.filter(|r| {
-                !r.is_invite && r.last_message.as_ref().is_some_and(|m| m.text == "Bonjour à tous")
+                !r.is_invite
+                    && r.last_message
+                        .as_ref()
+                        .is_some_and(|m| m.text == "Bonjour à tous")
             })
         }
     })
@@ -169,7 +197,10 @@ async fn a_room_we_are_invited_to_appears_and_its_messages_show_once_joined() {
     futures_util::pin_mut!(stream);
     let start = std::time::Instant::now();
     while !texts(&items).contains(&("Bob Durand".into(), "Bonjour à tous".into())) {
-        assert!(start.elapsed() < SYNC_TIMEOUT, "Bob's message never reached the timeline");
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "Bob's message never reached the timeline"
+        );
         if let Ok(Some(diffs)) = tokio::time::timeout(Duration::from_secs(1), stream.next()).await {
             for d in diffs {
                 d.apply(&mut items);
@@ -213,8 +244,13 @@ async fn two_sessions_exchange_messages_with_local_echo() {
     let start = std::time::Instant::now();
     loop {
         let own = items_a.iter().find_map(|i| match i {
-            TimelineItemView::Message { body, is_own: true, send_state, html, .. }
-                if body == "Salut **Bob**" => Some((send_state.clone(), html.clone())),
+            TimelineItemView::Message {
+                body,
+                is_own: true,
+                send_state,
+                html,
+                ..
+            } if body == "Salut **Bob**" => Some((send_state.clone(), html.clone())),
             _ => None,
         });
         if let Some((state, html)) = own {
@@ -222,10 +258,17 @@ async fn two_sessions_exchange_messages_with_local_echo() {
             if state == SendState::Sent {
                 break;
             }
-            assert!(!matches!(state, SendState::Failed { .. }), "send failed: {state:?}");
+            assert!(
+                !matches!(state, SendState::Failed { .. }),
+                "send failed: {state:?}"
+            );
         }
-        assert!(start.elapsed() < SYNC_TIMEOUT, "own message never confirmed");
-        if let Ok(Some(diffs)) = tokio::time::timeout(Duration::from_secs(1), stream_a.next()).await {
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "own message never confirmed"
+        );
+        if let Ok(Some(diffs)) = tokio::time::timeout(Duration::from_secs(1), stream_a.next()).await
+        {
             for d in diffs {
                 d.apply(&mut items_a);
             }
@@ -234,8 +277,12 @@ async fn two_sessions_exchange_messages_with_local_echo() {
 
     let start = std::time::Instant::now();
     while !texts(&items_b).contains(&("Alice".into(), "Salut **Bob**".into())) {
-        assert!(start.elapsed() < SYNC_TIMEOUT, "Bob never received Alice's message");
-        if let Ok(Some(diffs)) = tokio::time::timeout(Duration::from_secs(1), stream_b.next()).await {
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "Bob never received Alice's message"
+        );
+        if let Ok(Some(diffs)) = tokio::time::timeout(Duration::from_secs(1), stream_b.next()).await
+        {
             for d in diffs {
                 d.apply(&mut items_b);
             }
@@ -287,22 +334,33 @@ async fn rooms_are_sorted_by_activity_and_count_unread_messages() {
     // Activity in "Calme" brings it to the top, with its unread count.
     server.send_text(&bob, &quiet, "premier").await.unwrap();
     server.send_text(&bob, &quiet, "second").await.unwrap();
-    server.send_text(&bob, &quiet, &format!("{} tu as vu ?", alice.user_id)).await.unwrap();
+    server
+        .send_text(&bob, &quiet, &format!("{} tu as vu ?", alice.user_id))
+        .await
+        .unwrap();
     let start = std::time::Instant::now();
     let top = loop {
         let snap = rooms.snapshot();
         let first = snap.first().filter(|r| r.room_id == quiet).cloned();
         if let Some(r) = first.filter(|r| {
             r.unread_notifications >= 3
-                && r.last_message.as_ref().is_some_and(|m| m.text.ends_with("tu as vu ?"))
+                && r.last_message
+                    .as_ref()
+                    .is_some_and(|m| m.text.ends_with("tu as vu ?"))
         }) {
             break r;
         }
-        assert!(start.elapsed() < SYNC_TIMEOUT, "Calme never came on top with 3 unread: {snap:#?}");
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "Calme never came on top with 3 unread: {snap:#?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(top.unread_notifications, 3);
-    assert!(top.unread_mentions >= 1, "a mention by Matrix ID counts as a highlight: {top:?}");
+    assert!(
+        top.unread_mentions >= 1,
+        "a mention by Matrix ID counts as a highlight: {top:?}"
+    );
     assert!(top.last_activity.is_some());
 
     // Then activity in "Animé" overtakes it.
@@ -326,8 +384,14 @@ async fn rooms_are_sorted_by_activity_and_count_unread_messages() {
     let (mut items, stream) = timeline.subscribe().await;
     futures_util::pin_mut!(stream);
     let start = std::time::Instant::now();
-    while !texts(&items).iter().any(|(_, body)| body.ends_with("tu as vu ?")) {
-        assert!(start.elapsed() < SYNC_TIMEOUT, "the last message never reached the timeline");
+    while !texts(&items)
+        .iter()
+        .any(|(_, body)| body.ends_with("tu as vu ?"))
+    {
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "the last message never reached the timeline"
+        );
         if let Ok(Some(diffs)) = tokio::time::timeout(Duration::from_secs(1), stream.next()).await {
             for d in diffs {
                 d.apply(&mut items);
@@ -336,7 +400,9 @@ async fn rooms_are_sorted_by_activity_and_count_unread_messages() {
     }
     timeline.mark_as_read().await.unwrap();
     wait_for("the unread count to clear", SYNC_TIMEOUT, || {
-        let r = room(&rooms.snapshot(), &quiet).filter(|r| r.unread_notifications == 0).map(|_| ());
+        let r = room(&rooms.snapshot(), &quiet)
+            .filter(|r| r.unread_notifications == 0)
+            .map(|_| ());
         async move { r }
     })
     .await;

@@ -66,9 +66,12 @@ export class WebDriver {
     await this.cmd("POST", `/element/${id}/value`, { text });
   }
 
+  /** The text a user sees in the first element matching `css` ("" when absent). Read
+   *  through the DOM rather than an element reference: lists re-render, and a held
+   *  reference would go stale. */
   async text(css) {
-    const id = await this.find(css);
-    return this.cmd("GET", `/element/${id}/text`);
+    return (await this.script(
+      "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", css)) ?? "";
   }
 
   async script(source, ...args) {

@@ -27,7 +27,11 @@ pub fn server() -> Server {
         Ok(s) => s,
         Err(_) => panic!("CHAPPE_TEST_SECRET is not set (see tests/server/synapse.sh secret test)"),
     };
-    Server { url: url.trim_end_matches('/').to_owned(), secret, http: reqwest::Client::new() }
+    Server {
+        url: url.trim_end_matches('/').to_owned(),
+        secret,
+        http: reqwest::Client::new(),
+    }
 }
 
 /// An account created for one test, with an access token for raw API calls: the
@@ -56,8 +60,17 @@ impl Server {
         let mac = hex::encode(mac.finalize().into_bytes());
         let body = json!({"nonce": nonce, "username": localpart, "password": password,
             "displayname": display_name, "admin": false, "mac": mac});
-        let res: Value = self.http.post(&nonce_url).json(&body).send().await?.json().await?;
-        let token = res["access_token"].as_str().with_context(|| format!("register: {res}"))?;
+        let res: Value = self
+            .http
+            .post(&nonce_url)
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = res["access_token"]
+            .as_str()
+            .with_context(|| format!("register: {res}"))?;
         Ok(User {
             user_id: res["user_id"].as_str().context("user_id")?.to_owned(),
             localpart,
@@ -66,7 +79,13 @@ impl Server {
         })
     }
 
-    async fn call(&self, method: reqwest::Method, user: &User, path: &str, body: Value) -> Result<Value> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        user: &User,
+        path: &str,
+        body: Value,
+    ) -> Result<Value> {
         let res = self
             .http
             .request(method, format!("{}/_matrix/client/v3{path}", self.url))
@@ -85,14 +104,24 @@ impl Server {
     pub async fn create_room(&self, user: &User, name: &str, invite: &[&User]) -> Result<String> {
         let invite: Vec<&str> = invite.iter().map(|u| u.user_id.as_str()).collect();
         let res = self
-            .call(reqwest::Method::POST, user, "/createRoom",
-                json!({"name": name, "preset": "private_chat", "invite": invite}))
+            .call(
+                reqwest::Method::POST,
+                user,
+                "/createRoom",
+                json!({"name": name, "preset": "private_chat", "invite": invite}),
+            )
             .await?;
         Ok(res["room_id"].as_str().context("room_id")?.to_owned())
     }
 
     pub async fn join(&self, user: &User, room_id: &str) -> Result<()> {
-        self.call(reqwest::Method::POST, user, &format!("/join/{}", enc(room_id)), json!({})).await?;
+        self.call(
+            reqwest::Method::POST,
+            user,
+            &format!("/join/{}", enc(room_id)),
+            json!({}),
+        )
+        .await?;
         Ok(())
     }
 
@@ -100,7 +129,12 @@ impl Server {
         let txn = random_name("txn");
         let path = format!("/rooms/{}/send/m.room.message/{txn}", enc(room_id));
         let res = self
-            .call(reqwest::Method::PUT, user, &path, json!({"msgtype": "m.text", "body": body}))
+            .call(
+                reqwest::Method::PUT,
+                user,
+                &path,
+                json!({"msgtype": "m.text", "body": body}),
+            )
             .await?;
         Ok(res["event_id"].as_str().context("event_id")?.to_owned())
     }
@@ -108,7 +142,9 @@ impl Server {
     /// The latest text messages of a room, as the other client sees them.
     pub async fn messages(&self, user: &User, room_id: &str) -> Result<Vec<(String, String)>> {
         let path = format!("/rooms/{}/messages?dir=b&limit=50", enc(room_id));
-        let res = self.call(reqwest::Method::GET, user, &path, Value::Null).await;
+        let res = self
+            .call(reqwest::Method::GET, user, &path, Value::Null)
+            .await;
         let res = match res {
             Ok(v) => v,
             // GET with a JSON body is refused by some proxies; retry without.
@@ -127,7 +163,10 @@ impl Server {
             if ev["type"] == "m.room.message" {
                 out.push((
                     ev["sender"].as_str().unwrap_or_default().to_owned(),
-                    ev["content"]["body"].as_str().unwrap_or_default().to_owned(),
+                    ev["content"]["body"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
                 ));
             }
         }

@@ -1,0 +1,29 @@
+fn main() {
+    // The config stays at the repository root (the project's layout); point tauri-build
+    // at it rather than keeping a second copy here.
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(chappe_commands()));
+    if let Err(err) = tauri_build::try_build(attributes) {
+        // A build script has no caller to return to: print the reason and fail the build.
+        eprintln!("tauri-build failed: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+/// Every IPC command the app defines; the capability file grants exactly these.
+fn chappe_commands() -> &'static [&'static str] {
+    &[
+        "app_info",
+        "login",
+        "restore_session",
+        "logout",
+        "subscribe_rooms",
+        "subscribe_sync_status",
+        "open_room",
+        "close_room",
+        "send_message",
+        "paginate_back",
+        "mark_read",
+    ]
+}

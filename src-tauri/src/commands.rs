@@ -1,0 +1,253 @@
+//! IPC commands: thin wrappers that parse, call `chappe_core`, and map errors.
+//! Streams (room list, timeline, sync status) go over `Channel`s: each subscription
+//! first sends the current state (`Reset`), then every change, in order.
+
+use chappe_core::{ListDiff, LoginRequest, RoomSummary, SyncStatus, TimelineItemView};
+use futures_util::StreamExt;
+use serde::Serialize;
+use tauri::{ipc::Channel, State};
+use tracing::warn;
+
+use crate::{
+    error::UiError,
+    keychain,
+    state::{OpenRoom, SharedState},
+};
+
+/// Static facts the login screen needs.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    /// Pre-set by the admin or the demo (`CHAPPE_HOMESERVER`); the form starts with it.
+    pub default_homeserver: Option<String>,
+}
+
+/// Who is logged in.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub user_id: String,
+    pub display_name: Option<String>,
+    pub homeserver: String,
+}
+
+async fn me_of(session: &chappe_core::Session) -> Me {
+    Me {
+        user_id: session.user_id(),
+        display_name: session.display_name().await,
+        homeserver: session.client().homeserver().to_string(),
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn app_info() -> Result<AppInfo, UiError> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        default_homeserver: std::env::var("CHAPPE_HOMESERVER")
+            .ok()
+            .filter(|s| !s.is_empty()),
+    })
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn login(state: State<'_, SharedState>, form: LoginRequest) -> Result<Me, UiError> {
+    let session = chappe_core::login(&state.data_dir, form).await?;
+    install(&state, session).await
+}
+
+/// Saves the session in the keychain and makes it current. A keychain failure is not
+/// fatal: the user stays logged in for this run, and will have to log in next time.
+async fn install(state: &SharedState, session: chappe_core::Session) -> Result<Me, UiError> {
+    if let Some(stored) = session.stored() {
+        if let Err(err) = keychain::save(&state.data_dir, &stored).await {
+            warn!(%err, "could not save the session in the keychain");
+        }
+    }
+    let me = me_of(&session).await;
+    if let Some(mut old) = state.session.write().await.replace(session) {
+        old.stop().await;
+    }
+    Ok(me)
+}
+
+/// Resumes the session saved in the keychain, if any. For the demo (and only when
+/// both are set), `CHAPPE_DEMO_USER`/`CHAPPE_DEMO_PASSWORD` log in when nothing is saved.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_session(state: State<'_, SharedState>) -> Result<Option<Me>, UiError> {
+    if let Some(session) = state.session.read().await.as_ref() {
+        return Ok(Some(me_of(session).await));
+    }
+    if let Some(stored) = keychain::load(&state.data_dir).await {
+        match chappe_core::Session::restore(stored).await {
+            Ok(session) => return install(&state, session).await.map(Some),
+            Err(err) => {
+                warn!(%err, "the saved session cannot be resumed; asking to log in");
+                keychain::forget(&state.data_dir).await;
+            }
+        }
+    }
+    if let (Ok(user), Ok(password)) = (
+        std::env::var("CHAPPE_DEMO_USER"),
+        std::env::var("CHAPPE_DEMO_PASSWORD"),
+    ) {
+        let homeserver = std::env::var("CHAPPE_HOMESERVER").unwrap_or_default();
+        let form = LoginRequest {
+            homeserver,
+            user,
+            password,
+        };
+        let session = chappe_core::login(&state.data_dir, form).await?;
+        return install(&state, session).await.map(Some);
+    }
+    Ok(None)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn logout(state: State<'_, SharedState>) -> Result<(), UiError> {
+    keychain::forget(&state.data_dir).await;
+    if let Some(session) = state.shut_down().await {
+        // The server may be down; the local session is gone either way.
+        if let Err(err) = session.logout().await {
+            warn!(%err, "server-side logout failed");
+        }
+    }
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn subscribe_rooms(
+    state: State<'_, SharedState>,
+    channel: Channel<ListDiff<RoomSummary>>,
+) -> Result<(), UiError> {
+    let guard = state.session.read().await;
+    let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
+    let (values, stream) = session.rooms().subscribe();
+    let task = tokio::spawn(async move {
+        if channel.send(ListDiff::Reset { values }).is_err() {
+            return;
+        }
+        futures_util::pin_mut!(stream);
+        while let Some(diffs) = stream.next().await {
+            for diff in diffs {
+                // The webview went away (reload, window closed): stop forwarding.
+                if channel.send(diff).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    state.forwarders.lock().await.push(task.abort_handle());
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn subscribe_sync_status(
+    state: State<'_, SharedState>,
+    channel: Channel<SyncStatus>,
+) -> Result<(), UiError> {
+    let guard = state.session.read().await;
+    let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
+    let mut status = session.sync_status();
+    let task = tokio::spawn(async move {
+        if channel.send(status.get()).is_err() {
+            return;
+        }
+        while let Some(s) = status.next().await {
+            if channel.send(s).is_err() {
+                return;
+            }
+        }
+    });
+    state.forwarders.lock().await.push(task.abort_handle());
+    Ok(())
+}
+
+/// Opens a room's timeline and streams it; replaces the room opened before.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_room(
+    state: State<'_, SharedState>,
+    room_id: String,
+    channel: Channel<ListDiff<TimelineItemView>>,
+) -> Result<(), UiError> {
+    let timeline = {
+        let guard = state.session.read().await;
+        let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
+        session.open_room(&room_id).await?
+    };
+    let (values, stream) = timeline.subscribe().await;
+    let task = tokio::spawn(async move {
+        if channel.send(ListDiff::Reset { values }).is_err() {
+            return;
+        }
+        futures_util::pin_mut!(stream);
+        while let Some(diffs) = stream.next().await {
+            for diff in diffs {
+                if channel.send(diff).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    *state.open_room.lock().await = Some(OpenRoom::new(timeline, task.abort_handle()));
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn close_room(state: State<'_, SharedState>) -> Result<(), UiError> {
+    state.open_room.lock().await.take();
+    Ok(())
+}
+
+/// The open room's timeline, if it is `room_id`.
+async fn timeline_of(
+    state: &SharedState,
+    room_id: &str,
+) -> Result<chappe_core::RoomTimeline, UiError> {
+    match state.open_room.lock().await.as_ref() {
+        Some(open) if open.timeline.room_id() == room_id => Ok(open.timeline.clone()),
+        _ => Err(UiError::UnknownRoom),
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn send_message(
+    state: State<'_, SharedState>,
+    room_id: String,
+    body: String,
+) -> Result<(), UiError> {
+    timeline_of(&state, &room_id)
+        .await?
+        .send_text(&body)
+        .await?;
+    Ok(())
+}
+
+/// Loads older messages; `true` once the start of the room is reached.
+#[tauri::command]
+#[specta::specta]
+pub async fn paginate_back(
+    state: State<'_, SharedState>,
+    room_id: String,
+) -> Result<bool, UiError> {
+    Ok(timeline_of(&state, &room_id)
+        .await?
+        .paginate_backwards(30)
+        .await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn mark_read(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
+    timeline_of(&state, &room_id).await?.mark_as_read().await?;
+    Ok(())
+}

@@ -1,0 +1,63 @@
+//! Errors as the UI sees them: one variant per thing the user can act on, turned into
+//! a translated sentence by the UI's i18n table (key `error.<type>`).
+
+use chappe_core::{LoginError, SessionError, TimelineError};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
+#[serde(tag = "type", content = "data", rename_all = "camelCase")]
+pub enum UiError {
+    #[error("missing fields")]
+    MissingFields,
+    #[error("invalid homeserver")]
+    InvalidHomeserver,
+    #[error("server not found")]
+    ServerNotFound,
+    #[error("unreachable: {0}")]
+    Unreachable(String),
+    #[error("wrong credentials")]
+    WrongCredentials,
+    #[error("deactivated")]
+    Deactivated,
+    #[error("rate limited")]
+    RateLimited,
+    #[error("not logged in")]
+    NotLoggedIn,
+    #[error("unknown room")]
+    UnknownRoom,
+    #[error("empty message")]
+    EmptyMessage,
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<LoginError> for UiError {
+    fn from(err: LoginError) -> Self {
+        match err {
+            LoginError::MissingFields => Self::MissingFields,
+            LoginError::InvalidHomeserver => Self::InvalidHomeserver,
+            LoginError::ServerNotFound => Self::ServerNotFound,
+            LoginError::Unreachable(d) => Self::Unreachable(d),
+            LoginError::WrongCredentials => Self::WrongCredentials,
+            LoginError::Deactivated => Self::Deactivated,
+            LoginError::RateLimited => Self::RateLimited,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<SessionError> for UiError {
+    fn from(err: SessionError) -> Self {
+        Self::Other(err.to_string())
+    }
+}
+
+impl From<TimelineError> for UiError {
+    fn from(err: TimelineError) -> Self {
+        match err {
+            TimelineError::UnknownRoom(_) => Self::UnknownRoom,
+            TimelineError::EmptyMessage => Self::EmptyMessage,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}

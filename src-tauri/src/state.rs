@@ -1,0 +1,77 @@
+//! What the shell keeps between commands: the session (if logged in) and the one
+//! open room. Both own long-lived forwarding tasks, aborted when they are replaced.
+
+use std::{path::PathBuf, sync::Arc};
+
+use chappe_core::{RoomTimeline, Session};
+use tokio::{
+    sync::{Mutex, RwLock},
+    task::AbortHandle,
+};
+
+/// The room shown on screen: its timeline and the task forwarding its diffs.
+pub struct OpenRoom {
+    pub timeline: RoomTimeline,
+    forwarder: AbortHandle,
+}
+
+impl OpenRoom {
+    pub fn new(timeline: RoomTimeline, forwarder: AbortHandle) -> Self {
+        Self {
+            timeline,
+            forwarder,
+        }
+    }
+}
+
+impl Drop for OpenRoom {
+    fn drop(&mut self) {
+        self.forwarder.abort();
+    }
+}
+
+/// Tasks that push a session's state to the webview; dropped with the session.
+#[derive(Default)]
+pub struct Forwarders(Vec<AbortHandle>);
+
+impl Forwarders {
+    pub fn push(&mut self, handle: AbortHandle) {
+        self.0.push(handle);
+    }
+
+    pub fn abort_all(&mut self) {
+        for h in self.0.drain(..) {
+            h.abort();
+        }
+    }
+}
+
+pub struct AppState {
+    /// Where account stores live (`CHAPPE_DATA_DIR`, else the OS app-data folder).
+    pub data_dir: PathBuf,
+    pub session: RwLock<Option<Session>>,
+    pub open_room: Mutex<Option<OpenRoom>>,
+    pub forwarders: Mutex<Forwarders>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn new(data_dir: PathBuf) -> SharedState {
+        Arc::new(Self {
+            data_dir,
+            session: RwLock::new(None),
+            open_room: Mutex::new(None),
+            forwarders: Mutex::new(Forwarders::default()),
+        })
+    }
+
+    /// Stops everything that runs for the current session. Used on logout and quit.
+    pub async fn shut_down(&self) -> Option<Session> {
+        self.open_room.lock().await.take();
+        self.forwarders.lock().await.abort_all();
+        let mut session = self.session.write().await.take()?;
+        session.stop().await;
+        Some(session)
+    }
+}
