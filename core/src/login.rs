@@ -52,8 +52,15 @@ pub enum LoginError {
     Refused(String),
     #[error("the local store could not be opened: {0}")]
     Store(String),
+    // Boxed: a session error is large and rare; it should not bloat every Result.
     #[error(transparent)]
-    Session(#[from] SessionError),
+    Session(Box<SessionError>),
+}
+
+impl From<SessionError> for LoginError {
+    fn from(err: SessionError) -> Self {
+        Self::Session(Box::new(err))
+    }
 }
 
 fn is_connect_error(err: &HttpError) -> bool {
@@ -75,7 +82,7 @@ fn build_error(err: ClientBuildError) -> LoginError {
 
 fn login_error(err: matrix_sdk::Error) -> LoginError {
     match err.client_api_error_kind() {
-        Some(ErrorKind::Forbidden { .. }) => LoginError::WrongCredentials,
+        Some(ErrorKind::Forbidden) => LoginError::WrongCredentials,
         Some(ErrorKind::UserDeactivated) => LoginError::Deactivated,
         Some(ErrorKind::LimitExceeded { .. }) => LoginError::RateLimited,
         Some(ErrorKind::InvalidUsername) => LoginError::WrongCredentials,

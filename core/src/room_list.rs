@@ -141,6 +141,9 @@ pub async fn summarize(room: &Room) -> RoomSummary {
         name,
         last_message,
         last_activity: room.latest_event_timestamp().map(|ts| f64::from(ts.0)),
+        // Counted client-side by the SDK from the events it received: Synapse's sliding
+        // sync sends notification_count/highlight_count as 0 (measured here), so the
+        // server's counts cannot be used. See ROOM_LIST_TIMELINE_LIMIT for accuracy.
         unread_messages: count(room.num_unread_messages()),
         unread_notifications: count(room.num_unread_notifications()),
         unread_mentions: count(room.num_unread_mentions()),
@@ -246,7 +249,7 @@ pub(crate) async fn start(
         let mut listened = HashSet::new();
         while let Some(diffs) = stream.next().await {
             for diff in diffs {
-                let diff = map_diff(diff, &latest_events, &mut listened).await;
+                let diff = map_diff(diff, latest_events, &mut listened).await;
                 task_model.apply(diff);
             }
         }

@@ -91,6 +91,12 @@ impl fmt::Debug for Session {
     }
 }
 
+/// How many recent events each room in the list receives per sync. Unread counts are
+/// computed client-side from these events, so with the SDK's default of 1 a burst of
+/// messages between two syncs is under-counted; 20 keeps counts exact for any burst a
+/// person can read, at a small cost in bandwidth.
+const ROOM_LIST_TIMELINE_LIMIT: u32 = 20;
+
 // Stopping the sync may wait on an in-flight long poll; never let quitting hang on it.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -154,6 +160,7 @@ impl Session {
         let sync_service = Arc::new(
             SyncService::builder(client.clone())
                 .with_offline_mode()
+                .with_room_list_timeline_limit(ROOM_LIST_TIMELINE_LIMIT)
                 .build()
                 .await?,
         );

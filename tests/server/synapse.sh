@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A real Synapse for Chappe's tests and demo, installed from PyPI into a cache folder.
-#   synapse.sh install            venv with matrix-synapse (idempotent)
-#   synapse.sh start NAME PORT    configure (first time) and start on 127.0.0.1:PORT;
-#                                 FRESH=1 wipes NAME's data first
-#   synapse.sh stop NAME          stop by PID
-#   synapse.sh url NAME | secret NAME
-# Each NAME (test, demo) has its own data folder: ${CHAPPE_CACHE}/synapse-NAME.
+#   synapse.sh install                      venv with matrix-synapse (idempotent)
+#   synapse.sh start [--fresh] NAME PORT    configure (first time) and start on 127.0.0.1:PORT;
+#                                           --fresh (or FRESH=1) wipes NAME's data first
+#   synapse.sh stop NAME                    stop by PID file
+#   synapse.sh url NAME | secret NAME       base URL (no trailing slash) | shared secret
+# Each NAME (test, demo) has its own data folder: ${CHAPPE_CACHE}/synapse-NAME, holding
+# homeserver.yaml, homeserver.log, homeserver.pid, port and shared_secret.
 set -euo pipefail
 CACHE=${CHAPPE_CACHE:-$HOME/.cache/chappe}
 VENV=$CACHE/synapse-venv
@@ -15,76 +16,121 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 die() { echo "synapse.sh: $*" >&2; exit 1; }
 
 install() {
+  # The stamp is written last, so an interrupted install is redone from scratch.
   if [ -f "$VENV/.installed-$VERSION" ]; then return; fi
   echo "synapse.sh: installing matrix-synapse $VERSION into $VENV"
   rm -rf "$VENV"
+  mkdir -p "$CACHE"
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "matrix-synapse==$VERSION"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "matrix-synapse==$VERSION"
   touch "$VENV/.installed-$VERSION"
 }
 
-dir_of() { echo "$CACHE/synapse-$1"; }
+dir_of() { echo "$CACHE/synapse-${1:?NAME missing}"; }
 
 configure() {
-  local dir=$1 port=$2
+  local dir=$1 port=$2 secret
   mkdir -p "$dir/media"
-  local secret
-  secret=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
-  echo "$secret" > "$dir/shared_secret"
-  echo "$port" > "$dir/port"
-  # Synapse generates its signing key and other secrets; we then override what tests need.
-  "$VENV/bin/python" -m synapse.app.homeserver --server-name localhost \
-    --config-path "$dir/generated.yaml" --data-directory "$dir" \
-    --generate-config --report-stats=no >/dev/null
+  if [ -s "$dir/shared_secret" ]; then
+    secret=$(cat "$dir/shared_secret")
+  else
+    secret=$(python3 -c 'import secrets; print(secrets.token_hex(24))')
+    echo "$secret" > "$dir/shared_secret"
+  fi
+  # Synapse generates its signing key and other secrets; write_config.py then keeps
+  # those and sets everything the tests rely on.
+  if [ ! -f "$dir/generated.yaml" ]; then
+    "$VENV/bin/python" -m synapse.app.homeserver --server-name localhost \
+      --config-path "$dir/generated.yaml" --data-directory "$dir" \
+      --generate-config --report-stats=no >/dev/null
+  fi
   "$VENV/bin/python" "$HERE/write_config.py" "$dir" "$port" "$secret"
+  echo "$port" > "$dir/port"
 }
 
+# True when the PID file names a live Synapse (not a recycled PID of something else).
 running() {
-  local dir=$1
-  [ -f "$dir/homeserver.pid" ] && kill -0 "$(cat "$dir/homeserver.pid")" 2>/dev/null
+  local pid
+  pid=$(cat "$1/homeserver.pid" 2>/dev/null) || return 1
+  [ -n "$pid" ] && grep -qa synapse.app.homeserver "/proc/$pid/cmdline" 2>/dev/null
 }
+
+answers() { curl -sf -m 1 "http://127.0.0.1:$1/_matrix/client/versions" >/dev/null; }
 
 wait_ready() {
-  local port=$1 dir=$2
-  for _ in $(seq 1 120); do
-    if curl -sf "http://127.0.0.1:$port/_matrix/client/versions" >/dev/null; then return 0; fi
-    running "$dir" || break
-    sleep 0.5
+  local port=$1 dir=$2 seen=0 t0=$SECONDS
+  while [ $((SECONDS - t0)) -lt 60 ]; do
+    if answers "$port"; then return 0; fi
+    # The PID file is empty until the daemon has forked: give up early only once the
+    # process was seen and is gone, or if it never showed up within 10 s.
+    if running "$dir"; then
+      seen=1
+    elif [ "$seen" = 1 ] || [ $((SECONDS - t0)) -ge 10 ]; then
+      break
+    fi
+    sleep 0.3
   done
-  tail -n 30 "$dir/homeserver.log" >&2 || true
-  die "Synapse did not answer on port $port"
+  echo "synapse.sh: Synapse did not answer on port $port; last log lines:" >&2
+  tail -n 30 "$dir/homeserver.log" "$dir/start.out" >&2 2>/dev/null || true
+  exit 1
 }
 
 start() {
-  local name=${1:?name} port=${2:?port}
+  local fresh=${FRESH:-0}
+  if [ "${1:-}" = --fresh ]; then fresh=1; shift; fi
+  local name=${1:?usage: start [--fresh] NAME PORT} port=${2:?usage: start [--fresh] NAME PORT}
   local dir
   dir=$(dir_of "$name")
   install
-  if [ "${FRESH:-0}" = 1 ]; then stop "$name"; rm -rf "$dir"; fi
-  if running "$dir"; then wait_ready "$(cat "$dir/port")" "$dir"; return; fi
-  [ -f "$dir/homeserver.yaml" ] || configure "$dir" "$port"
-  port=$(cat "$dir/port")
-  (cd "$dir" && "$VENV/bin/python" -m synapse.app.homeserver -c homeserver.yaml --daemonize)
+  if [ "$fresh" = 1 ]; then stop "$name"; rm -rf "$dir"; fi
+  if running "$dir"; then
+    local old
+    old=$(cat "$dir/port")
+    [ "$old" = "$port" ] || echo "synapse.sh: $name already runs on port $old (not $port)" >&2
+    wait_ready "$old" "$dir"
+    echo "synapse.sh: $name is already up at http://127.0.0.1:$old"
+    return
+  fi
+  # Something else on the port would answer our readiness check in Synapse's place.
+  ! answers "$port" || die "port $port already answers, and not as Synapse '$name'"
+  # First start, or the same data on another port: (re)write the config.
+  if [ ! -f "$dir/homeserver.yaml" ] || [ "$(cat "$dir/port" 2>/dev/null)" != "$port" ]; then
+    configure "$dir" "$port"
+  fi
+  rm -f "$dir/homeserver.pid" # stale, since nothing runs
+  # --daemonize forks once the config is loaded and writes pid_file; errors raised
+  # before the fork land in start.out, later ones in homeserver.log.
+  (cd "$dir" && "$VENV/bin/python" -m synapse.app.homeserver -c homeserver.yaml --daemonize \
+    >"$dir/start.out" 2>&1) || { cat "$dir/start.out" >&2; die "Synapse failed to start"; }
   wait_ready "$port" "$dir"
   echo "synapse.sh: $name is up at http://127.0.0.1:$port"
 }
 
 stop() {
-  local dir
-  dir=$(dir_of "${1:?name}")
-  running "$dir" || return 0
-  local pid
+  local dir pid
+  dir=$(dir_of "$1")
+  running "$dir" || { rm -f "$dir/homeserver.pid"; return 0; }
   pid=$(cat "$dir/homeserver.pid")
   kill "$pid"
-  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+  for _ in $(seq 1 50); do # up to 10 s for a clean shutdown
+    kill -0 "$pid" 2>/dev/null || { rm -f "$dir/homeserver.pid"; return 0; }
+    sleep 0.2
+  done
   kill -9 "$pid" 2>/dev/null || true
+  rm -f "$dir/homeserver.pid"
+}
+
+configured() {
+  local dir
+  dir=$(dir_of "$1")
+  [ -f "$dir/port" ] || die "no Synapse '$1' configured in $dir (run: synapse.sh start $1 PORT)"
 }
 
 case ${1:-} in
   install) install ;;
-  start) start "${2:-}" "${3:-}" ;;
-  stop) stop "${2:-}" ;;
-  url) echo "http://127.0.0.1:$(cat "$(dir_of "${2:?name}")/port")" ;;
-  secret) cat "$(dir_of "${2:?name}")/shared_secret" ;;
-  *) die "usage: synapse.sh install | start NAME PORT | stop NAME | url NAME | secret NAME" ;;
+  start) shift; start "$@" ;;
+  stop) stop "${2:?usage: stop NAME}" ;;
+  url) configured "${2:?usage: url NAME}"; echo "http://127.0.0.1:$(cat "$(dir_of "$2")/port")" ;;
+  secret) configured "${2:?usage: secret NAME}"; cat "$(dir_of "$2")/shared_secret" ;;
+  *) die "usage: synapse.sh install | start [--fresh] NAME PORT | stop NAME | url NAME | secret NAME" ;;
 esac

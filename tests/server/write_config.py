@@ -1,9 +1,11 @@
 """Writes homeserver.yaml for a test or demo Synapse on 127.0.0.1.
 
 Starts from the config Synapse generated (signing key, macaroon and form secrets) and
-sets what Chappe's tests rely on (facts in ../shared/notes/test-homeserver.md): rate
-limits raised, fast bcrypt, shared-secret registration, room publication allowed, a
-user directory that searches all users, a client .well-known.
+sets what Chappe's tests rely on: rate limits raised (the defaults throttle a test
+suite), fast bcrypt (4 rounds: ~15 ms per login instead of ~290 ms), shared-secret
+registration, room publication allowed (the default rule denies all), a user directory
+that searches all users, and a client .well-known (served only when public_baseurl is
+set), pointing at http://127.0.0.1:PORT/ rather than the server name `localhost`.
 Runs with the Synapse venv's Python, which has PyYAML.
 Usage: write_config.py DIR PORT SHARED_SECRET
 """
