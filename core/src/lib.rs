@@ -12,6 +12,7 @@ pub mod diff;
 pub mod html;
 pub mod login;
 pub mod room_list;
+mod send_queue;
 pub mod session;
 pub mod sync;
 pub mod timeline;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use matrix_sdk::{ruma::api::error::ErrorKind, ClientBuildError, HttpError};
 use serde::Deserialize;
 
-use crate::session::{build_client, new_store_passphrase, Session, SessionError};
+use crate::session::{build_client, new_store_passphrase, Homeserver, Session, SessionError};
 
 /// What the login form submits.
 #[derive(Clone, Deserialize, specta::Type)]
@@ -127,7 +127,7 @@ pub async fn login(data_dir: &Path, req: LoginRequest) -> Result<Session, LoginE
     let store_dir = new_store_dir(data_dir);
     let passphrase = new_store_passphrase();
     let result = async {
-        let client = build_client(&server, &store_dir, &passphrase)
+        let client = build_client(Homeserver::Discover(&server), &store_dir, &passphrase)
             .await
             .map_err(build_error)?;
         client

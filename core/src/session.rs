@@ -27,6 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     room_list::{self, RoomListModel},
+    send_queue,
     sync::{self, SyncStatus},
     timeline::{RoomTimeline, TimelineError},
 };
@@ -107,14 +108,42 @@ pub(crate) fn new_store_passphrase() -> Zeroizing<String> {
     Zeroizing::new(hex::encode(bytes.as_ref()))
 }
 
+/// The 32-byte store key encoded in `secret`, if it is one (every secret Chappe makes
+/// is). Anything else is treated as a passphrase.
+fn store_key(secret: &str) -> Option<Zeroizing<[u8; 32]>> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(secret, key.as_mut()).ok()?;
+    Some(key)
+}
+
+/// Where the client finds its homeserver.
+pub(crate) enum Homeserver<'a> {
+    /// What the user typed: a server name or URL, resolved through `.well-known`.
+    Discover(&'a str),
+    /// The exact URL found at login. A restored session uses it as is, so the app
+    /// opens (offline, from its cache) even when the server cannot be reached.
+    Known(&'a str),
+}
+
 pub(crate) async fn build_client(
-    server: &str,
+    server: Homeserver<'_>,
     store_dir: &Path,
     passphrase: &str,
 ) -> Result<Client, matrix_sdk::ClientBuildError> {
-    Client::builder()
-        .server_name_or_homeserver_url(server)
-        .sqlite_store(store_dir, Some(passphrase))
+    let builder = match server {
+        Homeserver::Discover(s) => Client::builder().server_name_or_homeserver_url(s),
+        Homeserver::Known(url) => Client::builder().homeserver_url(url),
+    };
+    // The secret is 32 random bytes (hex), so it is used as the store key directly:
+    // a passphrase would go through PBKDF2 (200,000 rounds per store, three stores),
+    // which adds seconds to every start for no gain over a random key.
+    let config = matrix_sdk::SqliteStoreConfig::new(store_dir);
+    let config = match store_key(passphrase) {
+        Some(key) => config.key(Some(&key)),
+        None => config.passphrase(Some(passphrase)),
+    };
+    builder
+        .sqlite_store_with_config_and_cache_path(config, None::<&Path>)
         .user_agent(concat!("Chappe/", env!("CARGO_PKG_VERSION")))
         .build()
         .await
@@ -127,7 +156,7 @@ impl Session {
         let user_id = OwnedUserId::try_from(stored.user_id.as_str())
             .map_err(|e| SessionError::Corrupt(e.to_string()))?;
         let client = build_client(
-            &stored.homeserver,
+            Homeserver::Known(&stored.homeserver),
             &stored.store_dir,
             &stored.store_passphrase,
         )
@@ -168,6 +197,7 @@ impl Session {
         let (rooms, list_task) =
             room_list::start(client.clone(), sync_service.room_list_service()).await?;
         let supervisor = sync::supervise(client.clone(), sync_service.clone(), status.clone());
+        let sender = send_queue::keep_sending(client.clone(), status.subscribe());
         sync_service.start().await;
         Ok(Self {
             client,
@@ -176,7 +206,7 @@ impl Session {
             status,
             store_passphrase,
             store_dir,
-            tasks: vec![list_task, supervisor],
+            tasks: vec![list_task, supervisor, sender],
         })
     }
 
@@ -260,5 +290,18 @@ impl Drop for Session {
         for task in &self.tasks {
             task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_new_store_secret_is_a_32_byte_key() {
+        let secret = new_store_passphrase();
+        assert!(store_key(&secret).is_some());
+        assert_ne!(*new_store_passphrase(), *secret, "secrets must be random");
+        assert!(store_key("a user-chosen passphrase").is_none());
     }
 }

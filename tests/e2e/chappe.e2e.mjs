@@ -1,5 +1,6 @@
 // End-to-end: the real Chappe window, driven through tauri-driver, against a real
 // Synapse. Log in, see the room, send a message, and check that another client gets it.
+import { rm } from "node:fs/promises";
 import { Matrix, rand } from "./matrix.mjs";
 import { WebDriver } from "./webdriver.mjs";
 
@@ -13,25 +14,32 @@ for (const [k, v] of Object.entries({ SYNAPSE_URL, SYNAPSE_SECRET, APP })) {
 
 const mx = new Matrix(SYNAPSE_URL, SYNAPSE_SECRET);
 const wd = new WebDriver(process.env.WEBDRIVER_URL);
+// A failure.png left by an earlier run would suggest this one failed.
+await rm(`${SHOTS}/failure.png`, { force: true });
 let failed = false;
+const counts = { passed: 0, failed: 0 };
 
 async function step(name, fn) {
   const t = Date.now();
   try {
     const out = await fn();
     console.log(`PASS ${name} (${Date.now() - t} ms)`);
+    counts.passed += 1;
     return out;
   } catch (e) {
     console.log(`FAIL ${name}: ${e.message}`);
-    failed = true;
+    counts.failed += 1;
+    e.reported = true;
     throw e;
   }
 }
 
 try {
   const tag = rand();
-  const alice = await step("register alice and bob", async () => mx.register("alice", "Alice E2E"));
-  const bob = await mx.register("bob", "Bob E2E");
+  const [alice, bob] = await step("register alice and bob", async () => [
+    await mx.register("alice", "Alice E2E"),
+    await mx.register("bob", "Bob E2E"),
+  ]);
   const roomName = `E2E ${tag}`;
   const roomId = await step("bob creates a room, alice joins, bob writes", async () => {
     const id = await mx.createRoom(bob, roomName, [alice]);
@@ -60,6 +68,7 @@ try {
     await wd.type("#login-password", alice.password);
     await wd.click("#login-submit");
     await wd.waitFor("#room-list", 60000);
+    await wd.screenshot(`${SHOTS}/chappe-login.png`);
   });
 
   await step("the room appears with bob's message", async () => {
@@ -100,9 +109,14 @@ try {
   });
 } catch (e) {
   failed = true;
+  if (!e.reported) {
+    console.log(`FAIL ${e.message}`);
+    counts.failed += 1;
+  }
   if (wd.session) await wd.screenshot(`${SHOTS}/failure.png`).catch(() => {});
 } finally {
   await wd.quit();
 }
 console.log(failed ? "E2E FAILED" : "E2E PASSED");
+console.log(`e2e: ${counts.passed} passed, ${counts.failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -20,6 +20,8 @@ export class Matrix {
         ...(token ? { authorization: `Bearer ${token}` } : {}),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
+      // A hung server must fail the test, not stall it (sync long-polls for 5 s).
+      signal: AbortSignal.timeout(60000),
     });
     const json = await res.json().catch(() => ({}));
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
@@ -38,6 +40,17 @@ export class Matrix {
       nonce, username, password, displayname, admin: false, mac,
     });
     return { userId: res.user_id, token: res.access_token, username, password };
+  }
+
+  /** Password login (m.login.password): a fresh device and access token for `username`. */
+  async login(username, password) {
+    const res = await this.call("POST", "/_matrix/client/v3/login", undefined, {
+      type: "m.login.password",
+      identifier: { type: "m.id.user", user: username },
+      password,
+      initial_device_display_name: "chappe e2e helper",
+    });
+    return { userId: res.user_id, token: res.access_token, deviceId: res.device_id, username, password };
   }
 
   async createRoom(user, name, invite = []) {

@@ -1,42 +1,86 @@
 #!/usr/bin/env bash
-# Inside dbus-run-session: keyring, Xvfb, tauri-driver, then the test. Everything
-# started here is stopped on exit.
+# Inside dbus-run-session (see run.sh): keyring, Xvfb, tauri-driver, then the test.
+# Everything started here, and whatever those started (WebKitWebDriver, the app), is
+# stopped on exit. With E2E_SELFTEST=1 it checks the environment (Secret Service, X
+# display, tauri-driver) instead of running the test.
 set -euo pipefail
 WORK=$(mktemp -d)
 pids=()
+
+# A process and everything below it, children first.
+tree() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do tree "$child"; done
+  echo "$1"
+}
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  local p all=()
+  for p in "${pids[@]}"; do all+=($(tree "$p")); done
+  [ ${#all[@]} -eq 0 ] || kill "${all[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-# A private keyring home, so runs never see each other's saved sessions.
-export HOME_KEYRING_DIR=$WORK/keyrings XDG_DATA_HOME=$WORK/data
+# A private keyring home, so runs never see each other's saved sessions. The password
+# on stdin creates and unlocks the "login" keyring (the Secret Service's default
+# collection) without a prompt. It must not be empty: gnome-keyring 42 then creates no
+# keyring, and the first write asks gcr-prompter, which fails without a display.
+export XDG_DATA_HOME=$WORK/data
 mkdir -p "$XDG_DATA_HOME"
-eval "$(printf '' | gnome-keyring-daemon --unlock --components=secrets)"
+eval "$(printf 'chappe-e2e' | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
 
-for n in $(seq 90 120); do [ -e "/tmp/.X11-unix/X$n" ] || { DISPLAY_NUM=$n; break; }; done
+# The first free display number from 90 on.
+DISPLAY_NUM=
+for n in $(seq 90 150); do
+  if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then DISPLAY_NUM=$n; break; fi
+done
+[ -n "$DISPLAY_NUM" ] || { echo "e2e: no free X display" >&2; exit 1; }
 export DISPLAY=:$DISPLAY_NUM
 Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ] && break; sleep 0.1; done
+[ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ] || { echo "e2e: Xvfb did not start" >&2; cat "$WORK/xvfb.log" >&2; exit 1; }
 
 export CHAPPE_DATA_DIR=$WORK/chappe CHAPPE_HOMESERVER=$SYNAPSE_URL
 # WebKit's sandbox needs user namespaces the CI container may not allow.
 export WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1
 export RUST_LOG=${RUST_LOG:-warn,chappe=info,chappe_core=info}
 PORT=${WEBDRIVER_PORT:-4444}
-tauri-driver --port "$PORT" >"$WORK/tauri-driver.log" 2>&1 &
+tauri-driver --port "$PORT" --native-port $((PORT + 1)) >"$WORK/tauri-driver.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 50); do
-  curl -sf "http://127.0.0.1:$PORT/status" >/dev/null && break
-  sleep 0.2
+ready=
+for _ in $(seq 1 100); do
+  if curl -sf "http://127.0.0.1:$PORT/status" >/dev/null; then ready=1; break; fi
+  sleep 0.1
 done
+if [ -z "$ready" ]; then
+  echo "e2e: tauri-driver does not answer on port $PORT" >&2
+  cat "$WORK/tauri-driver.log" >&2
+  exit 1
+fi
 export WEBDRIVER_URL=http://127.0.0.1:$PORT
+
+if [ "${E2E_SELFTEST:-}" = 1 ]; then
+  echo "selftest: D-Bus session $DBUS_SESSION_BUS_ADDRESS"
+  printf 'e2e-secret' | secret-tool store --label="chappe e2e selftest" chappe-e2e selftest
+  got=$(secret-tool lookup chappe-e2e selftest)
+  [ "$got" = e2e-secret ] || { echo "selftest: Secret Service lookup gave '$got'" >&2; exit 1; }
+  echo "selftest: Secret Service store + lookup OK"
+  if command -v xdpyinfo >/dev/null; then
+    echo "selftest: X display $DISPLAY: $(xdpyinfo -display "$DISPLAY" | grep dimensions | xargs)"
+  else
+    echo "selftest: X display $DISPLAY: socket up (no xdpyinfo to ask more)"
+  fi
+  echo "selftest: tauri-driver /status $(curl -s "$WEBDRIVER_URL/status")"
+  exit 0
+fi
+
 status=0
-node tests/e2e/chappe.e2e.mjs || status=$?
+timeout --foreground "${E2E_TIMEOUT:-600}" node tests/e2e/chappe.e2e.mjs || status=$?
 if [ $status -ne 0 ]; then
+  [ $status -ne 124 ] || echo "e2e: stopped after ${E2E_TIMEOUT:-600} s"
   echo "--- tauri-driver log (app output) ---"
   tail -n 60 "$WORK/tauri-driver.log" || true
 fi

@@ -13,17 +13,29 @@ export class WebDriver {
     const url = this.session && !path.startsWith("/session")
       ? `${this.base}/session/${this.session}${path}`
       : `${this.base}${path}`;
-    const res = await fetch(url, {
-      method,
-      headers: { "content-type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let res;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // Starting the app (new session) is the slowest command; nothing should take longer.
+        signal: AbortSignal.timeout(120000),
+      });
+    } catch (e) {
+      throw new Error(`WebDriver ${method} ${path}: ${e.cause?.message || e.message}`);
+    }
     const json = await res.json().catch(() => ({}));
     if (!res.ok || (json.value && json.value.error)) {
       const v = json.value || {};
       throw new Error(`WebDriver ${method} ${path}: ${v.error || res.status} ${v.message || ""}`);
     }
     return json.value;
+  }
+
+  /** GET /status: tauri-driver answers it before any session exists. */
+  async status() {
+    return this.cmd("GET", "/status");
   }
 
   async start(application) {

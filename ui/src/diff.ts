@@ -1,11 +1,18 @@
 import type { ListDiff } from "./bindings";
 
-/** Applies one list change pushed by the Rust side. Out-of-range indices are ignored:
- *  a diff stream is input, and a bad one must not break the screen. */
+function validIndex(i: unknown, max: number): i is number {
+  return typeof i === "number" && Number.isInteger(i) && i >= 0 && i <= max;
+}
+
+/** Applies one list change pushed by the Rust side, in place.
+ *
+ *  A diff stream is input: an out-of-range index, a malformed diff or an unknown
+ *  operation is ignored rather than corrupting the list, and this never throws. */
 export function applyDiff<T>(list: T[], d: ListDiff<T>): void {
+  if (!d || typeof d !== "object") return;
   switch (d.op) {
     case "append":
-      list.push(...d.values);
+      if (Array.isArray(d.values)) for (const v of d.values) list.push(v);
       break;
     case "clear":
       list.length = 0;
@@ -23,20 +30,23 @@ export function applyDiff<T>(list: T[], d: ListDiff<T>): void {
       list.pop();
       break;
     case "insert":
-      if (d.index <= list.length) list.splice(d.index, 0, d.value);
+      if (validIndex(d.index, list.length)) list.splice(d.index, 0, d.value);
       break;
     case "set":
-      if (d.index < list.length) list[d.index] = d.value;
+      if (validIndex(d.index, list.length - 1)) list[d.index] = d.value;
       break;
     case "remove":
-      if (d.index < list.length) list.splice(d.index, 1);
+      if (validIndex(d.index, list.length - 1)) list.splice(d.index, 1);
       break;
     case "truncate":
-      if (d.length < list.length) list.length = d.length;
+      if (validIndex(d.length, list.length)) list.length = d.length;
       break;
     case "reset":
+      if (!Array.isArray(d.values)) break;
       list.length = 0;
-      list.push(...d.values);
+      for (const v of d.values) list.push(v);
+      break;
+    default:
       break;
   }
 }

@@ -1,0 +1,157 @@
+//! Nothing typed is lost: sending while the server is unreachable, and starting the
+//! app while it is. The server is the real Synapse, reached through a relay the test
+//! cuts (see `common/relay.rs`).
+#![recursion_limit = "256"]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use chappe_core::{timeline::SendState, Session, StoredSession, SyncStatus, TimelineItemView};
+use common::{relay::Relay, server, wait_for, Server, User, SYNC_TIMEOUT};
+use futures_util::StreamExt;
+
+/// Logs `user` in directly, waits for `room_id` to be listed (so it is in the local
+/// cache), stops, and returns what the keychain would hold, pointed at `relay`.
+async fn saved_session(
+    server: &Server,
+    user: &User,
+    room_id: &str,
+    dir: &std::path::Path,
+    relay: &Relay,
+) -> StoredSession {
+    let mut session = server.login(user, dir).await.unwrap();
+    let rooms = session.rooms().clone();
+    wait_for("the room in the list", SYNC_TIMEOUT, || {
+        let ok = rooms
+            .snapshot()
+            .iter()
+            .any(|r| r.room_id == room_id && !r.is_invite);
+        async move { ok.then_some(()) }
+    })
+    .await;
+    let mut stored = session.stored().unwrap();
+    session.stop().await;
+    drop(session);
+    stored.homeserver = relay.url.clone();
+    stored
+}
+
+async fn wait_status(session: &Session, want: SyncStatus) {
+    let mut status = session.sync_status();
+    let start = std::time::Instant::now();
+    loop {
+        if status.get() == want {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "sync never became {want:?}: {:?}",
+            status.get()
+        );
+        let _ = tokio::time::timeout(Duration::from_millis(500), status.next()).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_sent_while_the_server_is_down_is_delivered_when_it_returns() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let room_id = server.create_room(&bob, "Panne", &[&alice]).await.unwrap();
+    server.join(&alice, &room_id).await.unwrap();
+    let relay = Relay::to(&server.url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let stored = saved_session(&server, &alice, &room_id, dir.path(), &relay).await;
+
+    let mut session = Session::restore(stored).await.unwrap();
+    wait_status(&session, SyncStatus::Running).await;
+    let timeline = session.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    futures_util::pin_mut!(stream);
+
+    relay.cut();
+    let body = "écrit pendant la panne";
+    timeline.send_text(body).await.unwrap();
+    // The local echo is there at once and not marked sent.
+    let own = |items: &[TimelineItemView]| {
+        items.iter().find_map(|i| match i {
+            TimelineItemView::Message {
+                body: b,
+                is_own: true,
+                send_state,
+                ..
+            } if b == body => Some(send_state.clone()),
+            _ => None,
+        })
+    };
+    let start = std::time::Instant::now();
+    while own(&items).is_none() {
+        assert!(start.elapsed() < Duration::from_secs(5), "no local echo");
+        if let Ok(Some(d)) = tokio::time::timeout(Duration::from_millis(200), stream.next()).await {
+            d.into_iter().for_each(|d| d.apply(&mut items));
+        }
+    }
+    assert_ne!(own(&items), Some(SendState::Sent));
+    wait_status(&session, SyncStatus::Offline).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let on_server = server.messages(&bob, &room_id).await.unwrap();
+    assert!(
+        !on_server.iter().any(|(_, b)| b == body),
+        "sent through a cut connection?"
+    );
+
+    relay.restore();
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(SendState::Sent) = own(&items) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "never sent after the server returned: {:?}",
+            own(&items)
+        );
+        if let Ok(Some(d)) = tokio::time::timeout(Duration::from_millis(500), stream.next()).await {
+            d.into_iter().for_each(|d| d.apply(&mut items));
+        }
+    }
+    let on_server = server.messages(&bob, &room_id).await.unwrap();
+    assert!(
+        on_server.contains(&(alice.user_id.clone(), body.to_owned())),
+        "{on_server:?}"
+    );
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_session_opens_offline_with_its_rooms_from_the_local_cache() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let room_id = server
+        .create_room(&bob, "Hors ligne", &[&alice])
+        .await
+        .unwrap();
+    server.join(&alice, &room_id).await.unwrap();
+    let relay = Relay::to(&server.url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let stored = saved_session(&server, &alice, &room_id, dir.path(), &relay).await;
+
+    relay.cut();
+    let mut session = tokio::time::timeout(Duration::from_secs(10), Session::restore(stored))
+        .await
+        .expect("restoring must not wait for the network")
+        .unwrap();
+    let rooms = session.rooms().clone();
+    wait_for("the cached room", Duration::from_secs(10), || {
+        let r = rooms.snapshot().into_iter().find(|r| r.room_id == room_id);
+        async move { r }
+    })
+    .await;
+    wait_status(&session, SyncStatus::Offline).await;
+    relay.restore();
+    wait_status(&session, SyncStatus::Running).await;
+    session.stop().await;
+}

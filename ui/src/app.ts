@@ -1,0 +1,48 @@
+// Start-up flow: a saved session goes straight to the main screen, otherwise the
+// login form; logging out comes back to the form (without reloading, so the demo's
+// auto-login does not kick in again).
+import { commands } from "./bindings";
+import type { AppInfo, Me, UiError } from "./types";
+import { call } from "./ipc";
+import { clear, el } from "./dom";
+import { currentLang, t } from "./i18n";
+import { showLogin } from "./views/login";
+import { MainScreen } from "./views/main";
+
+export class App {
+  private info: AppInfo | null = null;
+  private main: MainScreen | null = null;
+
+  constructor(private root: HTMLElement) {}
+
+  async boot(): Promise<void> {
+    document.documentElement.lang = currentLang();
+    document.title = t("app.name");
+    clear(this.root);
+    this.root.append(el("div", { id: "splash", class: "splash", role: "status" },
+      el("span", { class: "spinner-icon", "aria-hidden": "true" }), t("app.loading")));
+    const [info, restored] = await Promise.all([call(commands.appInfo()), call(commands.restoreSession())]);
+    this.info = info.status === "ok" ? (info.data as AppInfo) : null;
+    if (restored.status === "ok" && restored.data) this.showMain(restored.data as Me);
+    else this.showLogin(restored.status === "error" ? restored.error : null);
+  }
+
+  showLogin(error: UiError | null = null): void {
+    this.main?.destroy();
+    this.main = null;
+    showLogin(this.root, { info: this.info, initialError: error, onLoggedIn: (me) => this.showMain(me) });
+  }
+
+  showMain(me: Me): void {
+    this.main?.destroy();
+    clear(this.root);
+    const main = new MainScreen(me, { onLoggedOut: () => this.showLogin() });
+    this.main = main;
+    this.root.append(main.element);
+    main.start();
+  }
+
+  get mainScreen(): MainScreen | null {
+    return this.main;
+  }
+}

@@ -1,0 +1,210 @@
+import { commands } from "../bindings";
+import type { Me, RoomSummary, SyncStatus } from "../types";
+import { applyDiff } from "../diff";
+import { call, subscribeRooms, subscribeSyncStatus, type Stream } from "../ipc";
+import { clear, el, frameScheduler } from "../dom";
+import { colorSlot, errorText, syncText } from "../format";
+import { t } from "../i18n";
+import { RoomListView } from "./roomList";
+import { placeholderPane, RoomView } from "./room";
+
+export interface MainOptions {
+  /** Called once the user logged out (or the session is gone): show the login form. */
+  onLoggedOut: () => void;
+}
+
+/** The main screen: sidebar (account, sync banner, rooms) and the open room. */
+export class MainScreen {
+  readonly element: HTMLElement;
+  private rooms: RoomSummary[] = [];
+  private roomsLoaded = false;
+  private selected: string | null = null;
+  private roomView: RoomView | null = null;
+  /** Bumped whenever a room is opened or closed: a view whose number is stale ignores
+   *  whatever its (old) channel still delivers. */
+  private generation = 0;
+  private streams: Stream[] = [];
+  private alive = true;
+  private list: RoomListView;
+  private empty: HTMLElement;
+  private banner: HTMLElement;
+  private bannerText: HTMLElement;
+  private relogin: HTMLButtonElement;
+  private logoutButton: HTMLButtonElement;
+  private pane: HTMLElement;
+  private drawRooms = frameScheduler(() => this.renderRooms());
+  private clock: number;
+
+  constructor(me: Me, private opts: MainOptions) {
+    this.list = new RoomListView((room) => this.open(room));
+    this.empty = el("p", { id: "room-list-empty", class: "empty" }, t("main.loadingRooms"));
+    this.bannerText = el("span", { class: "banner-text" });
+    this.relogin = el("button", { id: "relogin", type: "button", class: "link", hidden: true }, t("main.relogin"));
+    this.banner = el("div", { id: "sync-banner", class: "banner", role: "status", hidden: true },
+      this.bannerText, this.relogin);
+    this.logoutButton = el("button", { id: "logout", type: "button", class: "link logout" }, t("main.logout"));
+    const name = me.displayName || me.userId;
+    const sidebar = el(
+      "aside", { class: "sidebar", "aria-label": t("main.rooms") },
+      el("header", { class: "me", "aria-label": t("main.account") },
+        el("span", { class: `avatar small c${colorSlot(me.userId)}`, "aria-hidden": "true" },
+          (name.replace(/^@/, "").charAt(0) || "?").toUpperCase()),
+        el("span", { class: "me-text" },
+          el("span", { id: "me-name", class: "me-name", title: me.userId }, name),
+          el("span", { id: "me-id", class: "me-id" }, me.userId)),
+        this.logoutButton),
+      this.banner,
+      el("h2", { class: "section" }, t("main.rooms")),
+      this.list.element,
+      this.empty,
+    );
+    this.pane = el("section", { id: "room-pane", class: "room-pane" }, placeholderPane());
+    this.element = el("div", { id: "main", class: "main" }, sidebar, this.pane);
+
+    this.logoutButton.addEventListener("click", () => void this.logout());
+    this.relogin.addEventListener("click", () => void this.logout());
+    // Relative times ("Hier") move on by themselves.
+    this.clock = window.setInterval(() => this.drawRooms.schedule(), 60_000);
+  }
+
+  /** Starts the room list and sync status streams. */
+  start(): void {
+    const rooms = subscribeRooms((d) => {
+      if (!this.alive) return;
+      applyDiff(this.rooms, d);
+      this.roomsLoaded = true;
+      this.drawRooms.schedule();
+    });
+    const status = subscribeSyncStatus((s) => {
+      if (this.alive) this.showStatus(s);
+    });
+    this.streams.push(rooms, status);
+    for (const s of [rooms, status]) {
+      void s.ready.then((res) => {
+        if (!this.alive || res.status === "ok") return;
+        if (res.error.type === "notLoggedIn") {
+          this.leave();
+          return;
+        }
+        this.showBanner(errorText(res.error), "error");
+      });
+    }
+  }
+
+  /** For tests and the keyboard: the room currently open. */
+  get openRoomId(): string | null {
+    return this.selected;
+  }
+
+  get currentRoomView(): RoomView | null {
+    return this.roomView;
+  }
+
+  open(room: RoomSummary): void {
+    if (!this.alive) return;
+    if (this.selected === room.roomId && this.roomView) {
+      this.roomView.focusComposer();
+      return;
+    }
+    this.roomView?.destroy();
+    const gen = ++this.generation;
+    this.selected = room.roomId;
+    const view = new RoomView({
+      room,
+      isCurrent: () => this.alive && gen === this.generation,
+      onBack: () => this.close(),
+    });
+    this.roomView = view;
+    clear(this.pane);
+    this.pane.append(view.element);
+    this.element.classList.add("has-room");
+    this.renderRooms();
+    view.start();
+    view.focusComposer();
+  }
+
+  /** Back to the list (narrow windows). */
+  close(): void {
+    this.generation++;
+    this.roomView?.destroy();
+    this.roomView = null;
+    const was = this.selected;
+    this.selected = null;
+    clear(this.pane);
+    this.pane.append(placeholderPane());
+    this.element.classList.remove("has-room");
+    this.renderRooms();
+    void call(commands.closeRoom());
+    if (was) {
+      const li = Array.from(this.list.element.children).find((n) => n.getAttribute("data-room-id") === was);
+      (li as HTMLElement | undefined)?.focus();
+    }
+  }
+
+  private renderRooms(): void {
+    if (!this.alive) return;
+    this.list.render(this.rooms, this.selected);
+    this.empty.hidden = this.rooms.length > 0;
+    this.empty.textContent = this.roomsLoaded ? t("main.noRooms") : t("main.loadingRooms");
+    if (this.selected && this.roomView) {
+      const room = this.rooms.find((r) => r.roomId === this.selected);
+      if (room) this.roomView.update(room);
+    }
+  }
+
+  private showStatus(s: SyncStatus): void {
+    const text = syncText(s);
+    if (text === null) {
+      this.banner.hidden = true;
+      this.bannerText.textContent = "";
+      this.relogin.hidden = true;
+      return;
+    }
+    this.showBanner(text, s.state, s.state === "error" ? s.message : undefined);
+    this.relogin.hidden = s.state !== "sessionExpired";
+  }
+
+  private showBanner(text: string, state: string, detail?: string): void {
+    this.banner.hidden = false;
+    this.banner.className = `banner ${state}`;
+    this.banner.setAttribute("data-state", state);
+    this.bannerText.textContent = text;
+    if (detail) this.banner.title = detail;
+    else this.banner.removeAttribute("title");
+  }
+
+  private async logout(): Promise<void> {
+    if (!this.alive) return;
+    this.logoutButton.disabled = true;
+    this.relogin.disabled = true;
+    this.logoutButton.textContent = t("main.loggingOut");
+    this.stopAll();
+    // Rust forgets the local session whatever the server says; only an IPC failure
+    // leaves it in place, and then the login form is still the right screen.
+    await call(commands.logout());
+    this.leave();
+  }
+
+  private stopAll(): void {
+    this.alive = false;
+    this.generation++;
+    for (const s of this.streams) s.stop();
+    this.streams = [];
+    this.drawRooms.cancel();
+    window.clearInterval(this.clock);
+    this.roomView?.destroy();
+    this.roomView = null;
+  }
+
+  private leave(): void {
+    this.stopAll();
+    this.element.remove();
+    this.opts.onLoggedOut();
+  }
+
+  /** For tests: stops everything without logging out. */
+  destroy(): void {
+    this.stopAll();
+    this.element.remove();
+  }
+}

@@ -1,0 +1,297 @@
+import { commands } from "../bindings";
+import type { ListDiff, RoomSummary, TimelineItemView } from "../types";
+import { applyDiff } from "../diff";
+import { call, openRoom, type Stream } from "../ipc";
+import { el, frameScheduler } from "../dom";
+import { colorSlot, errorText, latestEventId } from "../format";
+import { t } from "../i18n";
+import { TimelineView } from "./timeline";
+
+/** How close to an edge (px) counts as "at the bottom" / "at the top". */
+const BOTTOM_SLACK = 40;
+const TOP_TRIGGER = 150;
+/** At most this many back-paginations in a row to fill a screen without the user scrolling. */
+const MAX_AUTO_FILL = 10;
+const COMPOSER_MAX_ROWS = 8;
+
+export interface RoomViewOptions {
+  room: RoomSummary;
+  /** False once another room was opened (or the user logged out): the generation check. */
+  isCurrent: () => boolean;
+  onBack: () => void;
+}
+
+/** One open room: header, timeline with back-pagination, composer. `destroy()` stops
+ *  everything it started. */
+export class RoomView {
+  readonly element: HTMLElement;
+  readonly roomId: string;
+  private items: TimelineItemView[] = [];
+  private timeline = new TimelineView();
+  private scroller: HTMLElement;
+  private spinner: HTMLElement;
+  private roomError: HTMLElement;
+  private composer: HTMLTextAreaElement;
+  private sendButton: HTMLButtonElement;
+  private sendError: HTMLElement;
+  private nameEl: HTMLElement;
+  private avatarEl: HTMLElement;
+  private flagsEl: HTMLElement;
+  private stream: Stream | null = null;
+  private draw = frameScheduler(() => this.redraw());
+  private cleanups: (() => void)[] = [];
+  private destroyed = false;
+
+  private loaded = false;
+  private atBottom = true;
+  private reachedStart = false;
+  private paginating: Promise<void> | null = null;
+  private paginationFailedAt = 0;
+  private autoFill = 0;
+  private lastMarked: string | null = null;
+  private marking = false;
+  private markAgain = false;
+  private sendChain: Promise<void> = Promise.resolve();
+
+  constructor(private opts: RoomViewOptions) {
+    const room = opts.room;
+    this.roomId = room.roomId;
+    this.nameEl = el("h2", { id: "room-name", class: "room-title" }, room.name);
+    this.avatarEl = el("span", { class: "avatar", "aria-hidden": "true" });
+    this.flagsEl = el("span", { class: "room-flags" });
+    const back = el("button", { id: "back", type: "button", class: "back", title: t("main.back"), "aria-label": t("main.back") }, "‹");
+    back.addEventListener("click", () => this.opts.onBack());
+
+    this.spinner = el("div", { id: "timeline-spinner", class: "timeline-spinner", role: "status", hidden: true },
+      el("span", { class: "spinner-icon", "aria-hidden": "true" }), t("timeline.loading"));
+    this.roomError = el("p", { id: "room-error", class: "error room-error", role: "alert" });
+    this.scroller = el("div", { id: "timeline-scroll", class: "timeline-scroll", tabindex: "-1" },
+      this.spinner, this.roomError, this.timeline.element);
+
+    this.composer = el("textarea", {
+      id: "composer", rows: "1", placeholder: t("composer.placeholder"), "aria-label": t("composer.label"),
+      title: t("composer.hint"), enterkeyhint: "send",
+    });
+    this.sendButton = el("button", { id: "send", type: "button", class: "primary send", title: t("composer.hint") },
+      t("composer.send"));
+    this.sendError = el("p", { id: "send-error", class: "error send-error", role: "alert" });
+
+    this.element = el(
+      "section",
+      { class: "room-view", "data-room-id": room.roomId, "aria-labelledby": "room-name" },
+      el("header", { class: "room-header" }, back, this.avatarEl, this.nameEl, this.flagsEl),
+      this.scroller,
+      el("div", { class: "composer" }, this.composer, this.sendButton),
+      this.sendError,
+    );
+    this.update(room);
+    this.wire();
+  }
+
+  /** Starts streaming the room's timeline. */
+  start(): void {
+    this.stream = openRoom(this.roomId, (d) => this.onDiff(d));
+    void this.stream.ready.then((res) => {
+      if (res.status === "error" && this.live()) this.roomError.textContent = errorText(res.error);
+    });
+  }
+
+  /** The room's summary changed (name, encryption…). */
+  update(room: RoomSummary): void {
+    this.nameEl.textContent = room.name;
+    this.avatarEl.textContent = room.avatarInitial || "#";
+    this.avatarEl.className = `avatar c${colorSlot(room.roomId)}`;
+    this.flagsEl.textContent = "";
+    const flags = [room.isEncrypted && t("room.encrypted"), room.isDirect && t("room.direct")].filter(Boolean);
+    for (const f of flags) this.flagsEl.append(el("span", { class: "flag" }, f as string));
+  }
+
+  focusComposer(): void {
+    this.composer.focus();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.stream?.stop();
+    this.draw.cancel();
+    for (const c of this.cleanups) c();
+    this.cleanups = [];
+    this.element.remove();
+  }
+
+  private live(): boolean {
+    return !this.destroyed && this.opts.isCurrent();
+  }
+
+  private onDiff(d: ListDiff<TimelineItemView>): void {
+    if (!this.live()) return; // a message from a room the user already left
+    applyDiff(this.items, d);
+    this.loaded = true;
+    this.draw.schedule();
+  }
+
+  private redraw(): void {
+    if (!this.live()) return;
+    const s = this.scroller;
+    // Keep what the user reads in place when older messages are added above it.
+    let anchor: { node: HTMLElement; offset: number } | null = null;
+    if (!this.atBottom) {
+      for (const child of Array.from(this.timeline.element.children) as HTMLElement[]) {
+        if (child.offsetTop + child.offsetHeight > s.scrollTop) {
+          anchor = { node: child, offset: child.offsetTop - s.scrollTop };
+          break;
+        }
+      }
+    }
+    this.timeline.render(this.items);
+    if (this.atBottom) this.scrollToBottom();
+    else if (anchor?.node.isConnected) s.scrollTop = anchor.node.offsetTop - anchor.offset;
+    this.maybeMarkRead();
+    this.maybeFill();
+  }
+
+  private scrollToBottom(): void {
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  /** Loads older messages until the screen is full (or the room's start is reached). */
+  private maybeFill(): void {
+    const s = this.scroller;
+    if (!this.loaded || this.reachedStart || this.paginating || this.paginationFailedAt) return;
+    if (s.scrollHeight > s.clientHeight + TOP_TRIGGER && s.scrollTop > TOP_TRIGGER) return;
+    if (this.autoFill >= MAX_AUTO_FILL) return;
+    this.autoFill++;
+    void this.paginate();
+  }
+
+  /** One back-pagination at a time; none once the start of the room is reached. */
+  paginate(): Promise<void> {
+    if (this.paginating) return this.paginating;
+    if (this.reachedStart || !this.live()) return Promise.resolve();
+    this.spinner.hidden = false;
+    this.roomError.textContent = "";
+    this.paginating = (async () => {
+      const res = await call(commands.paginateBack(this.roomId));
+      if (!this.live()) return;
+      this.spinner.hidden = true;
+      if (res.status === "ok") {
+        this.reachedStart = res.data === true;
+        this.paginationFailedAt = 0;
+      } else {
+        this.paginationFailedAt = Date.now();
+        this.roomError.textContent = `${t("timeline.loadFailed")} ${errorText(res.error)}`;
+      }
+    })().finally(() => {
+      this.paginating = null;
+      if (this.live()) this.draw.schedule();
+    });
+    return this.paginating;
+  }
+
+  /** Sends a read receipt for the newest event when the user can see it. */
+  private maybeMarkRead(): void {
+    if (!this.loaded || !this.atBottom || !this.live()) return;
+    if (typeof document !== "undefined" && document.visibilityState === "hidden") return;
+    const latest = latestEventId(this.items);
+    if (latest === null || latest === this.lastMarked) return;
+    if (this.marking) {
+      this.markAgain = true;
+      return;
+    }
+    this.marking = true;
+    this.lastMarked = latest;
+    void call(commands.markRead(this.roomId)).then((res) => {
+      this.marking = false;
+      if (res.status === "error") this.lastMarked = null;
+      if (this.markAgain && res.status === "ok") {
+        this.markAgain = false;
+        this.maybeMarkRead();
+      }
+    });
+  }
+
+  private wire(): void {
+    const s = this.scroller;
+    s.addEventListener("scroll", () => {
+      this.atBottom = s.scrollHeight - s.scrollTop - s.clientHeight < BOTTOM_SLACK;
+      if (s.scrollTop < TOP_TRIGGER) {
+        this.autoFill = 0;
+        if (this.paginationFailedAt && Date.now() - this.paginationFailedAt > 3000) this.paginationFailedAt = 0;
+        if (!this.paginationFailedAt) void this.paginate();
+      }
+      if (this.atBottom) this.maybeMarkRead();
+    }, { passive: true });
+
+    // Stay at the bottom when content grows by itself (wrapping after a resize…).
+    if (typeof ResizeObserver === "function") {
+      const ro = new ResizeObserver(() => {
+        if (this.atBottom) this.scrollToBottom();
+      });
+      ro.observe(this.timeline.element);
+      ro.observe(s);
+      this.cleanups.push(() => ro.disconnect());
+    }
+    const onVisible = () => this.maybeMarkRead();
+    document.addEventListener("visibilitychange", onVisible);
+    window.addEventListener("focus", onVisible);
+    this.cleanups.push(() => {
+      document.removeEventListener("visibilitychange", onVisible);
+      window.removeEventListener("focus", onVisible);
+    });
+
+    this.composer.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
+        ev.preventDefault();
+        this.submit();
+      }
+    });
+    this.composer.addEventListener("input", () => this.autoGrow());
+    this.sendButton.addEventListener("click", () => this.submit());
+  }
+
+  /** Grows the composer with its text, up to a few lines (rows, not inline style: CSP). */
+  private autoGrow(): void {
+    const c = this.composer;
+    let rows = Math.min(COMPOSER_MAX_ROWS, c.value.split("\n").length);
+    c.rows = rows;
+    while (c.scrollHeight > c.clientHeight && rows < COMPOSER_MAX_ROWS) c.rows = ++rows;
+  }
+
+  /** Sends the composer's text. Sends are chained so they reach Rust in typing order. */
+  submit(): void {
+    const raw = this.composer.value;
+    const text = raw.replace(/^\n+/, "").replace(/\s+$/, "");
+    if (!text.trim()) return;
+    this.composer.value = "";
+    this.autoGrow();
+    this.sendError.textContent = "";
+    this.composer.focus();
+    this.atBottom = true;
+    this.scrollToBottom();
+    this.sendChain = this.sendChain.then(async () => {
+      const res = await call(commands.sendMessage(this.roomId, text));
+      if (res.status === "ok" || this.destroyed) return;
+      // Nothing typed is lost: the text goes back into the composer, before anything
+      // typed since.
+      this.composer.value = this.composer.value ? `${raw}\n${this.composer.value}` : raw;
+      this.autoGrow();
+      this.sendError.textContent = errorText(res.error);
+      this.composer.classList.add("has-error");
+      this.composer.addEventListener("input", () => this.composer.classList.remove("has-error"), { once: true });
+    });
+  }
+
+  /** For tests: the items as the view holds them. */
+  get snapshot(): readonly TimelineItemView[] {
+    return this.items;
+  }
+
+  /** For tests: whether a back-pagination may still happen. */
+  get state(): { reachedStart: boolean; paginating: boolean; atBottom: boolean } {
+    return { reachedStart: this.reachedStart, paginating: this.paginating !== null, atBottom: this.atBottom };
+  }
+}
+
+export function placeholderPane(): HTMLElement {
+  return el("div", { id: "room-placeholder", class: "room-placeholder" }, el("p", {}, t("main.pickRoom")));
+}
