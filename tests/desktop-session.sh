@@ -4,8 +4,11 @@
 # Used by the demo when no desktop session exists; must run inside dbus-run-session.
 set -euo pipefail
 APP=$1
-# An empty password unlocks (and, the first time, creates) the login keyring.
-eval "$(printf '' | gnome-keyring-daemon --unlock --components=secrets)"
+
+# An empty password creates no login keyring (gnome-keyring 42): use a throwaway one.
+# If a login keyring already exists with another password, unlocking fails; Chappe
+# then still runs, it only cannot remember the session for next time.
+eval "$(printf 'chappe-demo' | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
 if [ -z "${DISPLAY:-}" ]; then
   export DISPLAY=:${CHAPPE_XVFB_DISPLAY:-77}

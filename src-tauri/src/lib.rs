@@ -56,7 +56,9 @@ fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
 }
 
 pub fn run() {
+    // Logs go to stderr: stdout may be discarded (tauri-driver does) or be a pipe.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "warn,chappe=info,chappe_core=info".into()),

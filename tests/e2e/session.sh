@@ -62,6 +62,15 @@ if [ -z "$ready" ]; then
 fi
 export WEBDRIVER_URL=http://127.0.0.1:$PORT
 
+# tauri-driver throws away the app's stdout: start the app through a wrapper that keeps
+# its output (logs) in target/e2e/app.log.
+mkdir -p target/e2e
+APP_LOG=$PWD/target/e2e/app.log
+: >"$APP_LOG"
+printf '#!/usr/bin/env bash\nexec %q "$@" >>%q 2>&1\n' "$APP" "$APP_LOG" >"$WORK/app"
+chmod +x "$WORK/app"
+export APP=$WORK/app
+
 if [ "${E2E_SELFTEST:-}" = 1 ]; then
   echo "selftest: D-Bus session $DBUS_SESSION_BUS_ADDRESS"
   printf 'e2e-secret' | secret-tool store --label="chappe e2e selftest" chappe-e2e selftest
@@ -81,7 +90,9 @@ status=0
 timeout --foreground "${E2E_TIMEOUT:-600}" node tests/e2e/chappe.e2e.mjs || status=$?
 if [ $status -ne 0 ]; then
   [ $status -ne 124 ] || echo "e2e: stopped after ${E2E_TIMEOUT:-600} s"
-  echo "--- tauri-driver log (app output) ---"
-  tail -n 60 "$WORK/tauri-driver.log" || true
+  echo "--- tauri-driver log ---"
+  tail -n 20 "$WORK/tauri-driver.log" || true
+  echo "--- app log (target/e2e/app.log) ---"
+  tail -n 60 "$APP_LOG" || true
 fi
 exit $status
