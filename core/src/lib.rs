@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod diff;
+pub mod directory;
 pub mod html;
 pub mod login;
 pub mod room_list;

@@ -103,6 +103,25 @@ impl Server {
         Ok(value)
     }
 
+    pub async fn get(&self, user: &User, path: &str) -> Result<Value> {
+        let res = self
+            .http
+            .get(format!("{}/_matrix/client/v3{path}", self.url))
+            .bearer_auth(&user.token)
+            .send()
+            .await?;
+        let status = res.status();
+        let value: Value = res.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("GET {path}: {status} {value}");
+        }
+        Ok(value)
+    }
+
+    pub async fn post(&self, user: &User, path: &str, body: Value) -> Result<Value> {
+        self.call(reqwest::Method::POST, user, path, body).await
+    }
+
     pub async fn create_room(&self, user: &User, name: &str, invite: &[&User]) -> Result<String> {
         let invite: Vec<&str> = invite.iter().map(|u| u.user_id.as_str()).collect();
         let res = self
@@ -210,3 +229,106 @@ where
 }
 
 pub const SYNC_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Server {
+    /// Registers a server administrator (for the `/_synapse/admin` API).
+    pub async fn register_admin(&self, prefix: &str) -> Result<User> {
+        let localpart = random_name(prefix);
+        let password = random_name("pw");
+        let nonce_url = format!("{}/_synapse/admin/v1/register", self.url);
+        let nonce: Value = self.http.get(&nonce_url).send().await?.json().await?;
+        let nonce = nonce["nonce"].as_str().context("no nonce")?.to_owned();
+        let mut mac = Hmac::<Sha1>::new_from_slice(self.secret.as_bytes())?;
+        mac.update(format!("{nonce}\0{localpart}\0{password}\0admin").as_bytes());
+        let mac = hex::encode(mac.finalize().into_bytes());
+        let body = json!({"nonce": nonce, "username": localpart, "password": password,
+            "admin": true, "mac": mac});
+        let res: Value = self
+            .http
+            .post(&nonce_url)
+            .json(&body)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = res["access_token"]
+            .as_str()
+            .with_context(|| format!("register admin: {res}"))?;
+        Ok(User {
+            user_id: res["user_id"].as_str().context("user_id")?.to_owned(),
+            localpart,
+            password,
+            token: token.to_owned(),
+        })
+    }
+
+    /// Gives `user` the (already validated) email address `email`, as an administrator
+    /// does: the user can then log in with it.
+    pub async fn bind_email(&self, admin: &User, user: &User, email: &str) -> Result<()> {
+        let res = self
+            .http
+            .put(format!(
+                "{}/_synapse/admin/v2/users/{}",
+                self.url,
+                enc(&user.user_id)
+            ))
+            .bearer_auth(&admin.token)
+            .json(&json!({"threepids": [{"medium": "email", "address": email}]}))
+            .send()
+            .await?;
+        let status = res.status();
+        if !status.is_success() {
+            bail!("bind email: {status} {}", res.text().await.unwrap_or_default());
+        }
+        Ok(())
+    }
+}
+
+/// A tiny HTTP server on 127.0.0.1 standing for a third-party service (an identity
+/// server, a `.well-known`): it answers each request with `respond(request line)`,
+/// a status and a JSON body, and records the request lines. Stops when dropped.
+pub struct HttpStub {
+    pub url: String,
+    hits: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HttpStub {
+    pub async fn start<F>(respond: F) -> Self
+    where
+        F: Fn(&str) -> (u16, String) + Send + Sync + 'static,
+    {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let hits = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = hits.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 8192];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                let first = req.lines().next().unwrap_or_default().to_owned();
+                let (status, payload) = respond(&first);
+                seen.lock().unwrap().push(first);
+                let resp = format!(
+                    "HTTP/1.1 {status} Stub\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{payload}",
+                    payload.len()
+                );
+                let _ = sock.write_all(resp.as_bytes()).await;
+            }
+        });
+        Self { url, hits, task }
+    }
+
+    /// The request lines received so far (`GET /path?query HTTP/1.1`).
+    pub fn hits(&self) -> Vec<String> {
+        self.hits.lock().unwrap().clone()
+    }
+}
+
+impl Drop for HttpStub {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
