@@ -50,9 +50,10 @@ export type ListDiff<T> = { op: "append"; values: T[] } | { op: "clear" } | { op
 export type LoginRequest = {
 	/**
 	 *  `https://matrix.example.org`, `example.org`, or empty when `user` is a full
-	 *  Matrix ID (`@agent:example.org`).
+	 *  Matrix ID (`@agent:example.org`) or an email address.
 	 */
 	homeserver: string,
+	/**  A Matrix ID, a user name, or an email address (`agent@example.org`). */
 	user: string,
 	password: string,
 };
@@ -161,7 +162,7 @@ msgtype: string; edited: boolean; sendState: SendState } | { kind: "deleted"; id
 /**  Any other state change (name, topic, …): the event type, for a short notice. */
 { kind: "stateChange"; id: string; senderName: string; eventType: string; timestamp: number | null } | { kind: "unsupported"; id: string; senderName: string; timestamp: number | null } | { kind: "dayDivider"; id: string; timestamp: number | null } | { kind: "readMarker"; id: string } | { kind: "timelineStart"; id: string };
 
-export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } | { type: "serverNotFound" } | { type: "unreachable"; data: string } | { type: "wrongCredentials" } | { type: "deactivated" } | { type: "rateLimited" } | { type: "notLoggedIn" } | { type: "unknownRoom" } | { type: "emptyMessage" } | { type: "other"; data: string };
+export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } | { type: "serverNotFound" } | { type: "unreachable"; data: string } | { type: "wrongCredentials" } | { type: "deactivated" } | { type: "rateLimited" } | { type: "emailNotAllowed" } | { type: "noServerForEmail" } | { type: "notLoggedIn" } | { type: "unknownRoom" } | { type: "emptyMessage" } | { type: "other"; data: string };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

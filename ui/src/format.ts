@@ -1,7 +1,11 @@
 // Pure helpers for what the screens show: times, previews, errors, notices, grouping.
 // No DOM here, so everything is unit-tested.
 import type { MessagePreview, SendState, SyncStatus, TimelineItemView, UiError } from "./types";
-import { currentLang, hasKey, locale, t } from "./i18n";
+import { currentLang, hasKey, locale, t, type StringKey } from "./i18n";
+
+/** Compile-time check: every `UiError` type the bindings declare has an `error.*`
+ *  string (`tsc` fails here when Rust adds one the table lacks). */
+export const EVERY_ERROR_HAS_A_STRING: `error.${UiError["type"]}` extends StringKey ? true : never = true;
 
 export function sameDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();

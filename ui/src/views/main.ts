@@ -39,9 +39,9 @@ export class MainScreen {
     this.list = new RoomListView((room) => this.open(room));
     this.empty = el("p", { id: "room-list-empty", class: "empty" }, t("main.loadingRooms"));
     this.bannerText = el("span", { class: "banner-text" });
-    this.relogin = el("button", { id: "relogin", type: "button", class: "link", hidden: true }, t("main.relogin"));
-    this.banner = el("div", { id: "sync-banner", class: "banner", role: "status", hidden: true },
-      this.bannerText, this.relogin);
+    // In the banner only while the session is expired.
+    this.relogin = el("button", { id: "relogin", type: "button", class: "link" }, t("main.relogin"));
+    this.banner = el("div", { id: "sync-banner", class: "banner", role: "status", hidden: true }, this.bannerText);
     this.logoutButton = el("button", { id: "logout", type: "button", class: "link logout" }, t("main.logout"));
     const name = me.displayName || me.userId;
     const sidebar = el(
@@ -157,11 +157,12 @@ export class MainScreen {
     if (text === null) {
       this.banner.hidden = true;
       this.bannerText.textContent = "";
-      this.relogin.hidden = true;
+      this.relogin.remove();
       return;
     }
     this.showBanner(text, s.state, s.state === "error" ? s.message : undefined);
-    this.relogin.hidden = s.state !== "sessionExpired";
+    if (s.state === "sessionExpired") this.banner.append(this.relogin);
+    else this.relogin.remove();
   }
 
   private showBanner(text: string, state: string, detail?: string): void {

@@ -66,7 +66,7 @@ export class RoomView {
       el("span", { class: "spinner-icon", "aria-hidden": "true" }), t("timeline.loading"));
     this.roomError = el("p", { id: "room-error", class: "error room-error", role: "alert" });
     this.scroller = el("div", { id: "timeline-scroll", class: "timeline-scroll", tabindex: "-1" },
-      this.spinner, this.roomError, this.timeline.element);
+      this.roomError, this.timeline.element);
 
     this.composer = el("textarea", {
       id: "composer", rows: "1", placeholder: t("composer.placeholder"), "aria-label": t("composer.label"),
@@ -80,7 +80,8 @@ export class RoomView {
       "section",
       { class: "room-view", "data-room-id": room.roomId, "aria-labelledby": "room-name" },
       el("header", { class: "room-header" }, back, this.avatarEl, this.nameEl, this.flagsEl),
-      this.scroller,
+      // The spinner floats over the timeline: showing it must not move what the user reads.
+      el("div", { class: "timeline-wrap" }, this.scroller, this.spinner),
       el("div", { class: "composer" }, this.composer, this.sendButton),
       this.sendError,
     );

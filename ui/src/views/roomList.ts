@@ -17,7 +17,7 @@ export class RoomListView {
   private rooms: readonly RoomSummary[] = [];
 
   constructor(private onOpen: (room: RoomSummary) => void) {
-    this.element = el("ul", { id: "room-list", class: "room-list", "aria-label": t("main.rooms") });
+    this.element = el("ul", { id: "room-list", class: "room-list", role: "listbox", "aria-label": t("main.rooms") });
     this.element.addEventListener("click", (ev) => {
       const room = this.roomOf(ev.target);
       if (room) this.onOpen(room);
@@ -84,8 +84,8 @@ export function renderRoom(room: RoomSummary, selected: boolean, time: string): 
       class: cls("room", unread && "unread", mention && "mention", selected && "selected", room.isInvite && "invite"),
       "data-room-id": room.roomId,
       tabindex: "0",
-      role: "button",
-      "aria-current": selected ? "true" : undefined,
+      role: "option",
+      "aria-selected": selected ? "true" : "false",
       title: room.name,
     },
     el("span", { class: `avatar c${colorSlot(room.roomId)}`, "aria-hidden": "true" }, room.avatarInitial || "#"),

@@ -76,7 +76,10 @@ export function renderMessage(item: MessageItem, first: boolean): HTMLLIElement 
       "data-event-id": item.id,
       "data-sender": item.sender,
     },
-    first ? el("div", { class: `sender c${colorSlot(item.sender)}`, title: item.sender }, item.senderName) : null,
+    // An emote carries the name inline ("* Alice waves"): no header above it.
+    first && kind !== "emote"
+      ? el("div", { class: `sender c${colorSlot(item.sender)}`, title: item.sender }, item.senderName)
+      : null,
     el("div", { class: "line" },
       body(item),
       el("span", { class: "meta" },
@@ -133,7 +136,9 @@ export class TimelineView {
   private entries = new Map<string, Entry>();
 
   constructor() {
-    this.element = el("ol", { id: "timeline", class: "timeline", "aria-label": t("timeline.label") });
+    this.element = el("ol", {
+      id: "timeline", class: "timeline", "aria-label": t("timeline.label"), "aria-live": "polite", "aria-relevant": "additions",
+    });
   }
 
   render(items: readonly TimelineItemView[], now = new Date()): void {

@@ -1,0 +1,327 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+vi.mock("@tauri-apps/api/core", () => import("./test/tauri"));
+import * as tauri from "./test/tauri";
+import { App } from "./app";
+import { setLang } from "./i18n";
+import { msg, room } from "./test/fixtures";
+import type { ListDiff, RoomSummary, SyncStatus, TimelineItemView } from "./types";
+
+const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
+const ME = { userId: "@alice:x", displayName: "Alice", homeserver: "https://x" };
+
+function serve(restored: unknown) {
+  tauri.handlers.set("app_info", () => ({ version: "0.1.0", defaultHomeserver: "https://matrix.example" }));
+  tauri.handlers.set("restore_session", () => restored);
+  for (const cmd of ["subscribe_rooms", "subscribe_sync_status", "open_room", "close_room", "mark_read", "logout"]) {
+    tauri.handlers.set(cmd, () => null);
+  }
+  tauri.handlers.set("paginate_back", () => true);
+  tauri.handlers.set("send_message", () => null);
+}
+
+async function boot(): Promise<App> {
+  const app = new App($("#app"));
+  await app.boot();
+  await tauri.settle();
+  return app;
+}
+
+const roomsChannel = () => tauri.channelOf<ListDiff<RoomSummary>>("subscribe_rooms");
+const statusChannel = () => tauri.channelOf<SyncStatus>("subscribe_sync_status");
+const timelineChannel = () => tauri.channelOf<ListDiff<TimelineItemView>>("open_room");
+const press = (target: HTMLElement, key: string, extra: KeyboardEventInit = {}) =>
+  target.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...extra }));
+
+describe("app start-up", () => {
+  beforeEach(() => {
+    setLang("fr");
+    tauri.reset();
+    document.body.innerHTML = '<div id="app"></div>';
+  });
+
+  it("shows the login form, prefilled, when there is no saved session", async () => {
+    serve(null);
+    await boot();
+    expect($("#login-form")).not.toBeNull();
+    expect($<HTMLInputElement>("#login-homeserver").value).toBe("https://matrix.example");
+    expect($("#room-list")).toBeNull();
+  });
+
+  it("shows why a saved session could not be resumed", async () => {
+    serve(null);
+    tauri.handlers.set("restore_session", () => { throw { type: "unreachable", data: "down" }; });
+    await boot();
+    expect($("#login-error").textContent).toContain("injoignable");
+  });
+
+  it("goes straight to the main screen with a saved session, and subscribes", async () => {
+    serve(ME);
+    await boot();
+    expect($("#login-form")).toBeNull();
+    expect($("#room-list")).not.toBeNull();
+    expect($("#me-name").textContent).toBe("Alice");
+    expect($("#me-id").textContent).toBe("@alice:x");
+    expect(tauri.callsOf("subscribe_rooms").length).toBe(1);
+    expect(tauri.callsOf("subscribe_sync_status").length).toBe(1);
+  });
+
+  it("logs in from the form and then subscribes", async () => {
+    serve(null);
+    tauri.handlers.set("login", () => ME);
+    await boot();
+    $<HTMLInputElement>("#login-user").value = "alice";
+    $<HTMLInputElement>("#login-password").value = "pw";
+    $<HTMLFormElement>("#login-form").requestSubmit();
+    await vi.waitFor(() => expect($("#room-list")).not.toBeNull());
+    expect(tauri.callsOf("subscribe_rooms").length).toBe(1);
+  });
+});
+
+describe("main screen", () => {
+  beforeEach(() => {
+    setLang("fr");
+    tauri.reset();
+    document.body.innerHTML = '<div id="app"></div>';
+    serve(ME);
+  });
+
+  it("applies room list diffs as they come", async () => {
+    await boot();
+    expect($("#room-list-empty").textContent).toBe("Chargement des salons…");
+    roomsChannel().push({ op: "reset", values: [room({ roomId: "!a:x", name: "Un" })] });
+    roomsChannel().push({ op: "pushFront", value: room({ roomId: "!b:x", name: "Deux" }) });
+    await tauri.settle();
+    expect([...document.querySelectorAll("li.room")].map((l) => l.getAttribute("data-room-id"))).toEqual(["!b:x", "!a:x"]);
+    expect($("#room-list-empty").hidden).toBe(true);
+    roomsChannel().push({ op: "set", index: 1, value: room({ roomId: "!a:x", name: "Un bis", unreadMessages: 4 }) });
+    roomsChannel().push({ op: "remove", index: 0 });
+    await tauri.settle();
+    expect($("#room-list").textContent).toContain("Un bis");
+    expect($("#room-list").textContent).not.toContain("Deux");
+    roomsChannel().push({ op: "clear" });
+    await tauri.settle();
+    expect($("#room-list-empty").hidden).toBe(false);
+    expect($("#room-list-empty").textContent).toBe("Aucun salon pour l'instant.");
+  });
+
+  it("shows the sync banner except while running", async () => {
+    await boot();
+    const banner = $("#sync-banner");
+    statusChannel().push({ state: "starting" });
+    expect(banner.hidden).toBe(false);
+    statusChannel().push({ state: "running" });
+    expect(banner.hidden).toBe(true);
+    statusChannel().push({ state: "offline" });
+    expect(banner.hidden).toBe(false);
+    expect(banner.textContent).toBe("Hors ligne — vos messages partiront au retour du serveur");
+    expect(banner.classList.contains("offline")).toBe(true);
+    statusChannel().push({ state: "error", message: "502" });
+    expect(banner.title).toBe("502");
+    statusChannel().push({ state: "sessionExpired" });
+    expect($("#relogin").textContent).toBe("Se reconnecter");
+    statusChannel().push({ state: "running" });
+    expect(banner.hidden).toBe(true);
+    expect($("#relogin")).toBeNull();
+  });
+
+  it("offers to sign in again when the session expired", async () => {
+    await boot();
+    statusChannel().push({ state: "sessionExpired" });
+    $<HTMLButtonElement>("#relogin").click();
+    await vi.waitFor(() => expect($("#login-form")).not.toBeNull());
+    expect(tauri.callsOf("logout").length).toBe(1);
+  });
+
+  it("logs out back to the login form and ignores the old streams", async () => {
+    await boot();
+    const oldRooms = roomsChannel();
+    $<HTMLButtonElement>("#logout").click();
+    await vi.waitFor(() => expect($("#login-form")).not.toBeNull());
+    expect(tauri.callsOf("logout").length).toBe(1);
+    oldRooms.push({ op: "reset", values: [room()] });
+    await tauri.settle();
+    expect($("#room-list")).toBeNull();
+  });
+
+  it("goes back to the login form when the session is gone", async () => {
+    tauri.handlers.set("subscribe_rooms", () => { throw { type: "notLoggedIn" }; });
+    await boot();
+    await vi.waitFor(() => expect($("#login-form")).not.toBeNull());
+  });
+});
+
+describe("room view", () => {
+  beforeEach(() => {
+    setLang("fr");
+    tauri.reset();
+    document.body.innerHTML = '<div id="app"></div>';
+    serve(ME);
+  });
+
+  async function openA(): Promise<App> {
+    const app = await boot();
+    roomsChannel().push({ op: "reset", values: [room({ roomId: "!a:x", name: "Salon A" }), room({ roomId: "!b:x", name: "Salon B" })] });
+    await tauri.settle();
+    $('li.room[data-room-id="!a:x"]').click();
+    await tauri.settle();
+    return app;
+  }
+
+  it("opens a room on click and shows its timeline", async () => {
+    await openA();
+    expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!a:x"]);
+    expect($("#room-name").textContent).toBe("Salon A");
+    expect($('li.room[data-room-id="!a:x"]').classList.contains("selected")).toBe(true);
+    timelineChannel().push({ op: "reset", values: [{ kind: "timelineStart", id: "s" }, msg({ id: "$1", body: "bonjour de Bob" })] });
+    await tauri.settle();
+    expect($("#timeline").textContent).toContain("bonjour de Bob");
+    expect($("#timeline").textContent).toContain("Début du salon");
+    expect(document.activeElement).toBe($("#composer"));
+  });
+
+  it("opens a room with the keyboard", async () => {
+    await boot();
+    roomsChannel().push({ op: "reset", values: [room({ roomId: "!a:x" })] });
+    await tauri.settle();
+    press($('li.room[data-room-id="!a:x"]'), "Enter");
+    expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!a:x"]);
+  });
+
+  it("marks the room read when opened and when new messages arrive", async () => {
+    await openA();
+    expect(tauri.callsOf("mark_read").length).toBe(0); // nothing to read yet
+    timelineChannel().push({ op: "reset", values: [msg({ id: "$1" })] });
+    await tauri.settle();
+    expect(tauri.callsOf("mark_read")).toEqual([{ roomId: "!a:x" }]);
+    // A diff that changes nothing new (same latest event) sends no second receipt.
+    timelineChannel().push({ op: "set", index: 0, value: msg({ id: "$1", edited: true }) });
+    await tauri.settle();
+    expect(tauri.callsOf("mark_read").length).toBe(1);
+    timelineChannel().push({ op: "pushBack", value: msg({ id: "$2", timestamp: msg().timestamp! + 1000 }) });
+    await tauri.settle();
+    expect(tauri.callsOf("mark_read").length).toBe(2);
+  });
+
+  it("ignores what the channel of a previously opened room still sends", async () => {
+    await openA();
+    const first = timelineChannel();
+    $('li.room[data-room-id="!b:x"]').click();
+    await tauri.settle();
+    const second = timelineChannel();
+    expect(second).not.toBe(first);
+    first.push({ op: "reset", values: [msg({ id: "$old", body: "ancien salon" })] });
+    second.push({ op: "reset", values: [msg({ id: "$new", body: "nouveau salon" })] });
+    await tauri.settle();
+    expect($("#timeline").textContent).toContain("nouveau salon");
+    expect($("#timeline").textContent).not.toContain("ancien salon");
+    expect(document.querySelectorAll("#timeline").length).toBe(1);
+  });
+
+  it("sends with Enter, keeps Shift+Enter for new lines, and never sends blank text", async () => {
+    await openA();
+    const composer = $<HTMLTextAreaElement>("#composer");
+    composer.value = "ligne 1";
+    press(composer, "Enter", { shiftKey: true });
+    expect(tauri.callsOf("send_message")).toEqual([]);
+    composer.value = "   \n  ";
+    press(composer, "Enter");
+    $<HTMLButtonElement>("#send").click();
+    expect(tauri.callsOf("send_message")).toEqual([]);
+    composer.value = "salut\nà tous  \n";
+    press(composer, "Enter");
+    await tauri.settle();
+    expect(tauri.callsOf("send_message")).toEqual([{ roomId: "!a:x", body: "salut\nà tous" }]);
+    expect(composer.value).toBe("");
+    expect(document.activeElement).toBe(composer);
+    composer.value = "avec le bouton";
+    $<HTMLButtonElement>("#send").click();
+    await tauri.settle();
+    expect(tauri.callsOf("send_message").length).toBe(2);
+  });
+
+  it("keeps the text and shows the error when sending fails", async () => {
+    tauri.handlers.set("send_message", () => { throw { type: "unknownRoom" }; });
+    await openA();
+    const composer = $<HTMLTextAreaElement>("#composer");
+    composer.value = "important";
+    press(composer, "Enter");
+    await vi.waitFor(() => expect($("#send-error").textContent).toBe("Ce salon n'est pas disponible."));
+    expect(composer.value).toBe("important");
+    expect($("#send-error").getAttribute("role")).toBe("alert");
+  });
+
+  it("sends messages in the order they were typed", async () => {
+    const first = tauri.deferred<null>();
+    let n = 0;
+    tauri.handlers.set("send_message", () => (n++ === 0 ? first.promise : null));
+    await openA();
+    const composer = $<HTMLTextAreaElement>("#composer");
+    composer.value = "un";
+    press(composer, "Enter");
+    composer.value = "deux";
+    press(composer, "Enter");
+    await tauri.settle();
+    expect(tauri.callsOf("send_message").map((a) => a.body)).toEqual(["un"]);
+    first.resolve(null);
+    await tauri.settle();
+    expect(tauri.callsOf("send_message").map((a) => a.body)).toEqual(["un", "deux"]);
+  });
+
+  it("paginates back one request at a time, and stops at the start of the room", async () => {
+    const gate = tauri.deferred<boolean>();
+    let calls = 0;
+    tauri.handlers.set("paginate_back", () => (++calls === 1 ? gate.promise : true));
+    const app = await openA();
+    const view = app.mainScreen!.currentRoomView!;
+    timelineChannel().push({ op: "reset", values: [msg({ id: "$1" })] });
+    await tauri.settle();
+    // The screen is not full (jsdom has no layout): one back-pagination starts by itself.
+    expect(calls).toBe(1);
+    expect($("#timeline-spinner").hidden).toBe(false);
+    // Scrolling to the top meanwhile does not start a second one.
+    $("#timeline-scroll").dispatchEvent(new Event("scroll"));
+    void view.paginate();
+    await tauri.settle();
+    expect(calls).toBe(1);
+    gate.resolve(false);
+    await tauri.settle();
+    // Not at the start yet: the next one goes, and answers "start reached".
+    expect(calls).toBe(2);
+    expect(view.state.reachedStart).toBe(true);
+    expect($("#timeline-spinner").hidden).toBe(true);
+    $("#timeline-scroll").dispatchEvent(new Event("scroll"));
+    await view.paginate();
+    await tauri.settle();
+    expect(calls).toBe(2);
+  });
+
+  it("shows a pagination failure without retrying in a loop", async () => {
+    let calls = 0;
+    tauri.handlers.set("paginate_back", () => { calls++; throw { type: "unreachable", data: "x" }; });
+    await openA();
+    timelineChannel().push({ op: "reset", values: [msg({ id: "$1" })] });
+    await tauri.settle();
+    timelineChannel().push({ op: "pushBack", value: msg({ id: "$2" }) });
+    await tauri.settle();
+    expect(calls).toBe(1);
+    expect($("#room-error").textContent).toContain("Impossible de charger les messages plus anciens.");
+  });
+
+  it("shows an error when the room cannot be opened", async () => {
+    tauri.handlers.set("open_room", () => { throw { type: "unknownRoom" }; });
+    await openA();
+    expect($("#room-error").textContent).toBe("Ce salon n'est pas disponible.");
+  });
+
+  it("follows room renames in the header, and goes back to the list", async () => {
+    await openA();
+    roomsChannel().push({ op: "set", index: 0, value: room({ roomId: "!a:x", name: "Salon A renommé", isEncrypted: true }) });
+    await tauri.settle();
+    expect($("#room-name").textContent).toBe("Salon A renommé");
+    expect($(".room-header").textContent).toContain("Salon chiffré");
+    $<HTMLButtonElement>("#back").click();
+    expect($("#room-name")).toBeNull();
+    expect(tauri.callsOf("close_room").length).toBe(1);
+    expect($("#main").classList.contains("has-room")).toBe(false);
+  });
+});
