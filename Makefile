@@ -12,7 +12,7 @@ TEST_PORT ?= 18008
 DEMO_PORT ?= 8008
 APP := $(CARGO_TARGET_DIR)/debug/chappe
 
-.PHONY: demo test setup ui app test-rust test-ui test-e2e test-server stop-test-server
+.PHONY: demo test bench setup ui app test-rust test-ui test-e2e test-server stop-test-server
 
 setup:
 	bash tests/setup.sh
@@ -55,3 +55,12 @@ test: setup
 	$(MAKE) --no-print-directory stop-test-server; \
 	echo "make test: $$([ $$status -eq 0 ] && echo PASSED || echo FAILED) in $$(( $$(date +%s) - start ))s"; \
 	exit $$status
+
+# Benchmarks (not tests): Chappe core against the raw homeserver on a seeded Synapse
+# kept between runs (the seed is cached). BENCH_ROOMS / BENCH_MESSAGES / BENCH_RUNS.
+BENCH_PORT ?= 18010
+bench:
+	bash tests/server/synapse.sh start bench $(BENCH_PORT)
+	CHAPPE_TEST_HOMESERVER=$$(bash tests/server/synapse.sh url bench) \
+	CHAPPE_TEST_SECRET=$$(bash tests/server/synapse.sh secret bench) \
+	cargo bench -p chappe-core --bench startup
