@@ -25,11 +25,20 @@ struct Hs {
 }
 
 fn env_num(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 impl Hs {
-    async fn call(&self, method: reqwest::Method, token: Option<&str>, path: &str, body: Option<Value>) -> Result<Value> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        token: Option<&str>,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
         let mut req = self.http.request(method, format!("{}{path}", self.url));
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -57,14 +66,24 @@ impl Hs {
         mac.update(format!("{nonce}\0{user}\0{password}\0notadmin").as_bytes());
         let body = json!({"nonce": nonce, "username": user, "password": password, "admin": false,
             "mac": hex::encode(mac.finalize().into_bytes())});
-        if let Err(e) = self.call(reqwest::Method::POST, None, reg, Some(body)).await {
+        if let Err(e) = self
+            .call(reqwest::Method::POST, None, reg, Some(body))
+            .await
+        {
             if !e.to_string().contains("M_USER_IN_USE") {
                 return Err(e);
             }
         }
         let login = json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user},
             "password": password});
-        let v = self.call(reqwest::Method::POST, None, "/_matrix/client/v3/login", Some(login)).await?;
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                None,
+                "/_matrix/client/v3/login",
+                Some(login),
+            )
+            .await?;
         Ok(v["access_token"].as_str().context("token")?.to_owned())
     }
 }
@@ -78,7 +97,11 @@ async fn seed(hs: &Hs, rooms: usize, messages: usize) -> Result<String> {
     let owner = hs.account("bench_owner", PASSWORD).await?;
     let peer = hs.account("bench_peer", PASSWORD).await?;
     let marker = format!("/_matrix/client/v3/user/@bench_owner:localhost/account_data/fr.chappe.bench_{rooms}_{messages}");
-    if hs.call(reqwest::Method::GET, Some(&owner), &marker, None).await.is_ok() {
+    if hs
+        .call(reqwest::Method::GET, Some(&owner), &marker, None)
+        .await
+        .is_ok()
+    {
         return Ok(owner);
     }
     let start = Instant::now();
@@ -87,15 +110,27 @@ async fn seed(hs: &Hs, rooms: usize, messages: usize) -> Result<String> {
             let (owner, peer) = (owner.clone(), peer.clone());
             async move {
                 let room = hs
-                    .call(reqwest::Method::POST, Some(&owner), "/_matrix/client/v3/createRoom",
-                        Some(json!({"name": format!("Salon {i:04}"), "preset": "private_chat",
-                            "invite": ["@bench_peer:localhost"]})))
+                    .call(
+                        reqwest::Method::POST,
+                        Some(&owner),
+                        "/_matrix/client/v3/createRoom",
+                        Some(
+                            json!({"name": format!("Salon {i:04}"), "preset": "private_chat",
+                            "invite": ["@bench_peer:localhost"]}),
+                        ),
+                    )
                     .await?["room_id"]
                     .as_str()
                     .context("room_id")?
                     .to_owned();
                 let enc: String = url::form_urlencoded::byte_serialize(room.as_bytes()).collect();
-                hs.call(reqwest::Method::POST, Some(&peer), &format!("/_matrix/client/v3/join/{enc}"), Some(json!({}))).await?;
+                hs.call(
+                    reqwest::Method::POST,
+                    Some(&peer),
+                    &format!("/_matrix/client/v3/join/{enc}"),
+                    Some(json!({})),
+                )
+                .await?;
                 for m in 0..messages {
                     let (who, body) = if m % 5 == 4 {
                         (&peer, format!("@bench_owner:localhost message {m}"))
@@ -104,8 +139,15 @@ async fn seed(hs: &Hs, rooms: usize, messages: usize) -> Result<String> {
                     } else {
                         (&owner, format!("réponse {m}"))
                     };
-                    let path = format!("/_matrix/client/v3/rooms/{enc}/send/m.room.message/s{i}m{m}");
-                    hs.call(reqwest::Method::PUT, Some(who), &path, Some(json!({"msgtype": "m.text", "body": body}))).await?;
+                    let path =
+                        format!("/_matrix/client/v3/rooms/{enc}/send/m.room.message/s{i}m{m}");
+                    hs.call(
+                        reqwest::Method::PUT,
+                        Some(who),
+                        &path,
+                        Some(json!({"msgtype": "m.text", "body": body})),
+                    )
+                    .await?;
                 }
                 Ok(())
             }
@@ -116,8 +158,17 @@ async fn seed(hs: &Hs, rooms: usize, messages: usize) -> Result<String> {
     for r in results {
         r?;
     }
-    hs.call(reqwest::Method::PUT, Some(&owner), &marker, Some(json!({"done": true}))).await?;
-    eprintln!("seeded {rooms} rooms x {messages} messages in {:.1?}", start.elapsed());
+    hs.call(
+        reqwest::Method::PUT,
+        Some(&owner),
+        &marker,
+        Some(json!({"done": true})),
+    )
+    .await?;
+    eprintln!(
+        "seeded {rooms} rooms x {messages} messages in {:.1?}",
+        start.elapsed()
+    );
     Ok(owner)
 }
 
@@ -129,8 +180,12 @@ async fn raw_sliding_sync(hs: &Hs, token: &str, n: usize) -> Result<Duration> {
             ["m.room.member", "$LAZY"], ["m.room.member", "$ME"], ["m.room.canonical_alias", ""]]}}});
     let start = Instant::now();
     let v = hs
-        .call(reqwest::Method::POST, Some(token),
-            "/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0", Some(body))
+        .call(
+            reqwest::Method::POST,
+            Some(token),
+            "/_matrix/client/unstable/org.matrix.simplified_msc3575/sync?timeout=0",
+            Some(body),
+        )
         .await?;
     let got = v["rooms"].as_object().map(|r| r.len()).unwrap_or(0);
     if got < n.min(1) {
@@ -185,27 +240,43 @@ where
 async fn main() -> Result<()> {
     // `cargo bench` passes `--bench`; there is nothing to filter.
     let hs = Hs {
-        url: std::env::var("CHAPPE_TEST_HOMESERVER").context("CHAPPE_TEST_HOMESERVER (run `make bench`)")?,
+        url: std::env::var("CHAPPE_TEST_HOMESERVER")
+            .context("CHAPPE_TEST_HOMESERVER (run `make bench`)")?,
         secret: std::env::var("CHAPPE_TEST_SECRET").context("CHAPPE_TEST_SECRET")?,
         http: reqwest::Client::new(),
     };
-    let (n_rooms, n_msgs, n_runs) =
-        (env_num("BENCH_ROOMS", 100), env_num("BENCH_MESSAGES", 20), env_num("BENCH_RUNS", 5).max(1));
+    let (n_rooms, n_msgs, n_runs) = (
+        env_num("BENCH_ROOMS", 100),
+        env_num("BENCH_MESSAGES", 20),
+        env_num("BENCH_RUNS", 5).max(1),
+    );
     let owner = seed(&hs, n_rooms, n_msgs).await?;
     let first = 20.min(n_rooms);
     let mut rows = Vec::new();
 
-    rows.push(Row { name: format!("raw sliding sync, first {first} rooms"),
-        samples: runs(n_runs, || raw_sliding_sync(&hs, &owner, first)).await? });
-    rows.push(Row { name: format!("raw sliding sync, all {n_rooms} rooms"),
-        samples: runs(n_runs, || raw_sliding_sync(&hs, &owner, n_rooms)).await? });
+    rows.push(Row {
+        name: format!("raw sliding sync, first {first} rooms"),
+        samples: runs(n_runs, || raw_sliding_sync(&hs, &owner, first)).await?,
+    });
+    rows.push(Row {
+        name: format!("raw sliding sync, all {n_rooms} rooms"),
+        samples: runs(n_runs, || raw_sliding_sync(&hs, &owner, n_rooms)).await?,
+    });
 
     let base = tempfile::tempdir()?;
     let login = |dir: std::path::PathBuf| {
         let url = hs.url.clone();
         async move {
-            chappe_core::login(&dir, LoginRequest { homeserver: url, user: "bench_owner".into(),
-                password: PASSWORD.into() }).await.context("login")
+            chappe_core::login(
+                &dir,
+                LoginRequest {
+                    homeserver: url,
+                    user: "bench_owner".into(),
+                    password: PASSWORD.into(),
+                },
+            )
+            .await
+            .context("login")
         }
     };
     let mut cold = Vec::new();
@@ -220,7 +291,10 @@ async fn main() -> Result<()> {
         s.stop().await;
         stored = s.stored();
     }
-    rows.push(Row { name: format!("Chappe cold login -> first {first} rooms"), samples: cold });
+    rows.push(Row {
+        name: format!("Chappe cold login -> first {first} rooms"),
+        samples: cold,
+    });
 
     let stored = stored.context("no session")?;
     let mut warm = Vec::new();
@@ -232,12 +306,21 @@ async fn main() -> Result<()> {
         wait_rooms(&s, n_rooms).await?;
         warm.push(start.elapsed());
 
-        let room_id = s.rooms().snapshot().first().context("a room")?.room_id.clone();
+        let room_id = s
+            .rooms()
+            .snapshot()
+            .first()
+            .context("a room")?
+            .room_id
+            .clone();
         let start = Instant::now();
         let timeline = s.open_room(&room_id).await?;
         let (mut items, diffs) = timeline.subscribe().await;
         futures_util::pin_mut!(diffs);
-        while !items.iter().any(|i| matches!(i, TimelineItemView::Message { .. })) {
+        while !items
+            .iter()
+            .any(|i| matches!(i, TimelineItemView::Message { .. }))
+        {
             match tokio::time::timeout(Duration::from_secs(30), diffs.next()).await {
                 Ok(Some(d)) => d.into_iter().for_each(|d| d.apply(&mut items)),
                 _ => bail!("no message in the timeline"),
@@ -249,8 +332,10 @@ async fn main() -> Result<()> {
         let start = Instant::now();
         timeline.send_text(&body).await?;
         loop {
-            let sent = items.iter().any(|it| matches!(it, TimelineItemView::Message { body: b,
-                send_state: SendState::Sent, .. } if *b == body));
+            let sent = items.iter().any(|it| {
+                matches!(it, TimelineItemView::Message { body: b,
+                send_state: SendState::Sent, .. } if *b == body)
+            });
             if sent {
                 break;
             }
@@ -262,9 +347,18 @@ async fn main() -> Result<()> {
         send.push(start.elapsed());
         s.stop().await;
     }
-    rows.push(Row { name: format!("Chappe warm start -> all {n_rooms} rooms"), samples: warm });
-    rows.push(Row { name: "Chappe open room -> first messages".into(), samples: open });
-    rows.push(Row { name: "Chappe send -> remote echo".into(), samples: send });
+    rows.push(Row {
+        name: format!("Chappe warm start -> all {n_rooms} rooms"),
+        samples: warm,
+    });
+    rows.push(Row {
+        name: "Chappe open room -> first messages".into(),
+        samples: open,
+    });
+    rows.push(Row {
+        name: "Chappe send -> remote echo".into(),
+        samples: send,
+    });
 
     let raw20 = rows[0].median();
     let raw_all = rows[1].median();
@@ -273,16 +367,27 @@ async fn main() -> Result<()> {
     println!("|---|---:|---:|---:|---|");
     for r in &rows {
         let ratio = if r.name.starts_with("Chappe cold") {
-            format!("{:.2}x raw first {first}", r.median().as_secs_f64() / raw20.as_secs_f64())
+            format!(
+                "{:.2}x raw first {first}",
+                r.median().as_secs_f64() / raw20.as_secs_f64()
+            )
         } else if r.name.starts_with("Chappe warm") {
-            format!("{:.2}x raw all", r.median().as_secs_f64() / raw_all.as_secs_f64())
+            format!(
+                "{:.2}x raw all",
+                r.median().as_secs_f64() / raw_all.as_secs_f64()
+            )
         } else {
             String::new()
         };
         let min = r.samples.iter().min().copied().unwrap_or_default();
         let max = r.samples.iter().max().copied().unwrap_or_default();
-        println!("| {} | {:.1} ms | {:.1} ms | {:.1} ms | {ratio} |", r.name,
-            r.median().as_secs_f64() * 1e3, min.as_secs_f64() * 1e3, max.as_secs_f64() * 1e3);
+        println!(
+            "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {ratio} |",
+            r.name,
+            r.median().as_secs_f64() * 1e3,
+            min.as_secs_f64() * 1e3,
+            max.as_secs_f64() * 1e3
+        );
     }
     Ok(())
 }

@@ -63,7 +63,10 @@ pub async fn search_users(
         .results
         .into_iter()
         .map(|u| {
-            let shown = u.display_name.clone().unwrap_or_else(|| u.user_id.localpart().to_owned());
+            let shown = u
+                .display_name
+                .clone()
+                .unwrap_or_else(|| u.user_id.localpart().to_owned());
             UserResult {
                 domain: u.user_id.server_name().to_string(),
                 avatar_initial: initial(&shown),
@@ -78,7 +81,10 @@ const HIDE_PROFILE: &str = "im.vector.hide_profile";
 
 /// Whether the user asked to be hidden from the directory.
 pub async fn profile_hidden(client: &Client) -> Result<bool, DirectoryError> {
-    let raw = client.account().fetch_account_data(HIDE_PROFILE.into()).await?;
+    let raw = client
+        .account()
+        .fetch_account_data(HIDE_PROFILE.into())
+        .await?;
     Ok(raw
         .and_then(|r| r.get_field::<bool>("hide_profile").ok().flatten())
         .unwrap_or(false))
@@ -134,13 +140,17 @@ pub async fn public_rooms(
 ) -> Result<PublicRoomsPage, DirectoryError> {
     let mut request = get_public_rooms_filtered::v3::Request::new();
     let mut filter = Filter::new();
-    filter.generic_search_term = search.map(str::trim).filter(|s| !s.is_empty()).map(Into::into);
+    filter.generic_search_term = search
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(Into::into);
     request.filter = filter;
     request.limit = Some(UInt::from(limit));
     request.since = since.map(Into::into);
     request.server = match server.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Some(
-            OwnedServerName::try_from(s).map_err(|_| DirectoryError::InvalidServer(s.to_owned()))?,
+            OwnedServerName::try_from(s)
+                .map_err(|_| DirectoryError::InvalidServer(s.to_owned()))?,
         ),
         None => None,
     };

@@ -10,8 +10,11 @@
 
 pub mod diff;
 pub mod directory;
+pub mod discovery;
 pub mod html;
+pub mod invites;
 pub mod login;
+pub mod password_policy;
 pub mod room_list;
 mod send_queue;
 pub mod session;
@@ -19,7 +22,9 @@ pub mod sync;
 pub mod timeline;
 
 pub use diff::ListDiff;
-pub use login::{login, LoginError, LoginRequest};
+pub use discovery::{discover, Discovered, DiscoveryError};
+pub use login::{login, login_with, LoginError, LoginRequest};
+pub use password_policy::{PasswordPolicy, PolicyRule};
 pub use room_list::RoomSummary;
 pub use session::{Session, SessionError, StoredSession};
 pub use sync::SyncStatus;

@@ -1,14 +1,23 @@
-//! Signing in with a Matrix ID (or user name) and a password.
+//! Signing in with a Matrix ID, a user name or a work email address, and a password.
 //!
 //! The homeserver may be given as a URL or as a server name, in which case its
-//! `.well-known` is used, as every Matrix client does. Each failure becomes one
-//! `LoginError` variant the shell can word for the user.
+//! `.well-known` is used, as every Matrix client does. With an email address and no
+//! homeserver, the homeserver is found from the email (see [`crate::discovery`]),
+//! asking the identity servers listed in `CHAPPE_IDENTITY_SERVERS` (comma separated).
+//! Each failure becomes one `LoginError` variant the shell can word for the user.
 
 use std::path::{Path, PathBuf};
 
-use matrix_sdk::{ruma::api::error::ErrorKind, ClientBuildError, HttpError};
+use matrix_sdk::{
+    ruma::api::{
+        client::uiaa::{EmailUserIdentifier, UserIdentifier},
+        error::ErrorKind,
+    },
+    ClientBuildError, HttpError,
+};
 use serde::Deserialize;
 
+use crate::discovery::{self, DiscoveryError};
 use crate::session::{build_client, new_store_passphrase, Homeserver, Session, SessionError};
 
 /// What the login form submits.
@@ -16,8 +25,9 @@ use crate::session::{build_client, new_store_passphrase, Homeserver, Session, Se
 #[serde(rename_all = "camelCase")]
 pub struct LoginRequest {
     /// `https://matrix.example.org`, `example.org`, or empty when `user` is a full
-    /// Matrix ID (`@agent:example.org`).
+    /// Matrix ID (`@agent:example.org`) or an email address.
     pub homeserver: String,
+    /// A Matrix ID, a user name, or an email address (`agent@example.org`).
     pub user: String,
     pub password: String,
 }
@@ -50,6 +60,10 @@ pub enum LoginError {
     RateLimited,
     #[error("the server refused the login: {0}")]
     Refused(String),
+    #[error("this email address is not allowed on this service")]
+    EmailNotAllowed,
+    #[error("no Matrix server was found for this email address")]
+    NoServerForEmail,
     #[error("the local store could not be opened: {0}")]
     Store(String),
     // Boxed: a session error is large and rare; it should not bloat every Result.
@@ -96,6 +110,27 @@ fn login_error(err: matrix_sdk::Error) -> LoginError {
     }
 }
 
+fn discovery_error(err: DiscoveryError) -> LoginError {
+    match err {
+        DiscoveryError::EmailNotAllowed => LoginError::EmailNotAllowed,
+        DiscoveryError::Unreachable(d) => LoginError::Unreachable(d),
+        DiscoveryError::InvalidEmail | DiscoveryError::NoServerFound => {
+            LoginError::NoServerForEmail
+        }
+    }
+}
+
+/// The identity servers the administrators configured for email discovery.
+fn identity_servers_from_env() -> Vec<String> {
+    std::env::var("CHAPPE_IDENTITY_SERVERS")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// Where the homeserver is, from the form: the given address, else the server name
 /// of a full Matrix ID.
 fn server_of(req: &LoginRequest) -> Result<String, LoginError> {
@@ -118,21 +153,50 @@ fn new_store_dir(data_dir: &Path) -> PathBuf {
 }
 
 /// Logs in and starts syncing. `data_dir` is where this account's encrypted store is
-/// created (a fresh sub-folder per login, so two accounts never share one).
+/// created (a fresh sub-folder per login, so two accounts never share one). An email
+/// address without a homeserver is looked up with the identity servers of
+/// `CHAPPE_IDENTITY_SERVERS`.
 pub async fn login(data_dir: &Path, req: LoginRequest) -> Result<Session, LoginError> {
-    if req.user.trim().is_empty() || req.password.is_empty() {
+    login_with(data_dir, req, &identity_servers_from_env()).await
+}
+
+/// [`login`], with the identity servers that find the homeserver of an email address
+/// given by the caller (base URLs such as `https://matrix.agent.tchap.gouv.fr`).
+pub async fn login_with(
+    data_dir: &Path,
+    req: LoginRequest,
+    identity_servers: &[String],
+) -> Result<Session, LoginError> {
+    let user = req.user.trim();
+    if user.is_empty() || req.password.is_empty() {
         return Err(LoginError::MissingFields);
     }
-    let server = server_of(&req)?;
+    let email = discovery::email_domain(user).is_some().then_some(user);
+    let server = match email {
+        Some(email) if req.homeserver.trim().is_empty() => {
+            discovery::discover(email, identity_servers)
+                .await
+                .map_err(discovery_error)?
+                .homeserver
+        }
+        _ => server_of(&req)?,
+    };
     let store_dir = new_store_dir(data_dir);
     let passphrase = new_store_passphrase();
     let result = async {
         let client = build_client(Homeserver::Discover(&server), &store_dir, &passphrase)
             .await
             .map_err(build_error)?;
-        client
-            .matrix_auth()
-            .login_username(req.user.trim(), &req.password)
+        let auth = client.matrix_auth();
+        let login = match email {
+            // Sent as `m.id.thirdparty` with medium `email`.
+            Some(address) => auth.login_identifier(
+                UserIdentifier::Email(EmailUserIdentifier::new(address.to_owned())),
+                &req.password,
+            ),
+            None => auth.login_username(user, &req.password),
+        };
+        login
             .initial_device_display_name("Chappe")
             .send()
             .await

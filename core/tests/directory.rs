@@ -17,12 +17,20 @@ async fn the_directory_finds_a_colleague_who_shares_no_room() {
     let dir = tempfile::tempdir().unwrap();
     let mut session = server.login(&alice, dir.path()).await.unwrap();
 
-    let found = directory::search_users(session.client(), &tag, 10).await.unwrap();
-    let hit = found.iter().find(|u| u.user_id == zoe.user_id).expect("Zoé is found by name");
+    let found = directory::search_users(session.client(), &tag, 10)
+        .await
+        .unwrap();
+    let hit = found
+        .iter()
+        .find(|u| u.user_id == zoe.user_id)
+        .expect("Zoé is found by name");
     assert_eq!(hit.display_name.as_deref(), Some(tag.as_str()));
     assert_eq!(hit.domain, "localhost");
     assert_eq!(hit.avatar_initial, "Z");
-    assert!(directory::search_users(session.client(), "   ", 10).await.unwrap().is_empty());
+    assert!(directory::search_users(session.client(), "   ", 10)
+        .await
+        .unwrap()
+        .is_empty());
     session.stop().await;
 }
 
@@ -34,12 +42,21 @@ async fn hiding_my_profile_is_saved_where_tchap_looks_for_it() {
     let mut session = server.login(&alice, dir.path()).await.unwrap();
     let client = session.client().clone();
 
-    assert!(!directory::profile_hidden(&client).await.unwrap(), "visible by default");
+    assert!(
+        !directory::profile_hidden(&client).await.unwrap(),
+        "visible by default"
+    );
     directory::set_profile_hidden(&client, true).await.unwrap();
     assert!(directory::profile_hidden(&client).await.unwrap());
     // What Tchap's server module reads: the raw account data.
     let raw = server
-        .get(&alice, &format!("/user/{}/account_data/im.vector.hide_profile", alice.user_id))
+        .get(
+            &alice,
+            &format!(
+                "/user/{}/account_data/im.vector.hide_profile",
+                alice.user_id
+            ),
+        )
         .await
         .unwrap();
     assert_eq!(raw, json!({"hide_profile": true}));
@@ -71,11 +88,20 @@ async fn a_public_room_can_be_found_and_joined() {
     let mut session = server.login(&alice, dir.path()).await.unwrap();
     let client = session.client().clone();
 
-    let page = directory::public_rooms(&client, Some(&name), None, None, 20).await.unwrap();
-    let room = page.rooms.iter().find(|r| r.room_id == room_id).expect("listed");
+    let page = directory::public_rooms(&client, Some(&name), None, None, 20)
+        .await
+        .unwrap();
+    let room = page
+        .rooms
+        .iter()
+        .find(|r| r.room_id == room_id)
+        .expect("listed");
     assert_eq!(room.name.as_deref(), Some(name.as_str()));
     assert_eq!(room.topic.as_deref(), Some("Le forum des agents"));
-    assert_eq!(room.alias.as_deref(), Some(format!("#{alias_local}:localhost").as_str()));
+    assert_eq!(
+        room.alias.as_deref(),
+        Some(format!("#{alias_local}:localhost").as_str())
+    );
     assert_eq!(room.members, 1);
     // The same list, asked of our own server by name.
     let page = directory::public_rooms(&client, Some(&name), Some("localhost"), None, 20).await;
@@ -85,11 +111,16 @@ async fn a_public_room_can_be_found_and_joined() {
         Err(directory::DirectoryError::InvalidServer(_))
     ));
 
-    let joined = directory::join(&client, &format!("#{alias_local}:localhost")).await.unwrap();
+    let joined = directory::join(&client, &format!("#{alias_local}:localhost"))
+        .await
+        .unwrap();
     assert_eq!(joined, room_id);
     let rooms = session.rooms().clone();
     wait_for("the joined room in the list", SYNC_TIMEOUT, || {
-        let ok = rooms.snapshot().iter().any(|r| r.room_id == room_id && !r.is_invite);
+        let ok = rooms
+            .snapshot()
+            .iter()
+            .any(|r| r.room_id == room_id && !r.is_invite);
         async move { ok.then_some(()) }
     })
     .await;

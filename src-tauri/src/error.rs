@@ -21,6 +21,10 @@ pub enum UiError {
     Deactivated,
     #[error("rate limited")]
     RateLimited,
+    #[error("email not allowed")]
+    EmailNotAllowed,
+    #[error("no server for email")]
+    NoServerForEmail,
     #[error("not logged in")]
     NotLoggedIn,
     #[error("unknown room")]
@@ -41,6 +45,8 @@ impl From<LoginError> for UiError {
             LoginError::WrongCredentials => Self::WrongCredentials,
             LoginError::Deactivated => Self::Deactivated,
             LoginError::RateLimited => Self::RateLimited,
+            LoginError::EmailNotAllowed => Self::EmailNotAllowed,
+            LoginError::NoServerForEmail => Self::NoServerForEmail,
             other => Self::Other(other.to_string()),
         }
     }

@@ -278,7 +278,10 @@ impl Server {
             .await?;
         let status = res.status();
         if !status.is_success() {
-            bail!("bind email: {status} {}", res.text().await.unwrap_or_default());
+            bail!(
+                "bind email: {status} {}",
+                res.text().await.unwrap_or_default()
+            );
         }
         Ok(())
     }
