@@ -25,5 +25,13 @@ fn chappe_commands() -> &'static [&'static str] {
         "send_message",
         "paginate_back",
         "mark_read",
+        "search_users",
+        "direct_chat",
+        "public_rooms",
+        "join_room",
+        "profile_hidden",
+        "set_profile_hidden",
+        "accept_invite",
+        "decline_invite",
     ]
 }

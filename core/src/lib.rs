@@ -11,6 +11,7 @@
 pub mod diff;
 pub mod directory;
 pub mod discovery;
+pub mod failure;
 pub mod html;
 pub mod invites;
 pub mod login;
@@ -21,9 +22,11 @@ pub mod session;
 pub mod sync;
 pub mod timeline;
 
+// The shell passes the client to feature modules; it never calls the SDK itself.
 pub use diff::ListDiff;
 pub use discovery::{discover, Discovered, DiscoveryError};
 pub use login::{login, login_with, LoginError, LoginRequest};
+pub use matrix_sdk::Client;
 pub use password_policy::{PasswordPolicy, PolicyRule};
 pub use room_list::RoomSummary;
 pub use session::{Session, SessionError, StoredSession};

@@ -1,7 +1,12 @@
 //! Errors as the UI sees them: one variant per thing the user can act on, turned into
 //! a translated sentence by the UI's i18n table (key `error.<type>`).
 
-use chappe_core::{LoginError, SessionError, TimelineError};
+use chappe_core::{
+    directory::DirectoryError,
+    failure::{self, Failure},
+    invites::InviteError,
+    LoginError, SessionError, TimelineError,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, specta::Type, thiserror::Error)]
@@ -31,8 +36,57 @@ pub enum UiError {
     UnknownRoom,
     #[error("empty message")]
     EmptyMessage,
+    #[error("invalid user id")]
+    InvalidUserId,
+    #[error("invalid room address")]
+    InvalidRoomAddress,
+    #[error("invalid server name")]
+    InvalidServerName,
+    #[error("no invitation")]
+    NoInvite,
+    /// The server refused: not allowed to join, to read, to invite…
+    #[error("forbidden")]
+    Forbidden,
+    /// The room, alias or user does not exist (or is not visible to us).
+    #[error("not found")]
+    NotFound,
     #[error("{0}")]
     Other(String),
+}
+
+impl From<Failure> for UiError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Forbidden => Self::Forbidden,
+            Failure::NotFound => Self::NotFound,
+            Failure::RateLimited => Self::RateLimited,
+            Failure::Unreachable(d) => Self::Unreachable(d),
+            Failure::Other(d) => Self::Other(d),
+        }
+    }
+}
+
+impl From<DirectoryError> for UiError {
+    fn from(err: DirectoryError) -> Self {
+        match err {
+            DirectoryError::InvalidUserId(_) => Self::InvalidUserId,
+            DirectoryError::InvalidRoom(_) => Self::InvalidRoomAddress,
+            DirectoryError::InvalidServer(_) => Self::InvalidServerName,
+            DirectoryError::Http(e) => failure::of_http(&e).into(),
+            DirectoryError::Sdk(e) => failure::of_sdk(&e).into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<InviteError> for UiError {
+    fn from(err: InviteError) -> Self {
+        match err {
+            InviteError::NoInvite(_) => Self::NoInvite,
+            InviteError::Sdk(e) => failure::of_sdk(&e).into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
 }
 
 impl From<LoginError> for UiError {

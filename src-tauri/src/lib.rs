@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod commands;
+mod directory_commands;
 mod error;
 mod keychain;
 mod state;
@@ -31,6 +32,14 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::send_message,
         commands::paginate_back,
         commands::mark_read,
+        directory_commands::search_users,
+        directory_commands::direct_chat,
+        directory_commands::public_rooms,
+        directory_commands::join_room,
+        directory_commands::profile_hidden,
+        directory_commands::set_profile_hidden,
+        directory_commands::accept_invite,
+        directory_commands::decline_invite,
     ])
 }
 

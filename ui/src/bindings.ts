@@ -23,6 +23,16 @@ export const commands = {
 	/**  Loads older messages; `true` once the start of the room is reached. */
 	paginateBack: (roomId: string) => typedError<boolean, UiError>(__TAURI_INVOKE("paginate_back", { roomId })),
 	markRead: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("mark_read", { roomId })),
+	searchUsers: (term: string) => typedError<UserResult_Serialize[], UiError>(__TAURI_INVOKE("search_users", { term })),
+	/**  Opens (or creates) the direct chat with `user_id`; returns the room ID. */
+	directChat: (userId: string) => typedError<string, UiError>(__TAURI_INVOKE("direct_chat", { userId })),
+	publicRooms: (search: string | null, server: string | null, since: string | null) => typedError<PublicRoomsPage_Serialize, UiError>(__TAURI_INVOKE("public_rooms", { search, server, since })),
+	/**  Joins a room by ID or address (`#name:server`); returns its ID. */
+	joinRoom: (room: string) => typedError<string, UiError>(__TAURI_INVOKE("join_room", { room })),
+	profileHidden: () => typedError<boolean, UiError>(__TAURI_INVOKE("profile_hidden")),
+	setProfileHidden: (hidden: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_profile_hidden", { hidden })),
+	acceptInvite: (roomId: string) => typedError<string, UiError>(__TAURI_INVOKE("accept_invite", { roomId })),
+	declineInvite: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("decline_invite", { roomId })),
 };
 
 /* Types */
@@ -85,6 +95,50 @@ export type MessagePreview = {
 };
 
 export type PreviewKind = "text" | "deleted" | "encrypted" | "other";
+
+/**  One room of the public directory. */
+export type PublicRoom = PublicRoom_Serialize | PublicRoom_Deserialize;
+
+/**  One room of the public directory. */
+export type PublicRoom_Deserialize = {
+	roomId: string,
+	name?: string | null,
+	topic?: string | null,
+	alias?: string | null,
+	members: number,
+	avatarInitial: string,
+	/**  Anyone can read it without joining: a preview is possible. */
+	worldReadable: boolean,
+};
+
+/**  One room of the public directory. */
+export type PublicRoom_Serialize = {
+	roomId: string,
+	name: string | null,
+	topic: string | null,
+	alias: string | null,
+	members: number,
+	avatarInitial: string,
+	/**  Anyone can read it without joining: a preview is possible. */
+	worldReadable: boolean,
+};
+
+/**  One page of the public directory; `next` fetches the following one. */
+export type PublicRoomsPage = PublicRoomsPage_Serialize | PublicRoomsPage_Deserialize;
+
+/**  One page of the public directory; `next` fetches the following one. */
+export type PublicRoomsPage_Deserialize = {
+	rooms: PublicRoom_Deserialize[],
+	next?: string | null,
+	totalEstimate?: number | null,
+};
+
+/**  One page of the public directory; `next` fetches the following one. */
+export type PublicRoomsPage_Serialize = {
+	rooms: PublicRoom_Serialize[],
+	next: string | null,
+	totalEstimate: number | null,
+};
 
 /**  What the sidebar shows for one room. */
 export type RoomSummary = RoomSummary_Serialize | RoomSummary_Deserialize;
@@ -162,7 +216,32 @@ msgtype: string; edited: boolean; sendState: SendState } | { kind: "deleted"; id
 /**  Any other state change (name, topic, …): the event type, for a short notice. */
 { kind: "stateChange"; id: string; senderName: string; eventType: string; timestamp: number | null } | { kind: "unsupported"; id: string; senderName: string; timestamp: number | null } | { kind: "dayDivider"; id: string; timestamp: number | null } | { kind: "readMarker"; id: string } | { kind: "timelineStart"; id: string };
 
-export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } | { type: "serverNotFound" } | { type: "unreachable"; data: string } | { type: "wrongCredentials" } | { type: "deactivated" } | { type: "rateLimited" } | { type: "emailNotAllowed" } | { type: "noServerForEmail" } | { type: "notLoggedIn" } | { type: "unknownRoom" } | { type: "emptyMessage" } | { type: "other"; data: string };
+export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } | { type: "serverNotFound" } | { type: "unreachable"; data: string } | { type: "wrongCredentials" } | { type: "deactivated" } | { type: "rateLimited" } | { type: "emailNotAllowed" } | { type: "noServerForEmail" } | { type: "notLoggedIn" } | { type: "unknownRoom" } | { type: "emptyMessage" } | { type: "invalidUserId" } | { type: "invalidRoomAddress" } | { type: "invalidServerName" } | { type: "noInvite" } | 
+/**  The server refused: not allowed to join, to read, to invite… */
+{ type: "forbidden" } | 
+/**  The room, alias or user does not exist (or is not visible to us). */
+{ type: "notFound" } | { type: "other"; data: string };
+
+/**  One person found in the user directory. */
+export type UserResult = UserResult_Serialize | UserResult_Deserialize;
+
+/**  One person found in the user directory. */
+export type UserResult_Deserialize = {
+	userId: string,
+	displayName?: string | null,
+	avatarInitial: string,
+	/**  The server part of the Matrix ID: in Tchap it tells the agent's ministry. */
+	domain: string,
+};
+
+/**  One person found in the user directory. */
+export type UserResult_Serialize = {
+	userId: string,
+	displayName: string | null,
+	avatarInitial: string,
+	/**  The server part of the Matrix ID: in Tchap it tells the agent's ministry. */
+	domain: string,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -1,0 +1,101 @@
+//! IPC commands for finding people and rooms and answering invitations: thin
+//! wrappers over `chappe_core::{directory, invites}`.
+
+use chappe_core::directory::{self, PublicRoomsPage, UserResult};
+use tauri::State;
+
+use crate::{error::UiError, state::SharedState};
+
+/// The logged-in client, or `NotLoggedIn`. Cloning a `Client` is cheap (an `Arc`).
+async fn client(state: &SharedState) -> Result<chappe_core::Client, UiError> {
+    let guard = state.session.read().await;
+    Ok(guard.as_ref().ok_or(UiError::NotLoggedIn)?.client().clone())
+}
+
+// At most this many people per search, as Element asks.
+const USER_SEARCH_LIMIT: u32 = 20;
+const PUBLIC_ROOMS_PAGE: u32 = 30;
+
+#[tauri::command]
+#[specta::specta]
+pub async fn search_users(
+    state: State<'_, SharedState>,
+    term: String,
+) -> Result<Vec<UserResult>, UiError> {
+    let client = client(&state).await?;
+    Ok(directory::search_users(&client, &term, USER_SEARCH_LIMIT).await?)
+}
+
+/// Opens (or creates) the direct chat with `user_id`; returns the room ID.
+#[tauri::command]
+#[specta::specta]
+pub async fn direct_chat(
+    state: State<'_, SharedState>,
+    user_id: String,
+) -> Result<String, UiError> {
+    let client = client(&state).await?;
+    Ok(directory::direct_chat(&client, &user_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn public_rooms(
+    state: State<'_, SharedState>,
+    search: Option<String>,
+    server: Option<String>,
+    since: Option<String>,
+) -> Result<PublicRoomsPage, UiError> {
+    let client = client(&state).await?;
+    Ok(directory::public_rooms(
+        &client,
+        search.as_deref(),
+        server.as_deref(),
+        since.as_deref(),
+        PUBLIC_ROOMS_PAGE,
+    )
+    .await?)
+}
+
+/// Joins a room by ID or address (`#name:server`); returns its ID.
+#[tauri::command]
+#[specta::specta]
+pub async fn join_room(state: State<'_, SharedState>, room: String) -> Result<String, UiError> {
+    let client = client(&state).await?;
+    Ok(directory::join(&client, &room).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn profile_hidden(state: State<'_, SharedState>) -> Result<bool, UiError> {
+    let client = client(&state).await?;
+    Ok(directory::profile_hidden(&client).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_profile_hidden(
+    state: State<'_, SharedState>,
+    hidden: bool,
+) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(directory::set_profile_hidden(&client, hidden).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn accept_invite(
+    state: State<'_, SharedState>,
+    room_id: String,
+) -> Result<String, UiError> {
+    let client = client(&state).await?;
+    Ok(chappe_core::invites::accept(&client, &room_id)
+        .await?
+        .to_string())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn decline_invite(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(chappe_core::invites::decline(&client, &room_id).await?)
+}
