@@ -8,6 +8,7 @@
 // matrix-sdk-ui futures nest deeply; the default limit is too low for `open_room`.
 #![recursion_limit = "256"]
 
+pub mod config;
 pub mod diff;
 pub mod directory;
 pub mod discovery;

@@ -19,8 +19,16 @@ use crate::{
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub version: String,
-    /// Pre-set by the admin or the demo (`CHAPPE_HOMESERVER`); the form starts with it.
+    /// Pre-set by the admin (config file) or the demo (`CHAPPE_HOMESERVER`, which wins);
+    /// the form starts with it.
     pub default_homeserver: Option<String>,
+    /// The admin forbids other servers: the form hides the server field.
+    pub disable_custom_urls: bool,
+    pub brand: String,
+    /// Servers the public room directory offers besides the user's own.
+    pub room_directory_servers: Vec<String>,
+    /// Config files that were ignored, with file, line and reason.
+    pub config_problems: Vec<String>,
 }
 
 /// Who is logged in.
@@ -42,19 +50,48 @@ async fn me_of(session: &chappe_core::Session) -> Me {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn app_info() -> Result<AppInfo, UiError> {
+pub async fn app_info(state: State<'_, SharedState>) -> Result<AppInfo, UiError> {
+    let config = &state.config;
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        default_homeserver: std::env::var("CHAPPE_HOMESERVER")
-            .ok()
-            .filter(|s| !s.is_empty()),
+        default_homeserver: env_homeserver().or_else(|| config.homeserver.clone()),
+        disable_custom_urls: config.disable_custom_urls,
+        brand: config.brand.clone(),
+        room_directory_servers: config.room_directory_servers.clone(),
+        config_problems: state
+            .config_problems
+            .iter()
+            .map(|p| p.to_string())
+            .collect(),
     })
+}
+
+fn env_homeserver() -> Option<String> {
+    std::env::var("CHAPPE_HOMESERVER")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// The login form, with the admin's policy applied: a locked server replaces what
+/// was typed, and email discovery asks the admin's identity servers.
+async fn sign_in(
+    state: &SharedState,
+    mut form: LoginRequest,
+) -> Result<chappe_core::Session, UiError> {
+    let config = &state.config;
+    if config.disable_custom_urls {
+        if let Some(hs) = env_homeserver().or_else(|| config.homeserver.clone()) {
+            form.homeserver = hs;
+        }
+    }
+    let servers = config.discovery_servers();
+    Ok(chappe_core::login_with(&state.data_dir, form, &servers).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn login(state: State<'_, SharedState>, form: LoginRequest) -> Result<Me, UiError> {
-    let session = chappe_core::login(&state.data_dir, form).await?;
+    let session = sign_in(&state, form).await?;
     install(&state, session).await
 }
 
@@ -100,7 +137,7 @@ pub async fn restore_session(state: State<'_, SharedState>) -> Result<Option<Me>
             user,
             password,
         };
-        let session = chappe_core::login(&state.data_dir, form).await?;
+        let session = sign_in(&state, form).await?;
         return install(&state, session).await.map(Some);
     }
     Ok(None)

@@ -64,6 +64,20 @@ fn data_dir<R: Runtime>(app: &tauri::App<R>) -> PathBuf {
         .unwrap_or_else(|_| std::env::temp_dir().join("chappe"))
 }
 
+/// The config files, lowest priority first: the user's, then the machine's (the
+/// admin's policy wins). `CHAPPE_MACHINE_CONFIG` replaces the machine path (tests).
+fn config_files<R: Runtime>(app: &tauri::App<R>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    if let Ok(dir) = app.path().app_config_dir() {
+        files.push(dir.join("config.json"));
+    }
+    files.push(match std::env::var_os("CHAPPE_MACHINE_CONFIG") {
+        Some(p) => PathBuf::from(p),
+        None => chappe_core::config::machine_config_path(),
+    });
+    files
+}
+
 pub fn run() {
     // Logs go to stderr: stdout may be discarded (tauri-driver does) or be a pipe.
     tracing_subscriber::fmt()
@@ -79,7 +93,11 @@ pub fn run() {
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);
-            app.manage(state::AppState::new(data_dir(app)));
+            let (config, problems) = chappe_core::config::load(&config_files(app));
+            for p in &problems {
+                tracing::warn!(problem = %p, "config file ignored");
+            }
+            app.manage(state::AppState::new(data_dir(app), config, problems));
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));

@@ -3,7 +3,10 @@
 
 use std::{path::PathBuf, sync::Arc};
 
-use chappe_core::{RoomTimeline, Session};
+use chappe_core::{
+    config::{Config, ConfigProblem},
+    RoomTimeline, Session,
+};
 use tokio::{
     sync::{Mutex, RwLock},
     task::AbortHandle,
@@ -49,6 +52,10 @@ impl Forwarders {
 pub struct AppState {
     /// Where account stores live (`CHAPPE_DATA_DIR`, else the OS app-data folder).
     pub data_dir: PathBuf,
+    /// The admin's and the user's settings, merged once at start.
+    pub config: Config,
+    /// Config files that could not be used; shown on the login screen.
+    pub config_problems: Vec<ConfigProblem>,
     pub session: RwLock<Option<Session>>,
     pub open_room: Mutex<Option<OpenRoom>>,
     pub forwarders: Mutex<Forwarders>,
@@ -57,9 +64,15 @@ pub struct AppState {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
-    pub fn new(data_dir: PathBuf) -> SharedState {
+    pub fn new(
+        data_dir: PathBuf,
+        config: Config,
+        config_problems: Vec<ConfigProblem>,
+    ) -> SharedState {
         Arc::new(Self {
             data_dir,
+            config,
+            config_problems,
             session: RwLock::new(None),
             open_room: Mutex::new(None),
             forwarders: Mutex::new(Forwarders::default()),

@@ -42,15 +42,35 @@ export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 /**  Static facts the login screen needs. */
 export type AppInfo_Deserialize = {
 	version: string,
-	/**  Pre-set by the admin or the demo (`CHAPPE_HOMESERVER`); the form starts with it. */
+	/**
+	 *  Pre-set by the admin (config file) or the demo (`CHAPPE_HOMESERVER`, which wins);
+	 *  the form starts with it.
+	 */
 	defaultHomeserver?: string | null,
+	/**  The admin forbids other servers: the form hides the server field. */
+	disableCustomUrls: boolean,
+	brand: string,
+	/**  Servers the public room directory offers besides the user's own. */
+	roomDirectoryServers: string[],
+	/**  Config files that were ignored, with file, line and reason. */
+	configProblems: string[],
 };
 
 /**  Static facts the login screen needs. */
 export type AppInfo_Serialize = {
 	version: string,
-	/**  Pre-set by the admin or the demo (`CHAPPE_HOMESERVER`); the form starts with it. */
+	/**
+	 *  Pre-set by the admin (config file) or the demo (`CHAPPE_HOMESERVER`, which wins);
+	 *  the form starts with it.
+	 */
 	defaultHomeserver: string | null,
+	/**  The admin forbids other servers: the form hides the server field. */
+	disableCustomUrls: boolean,
+	brand: string,
+	/**  Servers the public room directory offers besides the user's own. */
+	roomDirectoryServers: string[],
+	/**  Config files that were ignored, with file, line and reason. */
+	configProblems: string[],
 };
 
 /**  One change to an observed list. The UI applies these in order to its own copy. */
