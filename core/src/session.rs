@@ -93,10 +93,11 @@ impl fmt::Debug for Session {
 }
 
 /// How many recent events each room in the list receives per sync. Unread counts are
-/// computed client-side from these events, so with the SDK's default of 1 a burst of
-/// messages between two syncs is under-counted; 20 keeps counts exact for any burst a
-/// person can read, at a small cost in bandwidth.
-const ROOM_LIST_TIMELINE_LIMIT: u32 = 20;
+/// computed client-side from the events received (Synapse's sliding sync sends no
+/// counts), so a burst of messages arriving within one sync is under-counted. A larger
+/// limit was tried (20): matrix-sdk-ui 0.18 then duplicated events in open timelines
+/// (measured in `tests/messaging.rs`), which is worse. Keep the SDK's default.
+const ROOM_LIST_TIMELINE_LIMIT: u32 = 1;
 
 // Stopping the sync may wait on an in-flight long poll; never let quitting hang on it.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);

@@ -10,15 +10,20 @@ use std::sync::Arc;
 
 use futures_util::{Stream, StreamExt};
 use matrix_sdk::{
+    room::edit::EditedContent,
     ruma::{
-        events::room::message::{MessageFormat, MessageType, RoomMessageEventContent},
+        events::room::message::{
+            MessageFormat, MessageType, RoomMessageEventContent,
+            RoomMessageEventContentWithoutRelation,
+        },
         OwnedRoomId,
     },
     Client,
 };
 use matrix_sdk_ui::timeline::{
     EventSendState, EventTimelineItem, MembershipChange, MsgLikeKind, RoomExt, Timeline,
-    TimelineDetails, TimelineItem, TimelineItemContent, TimelineItemKind, VirtualTimelineItem,
+    TimelineDetails, TimelineEventItemId, TimelineItem, TimelineItemContent, TimelineItemKind,
+    VirtualTimelineItem,
 };
 use serde::Serialize;
 
@@ -31,6 +36,14 @@ pub enum TimelineError {
     UnknownRoom(String),
     #[error("the message is empty")]
     EmptyMessage,
+    /// The item is not (or no longer) in the loaded timeline.
+    #[error("no such item in the timeline: {0}")]
+    UnknownItem(String),
+    /// Replying needs the server's ID of the message, which an unsent one lacks.
+    #[error("the message is not sent yet")]
+    NotSentYet,
+    #[error("the message cannot be retried or discarded: {0}")]
+    SendQueue(String),
     #[error(transparent)]
     Timeline(#[from] matrix_sdk_ui::timeline::Error),
     #[error(transparent)]
@@ -315,5 +328,90 @@ impl RoomTimeline {
         use matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType;
         self.timeline.mark_as_read(ReceiptType::Read).await?;
         Ok(())
+    }
+
+    /// The event behind a view item (`TimelineItemView`'s `id`).
+    async fn event(&self, id: &str) -> Result<EventTimelineItem, TimelineError> {
+        self.timeline
+            .items()
+            .await
+            .iter()
+            .find(|i| i.unique_id().0 == id)
+            .and_then(|i| i.as_event().cloned())
+            .ok_or_else(|| TimelineError::UnknownItem(id.to_owned()))
+    }
+
+    fn markdown(body: &str) -> Result<RoomMessageEventContentWithoutRelation, TimelineError> {
+        if body.trim().is_empty() {
+            return Err(TimelineError::EmptyMessage);
+        }
+        Ok(RoomMessageEventContentWithoutRelation::text_markdown(body))
+    }
+
+    /// Replies to the item `id`, quoting it, as Element does.
+    pub async fn reply(&self, id: &str, body: &str) -> Result<(), TimelineError> {
+        let content = Self::markdown(body)?;
+        let TimelineEventItemId::EventId(event_id) = self.event(id).await?.identifier() else {
+            return Err(TimelineError::NotSentYet);
+        };
+        self.timeline.send_reply(content, event_id).await?;
+        Ok(())
+    }
+
+    /// Replaces the text of one of the user's messages; the timeline shows it edited.
+    pub async fn edit(&self, id: &str, body: &str) -> Result<(), TimelineError> {
+        let content = Self::markdown(body)?;
+        let item = self.event(id).await?;
+        self.timeline
+            .edit(&item.identifier(), EditedContent::RoomMessage(content))
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes a message for everyone (a redaction); it shows as "message deleted".
+    pub async fn redact(&self, id: &str) -> Result<(), TimelineError> {
+        let item = self.event(id).await?;
+        self.timeline.redact(&item.identifier(), None).await?;
+        Ok(())
+    }
+
+    /// Adds the user's `key` reaction, or removes it if present. `true` when added.
+    pub async fn toggle_reaction(&self, id: &str, key: &str) -> Result<bool, TimelineError> {
+        let item = self.event(id).await?;
+        Ok(self
+            .timeline
+            .toggle_reaction(&item.identifier(), key)
+            .await?)
+    }
+
+    /// Sends again a message that failed for good (Retry).
+    pub async fn retry(&self, id: &str) -> Result<(), TimelineError> {
+        let handle = self
+            .event(id)
+            .await?
+            .local_echo_send_handle()
+            .ok_or_else(|| TimelineError::SendQueue("not an unsent message".into()))?;
+        handle
+            .unwedge()
+            .await
+            .map_err(|e| TimelineError::SendQueue(e.to_string()))
+    }
+
+    /// Drops a message that was not sent (Delete on a failed message).
+    pub async fn discard(&self, id: &str) -> Result<(), TimelineError> {
+        let handle = self
+            .event(id)
+            .await?
+            .local_echo_send_handle()
+            .ok_or_else(|| TimelineError::SendQueue("not an unsent message".into()))?;
+        let removed = handle
+            .abort()
+            .await
+            .map_err(|e| TimelineError::SendQueue(e.to_string()))?;
+        if removed {
+            Ok(())
+        } else {
+            Err(TimelineError::SendQueue("already sent".into()))
+        }
     }
 }

@@ -1,0 +1,267 @@
+//! Replies, edits, deletions and reactions, checked on the real Synapse: what the
+//! other side receives, and what Chappe's own timeline shows.
+#![recursion_limit = "256"]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use chappe_core::{RoomTimeline, TimelineItemView};
+use common::{server, wait_for, Server, User, SYNC_TIMEOUT};
+use futures_util::{Stream, StreamExt};
+use serde_json::Value;
+
+/// Applies diffs until `find` matches an item, and returns what it found.
+async fn until<T>(
+    items: &mut Vec<TimelineItemView>,
+    stream: &mut (impl Stream<Item = Vec<chappe_core::ListDiff<TimelineItemView>>> + Unpin),
+    what: &str,
+    find: impl Fn(&[TimelineItemView]) -> Option<T>,
+) -> T {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = find(items) {
+            return v;
+        }
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "timed out waiting for {what}: {items:#?}"
+        );
+        if let Ok(Some(diffs)) =
+            tokio::time::timeout(Duration::from_millis(500), stream.next()).await
+        {
+            diffs.into_iter().for_each(|d| d.apply(items));
+        }
+    }
+}
+
+fn message_id(items: &[TimelineItemView], text: &str) -> Option<String> {
+    items.iter().find_map(|i| match i {
+        TimelineItemView::Message { id, body, .. } if body == text => Some(id.clone()),
+        _ => None,
+    })
+}
+
+/// The room's recent events as the other client gets them.
+async fn events(server: &Server, user: &User, room_id: &str) -> Vec<Value> {
+    let path = format!(
+        "/rooms/{}/messages?dir=b&limit=50",
+        url::form_urlencoded::byte_serialize(room_id.as_bytes()).collect::<String>()
+    );
+    server.get(user, &path).await.unwrap()["chunk"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn setup() -> (
+    Server,
+    User,
+    User,
+    String,
+    chappe_core::Session,
+    tempfile::TempDir,
+    RoomTimeline,
+) {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let room_id = server
+        .create_room(&bob, "Échanges", &[&alice])
+        .await
+        .unwrap();
+    server.join(&alice, &room_id).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let rooms = session.rooms().clone();
+    wait_for("the room", SYNC_TIMEOUT, || {
+        let ok = rooms
+            .snapshot()
+            .iter()
+            .any(|r| r.room_id == room_id && !r.is_invite);
+        async move { ok.then_some(()) }
+    })
+    .await;
+    let timeline = session.open_room(&room_id).await.unwrap();
+    (server, alice, bob, room_id, session, dir, timeline)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_quotes_the_message_it_answers() {
+    let (server, _alice, bob, room_id, mut session, _dir, timeline) = setup().await;
+    let bob_event = server
+        .send_text(&bob, &room_id, "On se voit à 14 h ?")
+        .await
+        .unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    futures_util::pin_mut!(stream);
+    let id = until(&mut items, &mut stream, "bob's message", |i| {
+        message_id(i, "On se voit à 14 h ?")
+    })
+    .await;
+
+    timeline.reply(&id, "Oui, parfait").await.unwrap();
+    let start = std::time::Instant::now();
+    let reply = loop {
+        let evs = events(&server, &bob, &room_id).await;
+        if let Some(e) = evs.into_iter().find(|e| {
+            e["content"]["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("Oui, parfait"))
+        }) {
+            break e;
+        }
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "the reply never reached the server"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        reply["content"]["m.relates_to"]["m.in_reply_to"]["event_id"],
+        bob_event.as_str()
+    );
+    assert!(matches!(
+        timeline.reply("no-such-item", "x").await,
+        Err(chappe_core::TimelineError::UnknownItem(_))
+    ));
+    assert!(matches!(
+        timeline.reply(&id, "  ").await,
+        Err(chappe_core::TimelineError::EmptyMessage)
+    ));
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edited_message_shows_its_new_text_marked_edited_on_both_sides() {
+    let (server, alice, bob, room_id, mut session, _dir, timeline) = setup().await;
+    let (mut items, stream) = timeline.subscribe().await;
+    futures_util::pin_mut!(stream);
+    timeline.send_text("Rendez-vous salle 12").await.unwrap();
+    let id = until(&mut items, &mut stream, "the sent message", |i| {
+        i.iter().find_map(|v| match v {
+            TimelineItemView::Message {
+                id,
+                body,
+                send_state: chappe_core::timeline::SendState::Sent,
+                ..
+            } if body == "Rendez-vous salle 12" => Some(id.clone()),
+            _ => None,
+        })
+    })
+    .await;
+    timeline.edit(&id, "Rendez-vous salle 14").await.unwrap();
+    until(&mut items, &mut stream, "the edited text", |i| {
+        i.iter().any(|v| matches!(v, TimelineItemView::Message { body, edited: true, .. } if body == "Rendez-vous salle 14")).then_some(())
+    })
+    .await;
+    let start = std::time::Instant::now();
+    loop {
+        let evs = events(&server, &bob, &room_id).await;
+        let replaced = evs.iter().any(|e| {
+            e["sender"] == alice.user_id.as_str()
+                && e["content"]["m.relates_to"]["rel_type"] == "m.replace"
+                && e["content"]["m.new_content"]["body"] == "Rendez-vous salle 14"
+        });
+        if replaced {
+            break;
+        }
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "the edit never reached the server"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_message_is_gone_for_everyone() {
+    let (server, _alice, bob, room_id, mut session, _dir, timeline) = setup().await;
+    let (mut items, stream) = timeline.subscribe().await;
+    futures_util::pin_mut!(stream);
+    timeline.send_text("message à effacer").await.unwrap();
+    let id = until(&mut items, &mut stream, "the sent message", |i| {
+        i.iter().find_map(|v| match v {
+            TimelineItemView::Message {
+                id,
+                body,
+                send_state: chappe_core::timeline::SendState::Sent,
+                ..
+            } if body == "message à effacer" => Some(id.clone()),
+            _ => None,
+        })
+    })
+    .await;
+    timeline.redact(&id).await.unwrap();
+    until(&mut items, &mut stream, "the deleted notice", |i| {
+        (message_id(i, "message à effacer").is_none()
+            && i.iter()
+                .any(|v| matches!(v, TimelineItemView::Deleted { .. })))
+        .then_some(())
+    })
+    .await;
+    let start = std::time::Instant::now();
+    loop {
+        let evs = events(&server, &bob, &room_id).await;
+        let redacted = evs.iter().any(|e| e["type"] == "m.room.redaction");
+        let text_left = evs
+            .iter()
+            .any(|e| e["content"]["body"] == "message à effacer");
+        if redacted && !text_left {
+            break;
+        }
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "the server still has the text"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reaction_is_added_then_removed() {
+    let (server, alice, bob, room_id, mut session, _dir, timeline) = setup().await;
+    server
+        .send_text(&bob, &room_id, "Bonne nouvelle !")
+        .await
+        .unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    futures_util::pin_mut!(stream);
+    let id = until(&mut items, &mut stream, "bob's message", |i| {
+        message_id(i, "Bonne nouvelle !")
+    })
+    .await;
+
+    assert!(timeline.toggle_reaction(&id, "👍").await.unwrap(), "added");
+    let reacted = |evs: &[Value]| {
+        evs.iter().any(|e| {
+            e["type"] == "m.reaction"
+                && e["sender"] == alice.user_id.as_str()
+                && e["content"]["m.relates_to"]["key"] == "👍"
+        })
+    };
+    let start = std::time::Instant::now();
+    while !reacted(&events(&server, &bob, &room_id).await) {
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "the reaction never reached the server"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        !timeline.toggle_reaction(&id, "👍").await.unwrap(),
+        "removed"
+    );
+    let start = std::time::Instant::now();
+    while reacted(&events(&server, &bob, &room_id).await) {
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "the reaction was never removed"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    session.stop().await;
+}
