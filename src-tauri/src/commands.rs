@@ -288,3 +288,91 @@ pub async fn mark_read(state: State<'_, SharedState>, room_id: String) -> Result
     timeline_of(&state, &room_id).await?.mark_as_read().await?;
     Ok(())
 }
+
+/// Replies to the message `item_id` (a timeline item's `id`) in the open room.
+#[tauri::command]
+#[specta::specta]
+pub async fn reply_to(
+    state: State<'_, SharedState>,
+    room_id: String,
+    item_id: String,
+    body: String,
+) -> Result<(), UiError> {
+    timeline_of(&state, &room_id)
+        .await?
+        .reply(&item_id, &body)
+        .await?;
+    Ok(())
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_message(
+    state: State<'_, SharedState>,
+    room_id: String,
+    item_id: String,
+    body: String,
+) -> Result<(), UiError> {
+    timeline_of(&state, &room_id)
+        .await?
+        .edit(&item_id, &body)
+        .await?;
+    Ok(())
+}
+
+/// Deletes a message for everyone.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_message(
+    state: State<'_, SharedState>,
+    room_id: String,
+    item_id: String,
+) -> Result<(), UiError> {
+    timeline_of(&state, &room_id)
+        .await?
+        .redact(&item_id)
+        .await?;
+    Ok(())
+}
+
+/// Adds or removes the user's reaction; `true` when added.
+#[tauri::command]
+#[specta::specta]
+pub async fn toggle_reaction(
+    state: State<'_, SharedState>,
+    room_id: String,
+    item_id: String,
+    key: String,
+) -> Result<bool, UiError> {
+    Ok(timeline_of(&state, &room_id)
+        .await?
+        .toggle_reaction(&item_id, &key)
+        .await?)
+}
+
+/// Sends again a message that failed for good.
+#[tauri::command]
+#[specta::specta]
+pub async fn retry_send(
+    state: State<'_, SharedState>,
+    room_id: String,
+    item_id: String,
+) -> Result<(), UiError> {
+    timeline_of(&state, &room_id).await?.retry(&item_id).await?;
+    Ok(())
+}
+
+/// Drops a message that was not sent.
+#[tauri::command]
+#[specta::specta]
+pub async fn discard_send(
+    state: State<'_, SharedState>,
+    room_id: String,
+    item_id: String,
+) -> Result<(), UiError> {
+    timeline_of(&state, &room_id)
+        .await?
+        .discard(&item_id)
+        .await?;
+    Ok(())
+}

@@ -44,6 +44,11 @@ pub enum UiError {
     InvalidServerName,
     #[error("no invitation")]
     NoInvite,
+    /// The message is no longer in the loaded timeline.
+    #[error("message not found")]
+    MessageNotFound,
+    #[error("message not sent yet")]
+    NotSentYet,
     /// The server refused: not allowed to join, to read, to invite…
     #[error("forbidden")]
     Forbidden,
@@ -117,6 +122,9 @@ impl From<TimelineError> for UiError {
         match err {
             TimelineError::UnknownRoom(_) => Self::UnknownRoom,
             TimelineError::EmptyMessage => Self::EmptyMessage,
+            TimelineError::UnknownItem(_) => Self::MessageNotFound,
+            TimelineError::NotSentYet => Self::NotSentYet,
+            TimelineError::Sdk(e) => failure::of_sdk(&e).into(),
             other => Self::Other(other.to_string()),
         }
     }

@@ -23,6 +23,17 @@ export const commands = {
 	/**  Loads older messages; `true` once the start of the room is reached. */
 	paginateBack: (roomId: string) => typedError<boolean, UiError>(__TAURI_INVOKE("paginate_back", { roomId })),
 	markRead: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("mark_read", { roomId })),
+	/**  Replies to the message `item_id` (a timeline item's `id`) in the open room. */
+	replyTo: (roomId: string, itemId: string, body: string) => typedError<null, UiError>(__TAURI_INVOKE("reply_to", { roomId, itemId, body })),
+	editMessage: (roomId: string, itemId: string, body: string) => typedError<null, UiError>(__TAURI_INVOKE("edit_message", { roomId, itemId, body })),
+	/**  Deletes a message for everyone. */
+	deleteMessage: (roomId: string, itemId: string) => typedError<null, UiError>(__TAURI_INVOKE("delete_message", { roomId, itemId })),
+	/**  Adds or removes the user's reaction; `true` when added. */
+	toggleReaction: (roomId: string, itemId: string, key: string) => typedError<boolean, UiError>(__TAURI_INVOKE("toggle_reaction", { roomId, itemId, key })),
+	/**  Sends again a message that failed for good. */
+	retrySend: (roomId: string, itemId: string) => typedError<null, UiError>(__TAURI_INVOKE("retry_send", { roomId, itemId })),
+	/**  Drops a message that was not sent. */
+	discardSend: (roomId: string, itemId: string) => typedError<null, UiError>(__TAURI_INVOKE("discard_send", { roomId, itemId })),
 	searchUsers: (term: string) => typedError<UserResult_Serialize[], UiError>(__TAURI_INVOKE("search_users", { term })),
 	/**  Opens (or creates) the direct chat with `user_id`; returns the room ID. */
 	directChat: (userId: string) => typedError<string, UiError>(__TAURI_INVOKE("direct_chat", { userId })),
@@ -237,6 +248,8 @@ msgtype: string; edited: boolean; sendState: SendState } | { kind: "deleted"; id
 { kind: "stateChange"; id: string; senderName: string; eventType: string; timestamp: number | null } | { kind: "unsupported"; id: string; senderName: string; timestamp: number | null } | { kind: "dayDivider"; id: string; timestamp: number | null } | { kind: "readMarker"; id: string } | { kind: "timelineStart"; id: string };
 
 export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } | { type: "serverNotFound" } | { type: "unreachable"; data: string } | { type: "wrongCredentials" } | { type: "deactivated" } | { type: "rateLimited" } | { type: "emailNotAllowed" } | { type: "noServerForEmail" } | { type: "notLoggedIn" } | { type: "unknownRoom" } | { type: "emptyMessage" } | { type: "invalidUserId" } | { type: "invalidRoomAddress" } | { type: "invalidServerName" } | { type: "noInvite" } | 
+/**  The message is no longer in the loaded timeline. */
+{ type: "messageNotFound" } | { type: "notSentYet" } | 
 /**  The server refused: not allowed to join, to read, to invite… */
 { type: "forbidden" } | 
 /**  The room, alias or user does not exist (or is not visible to us). */

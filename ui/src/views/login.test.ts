@@ -22,7 +22,7 @@ describe("login view", () => {
   });
 
   it("has the form's fields, prefilled with the default homeserver", () => {
-    showLogin(root, { info: { version: "1.2.3", defaultHomeserver: "https://matrix.gouv.example" }, onLoggedIn: () => {} });
+    showLogin(root, { info: { version: "1.2.3", defaultHomeserver: "https://matrix.gouv.example", disableCustomUrls: false, brand: "Chappe", roomDirectoryServers: [], configProblems: [] }, onLoggedIn: () => {} });
     for (const id of ["login-form", "login-homeserver", "login-user", "login-password", "login-submit", "login-error"]) {
       expect(document.getElementById(id), id).not.toBeNull();
     }
