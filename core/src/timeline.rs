@@ -68,6 +68,10 @@ pub enum TimelineItemView {
         msgtype: String,
         edited: bool,
         send_state: SendState,
+        in_reply_to: Option<ReplyView>,
+        reactions: Vec<ReactionView>,
+        /// Users (Matrix IDs) whose read receipt is on this message: they read up to here.
+        read_by: Vec<String>,
     },
     #[serde(rename_all = "camelCase")]
     Deleted {
@@ -123,6 +127,26 @@ pub enum TimelineItemView {
     },
 }
 
+/// One reaction key under a message, with who used it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReactionView {
+    pub key: String,
+    pub count: u32,
+    /// The user reacted with this key (clicking it again removes the reaction).
+    pub mine: bool,
+    pub senders: Vec<String>,
+}
+
+/// The message a reply answers, quoted above it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplyView {
+    pub sender_name: String,
+    /// Plain text; empty while the quoted message is being fetched.
+    pub body: String,
+}
+
 /// Where an own message is on its way to the server.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(tag = "state", rename_all = "camelCase")]
@@ -162,7 +186,7 @@ fn membership_word(change: Option<MembershipChange>) -> &'static str {
 }
 
 /// Converts one SDK timeline item into what the UI shows.
-pub fn view_of(item: &TimelineItem) -> TimelineItemView {
+pub fn view_of(item: &TimelineItem, me: &str) -> TimelineItemView {
     let id = item.unique_id().0.clone();
     match item.kind() {
         TimelineItemKind::Virtual(VirtualTimelineItem::DateDivider(ts)) => {
@@ -177,11 +201,49 @@ pub fn view_of(item: &TimelineItem) -> TimelineItemView {
         TimelineItemKind::Virtual(VirtualTimelineItem::TimelineStart) => {
             TimelineItemView::TimelineStart { id }
         }
-        TimelineItemKind::Event(ev) => event_view(id, ev),
+        TimelineItemKind::Event(ev) => event_view(id, ev, me),
     }
 }
 
-fn event_view(id: String, ev: &EventTimelineItem) -> TimelineItemView {
+fn reactions_of(msg: &matrix_sdk_ui::timeline::MsgLikeContent, me: &str) -> Vec<ReactionView> {
+    msg.reactions
+        .iter()
+        .map(|(key, by)| ReactionView {
+            key: key.clone(),
+            count: u32::try_from(by.len()).unwrap_or(u32::MAX),
+            mine: by.keys().any(|u| u.as_str() == me),
+            senders: by.keys().map(|u| u.to_string()).collect(),
+        })
+        .collect()
+}
+
+fn reply_of(msg: &matrix_sdk_ui::timeline::MsgLikeContent) -> Option<ReplyView> {
+    let details = msg.in_reply_to.as_ref()?;
+    Some(match &details.event {
+        TimelineDetails::Ready(embedded) => ReplyView {
+            sender_name: match &embedded.sender_profile {
+                TimelineDetails::Ready(p) => p
+                    .display_name
+                    .clone()
+                    .unwrap_or_else(|| embedded.sender.to_string()),
+                _ => embedded.sender.to_string(),
+            },
+            body: match &embedded.content {
+                TimelineItemContent::MsgLike(m) => match &m.kind {
+                    MsgLikeKind::Message(m) => m.body().to_owned(),
+                    _ => String::new(),
+                },
+                _ => String::new(),
+            },
+        },
+        _ => ReplyView {
+            sender_name: String::new(),
+            body: String::new(),
+        },
+    })
+}
+
+fn event_view(id: String, ev: &EventTimelineItem, me: &str) -> TimelineItemView {
     let sender_name = name_of(ev);
     let timestamp = f64::from(ev.timestamp().0);
     match ev.content() {
@@ -206,6 +268,14 @@ fn event_view(id: String, ev: &EventTimelineItem) -> TimelineItemView {
                     html,
                     msgtype: msgtype.to_owned(),
                     edited: m.is_edited(),
+                    in_reply_to: reply_of(msg),
+                    reactions: reactions_of(msg, me),
+                    read_by: ev
+                        .read_receipts()
+                        .keys()
+                        .filter(|u| u.as_str() != me)
+                        .map(|u| u.to_string())
+                        .collect(),
                     send_state: match ev.send_state() {
                         None | Some(EventSendState::Sent { .. }) => SendState::Sent,
                         Some(EventSendState::NotSentYet { .. }) => SendState::Sending,
@@ -268,6 +338,8 @@ fn event_view(id: String, ev: &EventTimelineItem) -> TimelineItemView {
 pub struct RoomTimeline {
     room_id: OwnedRoomId,
     timeline: Arc<Timeline>,
+    /// The user's own ID: marks their reactions and hides their own receipts.
+    me: Arc<str>,
 }
 
 impl RoomTimeline {
@@ -278,9 +350,15 @@ impl RoomTimeline {
             .get_room(&room_id)
             .ok_or_else(|| TimelineError::UnknownRoom(room_id.to_string()))?;
         let timeline = room.timeline().await?;
+        let me: Arc<str> = client
+            .user_id()
+            .map(|u| u.as_str())
+            .unwrap_or_default()
+            .into();
         Ok(Self {
             room_id,
             timeline: Arc::new(timeline),
+            me,
         })
     }
 
@@ -296,11 +374,12 @@ impl RoomTimeline {
         impl Stream<Item = Vec<ListDiff<TimelineItemView>>> + Send + 'static,
     ) {
         let (items, stream) = self.timeline.subscribe().await;
-        let items = items.iter().map(|i| view_of(i)).collect();
-        let stream = stream.map(|diffs| {
+        let me = self.me.clone();
+        let items = items.iter().map(|i| view_of(i, &me)).collect();
+        let stream = stream.map(move |diffs| {
             diffs
                 .into_iter()
-                .map(|d| ListDiff::from_vector_diff(d, |i| view_of(&i)))
+                .map(|d| ListDiff::from_vector_diff(d, |i| view_of(&i, &me)))
                 .collect()
         });
         (items, stream)

@@ -122,6 +122,20 @@ async fn a_reply_quotes_the_message_it_answers() {
         reply["content"]["m.relates_to"]["m.in_reply_to"]["event_id"],
         bob_event.as_str()
     );
+    // Chappe shows the reply with the quoted message above it.
+    let quoted = until(&mut items, &mut stream, "the quoted reply", |i| {
+        i.iter().find_map(|v| match v {
+            TimelineItemView::Message {
+                body,
+                in_reply_to: Some(q),
+                ..
+            } if body == "Oui, parfait" && !q.body.is_empty() => Some(q.clone()),
+            _ => None,
+        })
+    })
+    .await;
+    assert_eq!(quoted.body, "On se voit à 14 h ?");
+    assert_eq!(quoted.sender_name, "Bob");
     assert!(matches!(
         timeline.reply("no-such-item", "x").await,
         Err(chappe_core::TimelineError::UnknownItem(_))
@@ -251,6 +265,26 @@ async fn a_reaction_is_added_then_removed() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    let shown = until(
+        &mut items,
+        &mut stream,
+        "the reaction under the message",
+        |i| {
+            i.iter().find_map(|v| match v {
+                TimelineItemView::Message {
+                    id: mid, reactions, ..
+                } if *mid == id && !reactions.is_empty() => Some(reactions.clone()),
+                _ => None,
+            })
+        },
+    )
+    .await;
+    assert_eq!(shown.len(), 1);
+    assert_eq!(
+        (shown[0].key.as_str(), shown[0].count, shown[0].mine),
+        ("👍", 1, true)
+    );
+    assert_eq!(shown[0].senders, vec![alice.user_id.clone()]);
     assert!(
         !timeline.toggle_reaction(&id, "👍").await.unwrap(),
         "removed"
@@ -263,5 +297,44 @@ async fn a_reaction_is_added_then_removed() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_message_shows_who_read_it() {
+    let (server, _alice, bob, room_id, mut session, _dir, timeline) = setup().await;
+    let (mut items, stream) = timeline.subscribe().await;
+    futures_util::pin_mut!(stream);
+    timeline.send_text("Lu ?").await.unwrap();
+    let start = std::time::Instant::now();
+    let event_id = loop {
+        let evs = events(&server, &bob, &room_id).await;
+        if let Some(e) = evs.iter().find(|e| e["content"]["body"] == "Lu ?") {
+            break e["event_id"].as_str().unwrap().to_owned();
+        }
+        assert!(start.elapsed() < SYNC_TIMEOUT, "never sent");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let path = format!(
+        "/rooms/{}/receipt/m.read/{}",
+        url::form_urlencoded::byte_serialize(room_id.as_bytes()).collect::<String>(),
+        url::form_urlencoded::byte_serialize(event_id.as_bytes()).collect::<String>()
+    );
+    server
+        .post(&bob, &path, serde_json::json!({}))
+        .await
+        .unwrap();
+    let readers = until(&mut items, &mut stream, "bob's read receipt", |i| {
+        i.iter().find_map(|v| match v {
+            TimelineItemView::Message { body, read_by, .. }
+                if body == "Lu ?" && !read_by.is_empty() =>
+            {
+                Some(read_by.clone())
+            }
+            _ => None,
+        })
+    })
+    .await;
+    assert_eq!(readers, vec![bob.user_id.clone()]);
     session.stop().await;
 }

@@ -171,6 +171,22 @@ export type PublicRoomsPage_Serialize = {
 	totalEstimate: number | null,
 };
 
+/**  One reaction key under a message, with who used it. */
+export type ReactionView = {
+	key: string,
+	count: number,
+	/**  The user reacted with this key (clicking it again removes the reaction). */
+	mine: boolean,
+	senders: string[],
+};
+
+/**  The message a reply answers, quoted above it. */
+export type ReplyView = {
+	senderName: string,
+	/**  Plain text; empty while the quoted message is being fetched. */
+	body: string,
+};
+
 /**  What the sidebar shows for one room. */
 export type RoomSummary = RoomSummary_Serialize | RoomSummary_Deserialize;
 
@@ -230,7 +246,9 @@ export type TimelineItemView_Deserialize = { kind: "message"; id: string; sender
 /**  Sanitised HTML when the sender formatted the message; `None` otherwise. */
 html?: string | null; 
 /**  `notice` and `emote` messages are shown differently. */
-msgtype: string; edited: boolean; sendState: SendState } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
+msgtype: string; edited: boolean; sendState: SendState; inReplyTo?: ReplyView | null; reactions: ReactionView[]; 
+/**  Users (Matrix IDs) whose read receipt is on this message: they read up to here. */
+readBy: string[] } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
 /**  A membership change (joined, left, invited…); the UI words it. */
 { kind: "membership"; id: string; userName: string; change: string; timestamp: number | null } | { kind: "profileChange"; id: string; userName: string; newName?: string | null; timestamp: number | null } | 
 /**  Any other state change (name, topic, …): the event type, for a short notice. */
@@ -241,7 +259,9 @@ export type TimelineItemView_Serialize = { kind: "message"; id: string; sender: 
 /**  Sanitised HTML when the sender formatted the message; `None` otherwise. */
 html: string | null; 
 /**  `notice` and `emote` messages are shown differently. */
-msgtype: string; edited: boolean; sendState: SendState } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
+msgtype: string; edited: boolean; sendState: SendState; inReplyTo: ReplyView | null; reactions: ReactionView[]; 
+/**  Users (Matrix IDs) whose read receipt is on this message: they read up to here. */
+readBy: string[] } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
 /**  A membership change (joined, left, invited…); the UI words it. */
 { kind: "membership"; id: string; userName: string; change: string; timestamp: number | null } | { kind: "profileChange"; id: string; userName: string; newName: string | null; timestamp: number | null } | 
 /**  Any other state change (name, topic, …): the event type, for a short notice. */

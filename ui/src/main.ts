@@ -1,5 +1,6 @@
 // Chappe's UI: shows what the Rust side pushes and sends the user's actions back. It
 // never talks to the network; every call goes through the generated `commands`.
+import { installMessageActions } from "./actions";
 import { App } from "./app";
 import "./style.css";
 
@@ -12,4 +13,5 @@ for (const type of ["click", "auxclick"] as const) {
 }
 
 const root = document.getElementById("app");
+installMessageActions();
 if (root) void new App(root).boot();

@@ -13,7 +13,8 @@ export const T0 = new Date(2026, 10, 23, 10, 0).getTime();
 export function msg(over: Partial<MessageItem> = {}): MessageItem {
   return {
     kind: "message", id: "$1", sender: "@alice:x", senderName: "Alice", isOwn: false, timestamp: T0,
-    body: "bonjour", html: null, msgtype: "text", edited: false, sendState: { state: "sent" }, ...over,
+    body: "bonjour", html: null, msgtype: "text", edited: false, sendState: { state: "sent" },
+    inReplyTo: null, reactions: [], readBy: [], ...over,
   };
 }
 

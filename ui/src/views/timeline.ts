@@ -80,6 +80,7 @@ export function renderMessage(item: MessageItem, first: boolean): HTMLLIElement 
     first && kind !== "emote"
       ? el("div", { class: `sender c${colorSlot(item.sender)}`, title: item.sender }, item.senderName)
       : null,
+    quote(item),
     el("div", { class: "line" },
       body(item),
       el("span", { class: "meta" },
@@ -88,7 +89,58 @@ export function renderMessage(item: MessageItem, first: boolean): HTMLLIElement 
           messageTime(item.timestamp)),
         sendState(item))),
     failed && s.reason ? el("div", { class: "send-reason" }, s.reason) : null,
+    reactions(item),
+    readBy(item),
+    actions(item),
   );
+}
+
+/** The quoted message above a reply (text only). */
+function quote(item: MessageItem): HTMLElement | null {
+  const q = item.inReplyTo;
+  if (!q) return null;
+  return el("blockquote", { class: "reply-quote" },
+    q.senderName ? el("span", { class: "reply-sender" }, q.senderName) : null,
+    el("span", { class: "reply-body" }, q.body || t("timeline.replyLoading")));
+}
+
+function localpart(userId: string): string {
+  return userId.replace(/^@/, "").split(":")[0] ?? userId;
+}
+
+/** Reaction chips: the key and how many; the user's own are marked, a click toggles. */
+function reactions(item: MessageItem): HTMLElement | null {
+  if (item.reactions.length === 0) return null;
+  return el("div", { class: "reactions" },
+    ...item.reactions.map((r) => el("button", {
+      type: "button", class: cls("reaction", r.mine && "mine"), "data-action": "react", "data-key": r.key,
+      "aria-pressed": r.mine ? "true" : "false",
+      title: r.senders.map(localpart).join(", "),
+    }, `${r.key} ${r.count}`)));
+}
+
+/** "Lu par …" under the user's own messages that others have read up to. */
+function readBy(item: MessageItem): HTMLElement | null {
+  if (!item.isOwn || item.readBy.length === 0) return null;
+  return el("div", { class: "read-by", title: item.readBy.join(", ") },
+    t("timeline.readBy", { names: item.readBy.map(localpart).join(", ") }));
+}
+
+/** What can be done on a message: react, delete one's own; retry or drop a failed one. */
+function actions(item: MessageItem): HTMLElement {
+  const s = item.sendState;
+  const buttons: HTMLElement[] = [];
+  if (s.state === "failed") {
+    buttons.push(el("button", { type: "button", "data-action": "retry" }, t("action.retry")));
+    buttons.push(el("button", { type: "button", "data-action": "discard" }, t("action.discard")));
+  } else if (s.state === "sent") {
+    buttons.push(el("button", { type: "button", "data-action": "react", "data-key": "👍",
+      title: t("action.react"), "aria-label": t("action.react") }, "👍"));
+    if (item.isOwn) {
+      buttons.push(el("button", { type: "button", "data-action": "delete" }, t("action.delete")));
+    }
+  }
+  return el("div", { class: "actions" }, ...buttons);
 }
 
 /** One timeline item as a list element; `first` tells whether a message starts a

@@ -1,0 +1,40 @@
+// Actions on a message (react, delete, retry, discard), wired once for the whole
+// document: every message carries `data-event-id`, every room view `data-room-id`, so
+// one delegated listener serves all rooms and survives re-renders.
+import { commands } from "./bindings";
+import { errorText } from "./format";
+import { t } from "./i18n";
+
+export async function runAction(button: HTMLElement): Promise<void> {
+  const item = button.closest<HTMLElement>("li.message[data-event-id]");
+  const room = button.closest<HTMLElement>("[data-room-id]");
+  const action = button.dataset.action;
+  if (!item || !room || !action) return;
+  const roomId = room.dataset.roomId ?? "";
+  const itemId = item.dataset.eventId ?? "";
+  // Deleting is for everyone and cannot be undone: the first click asks to confirm.
+  if (action === "delete" && button.dataset.confirm !== "1") {
+    button.dataset.confirm = "1";
+    button.textContent = t("action.deleteConfirm");
+    return;
+  }
+  button.setAttribute("disabled", "");
+  const res =
+    action === "react" ? await commands.toggleReaction(roomId, itemId, button.dataset.key ?? "👍")
+    : action === "delete" ? await commands.deleteMessage(roomId, itemId)
+    : action === "retry" ? await commands.retrySend(roomId, itemId)
+    : action === "discard" ? await commands.discardSend(roomId, itemId)
+    : null;
+  button.removeAttribute("disabled");
+  if (res && res.status === "error") {
+    const error = document.getElementById("send-error");
+    if (error) error.textContent = errorText(res.error);
+  }
+}
+
+export function installMessageActions(doc: Document = document): void {
+  doc.addEventListener("click", (ev) => {
+    const button = (ev.target as Element | null)?.closest?.<HTMLElement>("li.message button[data-action]");
+    if (button) void runAction(button);
+  });
+}
