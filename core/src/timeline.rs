@@ -53,6 +53,9 @@ pub enum TimelineError {
 /// What the timeline shows for one item.
 #[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
 #[serde(tag = "kind", rename_all = "camelCase")]
+// Messages are most items, so boxing the big variant would only add an allocation
+// per message; the size difference is accepted.
+#[allow(clippy::large_enum_variant)]
 pub enum TimelineItemView {
     #[serde(rename_all = "camelCase")]
     Message {
