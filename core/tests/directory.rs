@@ -115,15 +115,7 @@ async fn a_public_room_can_be_found_and_joined() {
         .await
         .unwrap();
     assert_eq!(joined, room_id);
-    let rooms = session.rooms().clone();
-    wait_for("the joined room in the list", SYNC_TIMEOUT, || {
-        let ok = rooms
-            .snapshot()
-            .iter()
-            .any(|r| r.room_id == room_id && !r.is_invite);
-        async move { ok.then_some(()) }
-    })
-    .await;
+    common::wait_joined(&session, &room_id).await;
     assert!(matches!(
         directory::join(&client, "pas une adresse").await,
         Err(directory::DirectoryError::InvalidRoom(_))

@@ -74,15 +74,7 @@ async fn setup() -> (
     server.join(&alice, &room_id).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let session = server.login(&alice, dir.path()).await.unwrap();
-    let rooms = session.rooms().clone();
-    wait_for("the room", SYNC_TIMEOUT, || {
-        let ok = rooms
-            .snapshot()
-            .iter()
-            .any(|r| r.room_id == room_id && !r.is_invite);
-        async move { ok.then_some(()) }
-    })
-    .await;
+    common::wait_joined(&session, &room_id).await;
     let timeline = session.open_room(&room_id).await.unwrap();
     (server, alice, bob, room_id, session, dir, timeline)
 }

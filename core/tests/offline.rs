@@ -22,15 +22,7 @@ async fn saved_session(
     relay: &Relay,
 ) -> StoredSession {
     let mut session = server.login(user, dir).await.unwrap();
-    let rooms = session.rooms().clone();
-    wait_for("the room in the list", SYNC_TIMEOUT, || {
-        let ok = rooms
-            .snapshot()
-            .iter()
-            .any(|r| r.room_id == room_id && !r.is_invite);
-        async move { ok.then_some(()) }
-    })
-    .await;
+    common::wait_joined(&session, &room_id).await;
     let mut stored = session.stored().unwrap();
     session.stop().await;
     drop(session);

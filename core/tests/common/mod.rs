@@ -335,3 +335,16 @@ impl Drop for HttpStub {
         self.task.abort();
     }
 }
+
+/// Waits until `room_id` is in the session's room list as a joined room.
+pub async fn wait_joined(session: &Session, room_id: &str) {
+    let rooms = session.rooms().clone();
+    wait_for("the joined room in the list", SYNC_TIMEOUT, || {
+        let ok = rooms
+            .snapshot()
+            .iter()
+            .any(|r| r.room_id == room_id && !r.is_invite);
+        async move { ok.then_some(()) }
+    })
+    .await;
+}
