@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use chappe_core::{RoomTimeline, TimelineItemView};
-use common::{server, wait_for, Server, User, SYNC_TIMEOUT};
+use common::{server, Server, User, SYNC_TIMEOUT};
 use futures_util::{Stream, StreamExt};
 use serde_json::Value;
 

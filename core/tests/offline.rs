@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use chappe_core::{timeline::SendState, Session, StoredSession, SyncStatus, TimelineItemView};
-use common::{relay::Relay, server, wait_for, Server, User, SYNC_TIMEOUT};
+use common::{relay::Relay, server, wait_for, Server, User};
 use futures_util::StreamExt;
 
 /// Logs `user` in directly, waits for `room_id` to be listed (so it is in the local
@@ -22,7 +22,7 @@ async fn saved_session(
     relay: &Relay,
 ) -> StoredSession {
     let mut session = server.login(user, dir).await.unwrap();
-    common::wait_joined(&session, &room_id).await;
+    common::wait_joined(&session, room_id).await;
     let mut stored = session.stored().unwrap();
     session.stop().await;
     drop(session);
