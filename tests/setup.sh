@@ -33,9 +33,11 @@ if ! command -v tauri-driver >/dev/null; then
   cargo install tauri-driver --locked --version 2.1.0
 fi
 
-# The UI's packages, exactly as locked.
+# The UI's packages, as locked. `npm install` rather than `npm ci`: on this machine
+# kind npm records only the current platform's optional packages (rollup's native
+# binaries) in the lock, and `npm ci` then refuses the lock as out of sync.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
-  (cd ui && npm ci --no-audit --no-fund)
+  (cd ui && npm install --no-audit --no-fund)
 fi
 
 bash tests/server/synapse.sh install
