@@ -496,4 +496,29 @@ impl RoomTimeline {
             Err(TimelineError::SendQueue("already sent".into()))
         }
     }
+
+    /// Tells the others the user is typing (or stopped). The SDK rate-limits repeats.
+    pub async fn set_typing(&self, typing: bool) -> Result<(), TimelineError> {
+        self.timeline.room().typing_notice(typing).await?;
+        Ok(())
+    }
+
+    /// Who else is typing in this room, as it changes (Matrix IDs). The stream holds
+    /// the SDK's event handler: dropping it unregisters the handler.
+    pub fn typing_users(&self) -> impl Stream<Item = Vec<String>> + Send + 'static {
+        let (guard, receiver) = self.timeline.room().subscribe_to_typing_notifications();
+        futures_util::stream::unfold((guard, receiver), |(guard, mut receiver)| async move {
+            loop {
+                match receiver.recv().await {
+                    Ok(users) => {
+                        let users = users.into_iter().map(|u| u.to_string()).collect();
+                        return Some((users, (guard, receiver)));
+                    }
+                    // Missed updates: the next one carries the whole current list.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                }
+            }
+        })
+    }
 }

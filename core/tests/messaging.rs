@@ -330,3 +330,55 @@ async fn a_message_shows_who_read_it() {
     assert_eq!(readers, vec![bob.user_id.clone()]);
     session.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_notices_go_both_ways() {
+    let (server, alice, bob, room_id, mut session, _dir, timeline) = setup().await;
+    let typing = timeline.typing_users();
+    futures_util::pin_mut!(typing);
+    let enc: String = url::form_urlencoded::byte_serialize(room_id.as_bytes()).collect();
+    let bob_enc: String = url::form_urlencoded::byte_serialize(bob.user_id.as_bytes()).collect();
+    let path = format!("/rooms/{enc}/typing/{bob_enc}");
+    let res = reqwest::Client::new()
+        .put(format!("{}/_matrix/client/v3{path}", server.url))
+        .bearer_auth(&bob.token)
+        .json(&serde_json::json!({"typing": true, "timeout": 30000}))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    let seen = tokio::time::timeout(SYNC_TIMEOUT, async {
+        while let Some(users) = typing.next().await {
+            if users.contains(&bob.user_id) {
+                return users;
+            }
+        }
+        Vec::new()
+    })
+    .await
+    .expect("bob's typing notice never arrived");
+    assert_eq!(seen, vec![bob.user_id.clone()]);
+
+    timeline.set_typing(true).await.unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let sync = server.get(&bob, "/sync?timeout=0").await.unwrap();
+        let typing_now = sync["rooms"]["join"][&room_id]["ephemeral"]["events"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .any(|e| {
+                e["type"] == "m.typing"
+                    && e["content"]["user_ids"]
+                        .as_array()
+                        .is_some_and(|u| u.iter().any(|u| u == alice.user_id.as_str()))
+            });
+        if typing_now {
+            break;
+        }
+        assert!(start.elapsed() < SYNC_TIMEOUT, "bob never saw alice typing");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    session.stop().await;
+}
