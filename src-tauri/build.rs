@@ -25,6 +25,8 @@ fn chappe_commands() -> &'static [&'static str] {
         "send_message",
         "paginate_back",
         "mark_read",
+        "subscribe_typing",
+        "set_typing",
         "reply_to",
         "edit_message",
         "delete_message",

@@ -376,3 +376,45 @@ pub async fn discard_send(
         .await?;
     Ok(())
 }
+
+/// Streams who else is typing in the open room `room_id` (Matrix IDs), until another
+/// room is opened.
+#[tauri::command]
+#[specta::specta]
+pub async fn subscribe_typing(
+    state: State<'_, SharedState>,
+    room_id: String,
+    channel: Channel<Vec<String>>,
+) -> Result<(), UiError> {
+    let mut open = state.open_room.lock().await;
+    let room = match open.as_mut() {
+        Some(room) if room.timeline.room_id() == room_id => room,
+        _ => return Err(UiError::UnknownRoom),
+    };
+    let typing = room.timeline.typing_users();
+    let task = tokio::spawn(async move {
+        futures_util::pin_mut!(typing);
+        while let Some(users) = typing.next().await {
+            if channel.send(users).is_err() {
+                return;
+            }
+        }
+    });
+    room.add_forwarder(task.abort_handle());
+    Ok(())
+}
+
+/// The user is typing in `room_id` (or stopped).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_typing(
+    state: State<'_, SharedState>,
+    room_id: String,
+    typing: bool,
+) -> Result<(), UiError> {
+    timeline_of(&state, &room_id)
+        .await?
+        .set_typing(typing)
+        .await?;
+    Ok(())
+}

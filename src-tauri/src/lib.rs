@@ -32,6 +32,8 @@ pub fn specta_builder<R: Runtime>() -> Builder<R> {
         commands::send_message,
         commands::paginate_back,
         commands::mark_read,
+        commands::subscribe_typing,
+        commands::set_typing,
         commands::reply_to,
         commands::edit_message,
         commands::delete_message,

@@ -15,21 +15,28 @@ use tokio::{
 /// The room shown on screen: its timeline and the task forwarding its diffs.
 pub struct OpenRoom {
     pub timeline: RoomTimeline,
-    forwarder: AbortHandle,
+    forwarders: Vec<AbortHandle>,
 }
 
 impl OpenRoom {
     pub fn new(timeline: RoomTimeline, forwarder: AbortHandle) -> Self {
         Self {
             timeline,
-            forwarder,
+            forwarders: vec![forwarder],
         }
+    }
+
+    /// Another stream of this room (typing notices…), stopped with the room.
+    pub fn add_forwarder(&mut self, forwarder: AbortHandle) {
+        self.forwarders.push(forwarder);
     }
 }
 
 impl Drop for OpenRoom {
     fn drop(&mut self) {
-        self.forwarder.abort();
+        for f in &self.forwarders {
+            f.abort();
+        }
     }
 }
 

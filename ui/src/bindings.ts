@@ -23,6 +23,13 @@ export const commands = {
 	/**  Loads older messages; `true` once the start of the room is reached. */
 	paginateBack: (roomId: string) => typedError<boolean, UiError>(__TAURI_INVOKE("paginate_back", { roomId })),
 	markRead: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("mark_read", { roomId })),
+	/**
+	 *  Streams who else is typing in the open room `room_id` (Matrix IDs), until another
+	 *  room is opened.
+	 */
+	subscribeTyping: (roomId: string, channel: Channel<string[]>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_typing", { roomId, channel })),
+	/**  The user is typing in `room_id` (or stopped). */
+	setTyping: (roomId: string, typing: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_typing", { roomId, typing })),
 	/**  Replies to the message `item_id` (a timeline item's `id`) in the open room. */
 	replyTo: (roomId: string, itemId: string, body: string) => typedError<null, UiError>(__TAURI_INVOKE("reply_to", { roomId, itemId, body })),
 	editMessage: (roomId: string, itemId: string, body: string) => typedError<null, UiError>(__TAURI_INVOKE("edit_message", { roomId, itemId, body })),
