@@ -9,8 +9,11 @@ import type { ListDiff, RoomSummary, SyncStatus, TimelineItemView } from "./type
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 const ME = { userId: "@alice:x", displayName: "Alice", homeserver: "https://x" };
 
-function serve(restored: unknown) {
-  tauri.handlers.set("app_info", () => ({ version: "0.1.0", defaultHomeserver: "https://matrix.example" }));
+const INFO = { version: "0.1.0", defaultHomeserver: "https://matrix.example", disableCustomUrls: false,
+  brand: "Chappe", roomDirectoryServers: [], configProblems: [] as string[] };
+
+function serve(restored: unknown, info = INFO) {
+  tauri.handlers.set("app_info", () => info);
   tauri.handlers.set("restore_session", () => restored);
   for (const cmd of ["subscribe_rooms", "subscribe_sync_status", "open_room", "close_room", "mark_read", "logout"]) {
     tauri.handlers.set(cmd, () => null);
@@ -323,5 +326,30 @@ describe("room view", () => {
     expect($("#room-name")).toBeNull();
     expect(tauri.callsOf("close_room").length).toBe(1);
     expect($("#main").classList.contains("has-room")).toBe(false);
+  });
+});
+
+describe("admin policy on the login form", () => {
+  beforeEach(() => {
+    document.body.innerHTML = '<div id="app"></div>';
+    tauri.reset();
+    setLang("fr");
+  });
+
+  it("locks the server the admin set and names the ignored config files", async () => {
+    serve(null, { ...INFO, disableCustomUrls: true,
+      configProblems: ["/etc/chappe/config.json:3:7: expected `,` or `]`"] });
+    await boot();
+    const hs = $<HTMLInputElement>("#login-homeserver");
+    expect(hs.value).toBe("https://matrix.example");
+    expect(hs.readOnly).toBe(true);
+    expect($("#config-problems").textContent).toContain("/etc/chappe/config.json:3:7");
+  });
+
+  it("leaves the form alone without a policy", async () => {
+    serve(null);
+    await boot();
+    expect($<HTMLInputElement>("#login-homeserver").readOnly).toBe(false);
+    expect(document.querySelector("#config-problems")).toBeNull();
   });
 });

@@ -31,6 +31,28 @@ export class App {
     this.main?.destroy();
     this.main = null;
     showLogin(this.root, { info: this.info, initialError: error, onLoggedIn: (me) => this.showMain(me) });
+    this.applyPolicy();
+  }
+
+  /** The admin's policy on the login form: a locked server is not editable, and
+   *  config files that were ignored are named, so the admin can fix them. */
+  private applyPolicy(): void {
+    const info = this.info;
+    const form = this.root.querySelector("#login-form");
+    if (!info || !form) return;
+    const hs = this.root.querySelector<HTMLInputElement>("#login-homeserver");
+    if (info.disableCustomUrls && hs && hs.value) {
+      hs.readOnly = true;
+      hs.setAttribute("aria-readonly", "true");
+      hs.title = t("login.homeserverLocked");
+    }
+    // An older shell may not send the list: treat it as empty.
+    const problems = info.configProblems ?? [];
+    if (problems.length > 0) {
+      form.append(el("div", { id: "config-problems", class: "config-problems", role: "status" },
+        el("p", {}, t("login.configProblems")),
+        el("ul", {}, ...problems.map((p) => el("li", {}, p)))));
+    }
   }
 
   showMain(me: Me): void {
