@@ -170,6 +170,20 @@ describe("room view", () => {
     return app;
   }
 
+  it("shows who is typing and tells the server when the user types", async () => {
+    tauri.handlers.set("subscribe_typing", () => null);
+    tauri.handlers.set("set_typing", () => null);
+    await openA();
+    tauri.channelOf<string[]>("subscribe_typing").push(["@bob:x"]);
+    expect($("#typing").textContent).toBe("bob écrit…");
+    tauri.channelOf<string[]>("subscribe_typing").push([]);
+    expect($("#typing").textContent).toBe("");
+    const composer = $<HTMLTextAreaElement>("#composer");
+    composer.value = "bonj";
+    composer.dispatchEvent(new Event("input"));
+    expect(tauri.callsOf("set_typing").at(-1)).toEqual({ roomId: "!a:x", typing: true });
+  });
+
   it("opens a room on click and shows its timeline", async () => {
     await openA();
     expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!a:x"]);

@@ -43,6 +43,11 @@ export function openRoom(roomId: string, onDiff: (d: ListDiff<TimelineItemView>)
   return stream(onDiff, (c) => commands.openRoom(roomId, c));
 }
 
+/** Who else is typing in the open room `roomId` (Matrix IDs), until it is closed. */
+export function subscribeTyping(roomId: string, onTyping: (users: string[]) => void): Stream {
+  return stream(onTyping, (c) => commands.subscribeTyping(roomId, c));
+}
+
 /** Runs a command, turning a thrown exception (IPC failure) into an error result, so
  *  callers only ever handle one shape. */
 export async function call<T>(p: Promise<Outcome<T>>): Promise<Outcome<T>> {

@@ -1,7 +1,7 @@
 import { commands } from "../bindings";
 import type { ListDiff, RoomSummary, TimelineItemView } from "../types";
 import { applyDiff } from "../diff";
-import { call, openRoom, type Stream } from "../ipc";
+import { call, openRoom, subscribeTyping, type Stream } from "../ipc";
 import { el, frameScheduler } from "../dom";
 import { colorSlot, errorText, latestEventId } from "../format";
 import { t } from "../i18n";
@@ -13,6 +13,9 @@ const TOP_TRIGGER = 150;
 /** At most this many back-paginations in a row to fill a screen without the user scrolling. */
 const MAX_AUTO_FILL = 10;
 const COMPOSER_MAX_ROWS = 8;
+// A typing notice lasts about 30 s on the server; telling it again every 4 s while the
+// user types keeps it alive without a request per key.
+const TYPING_RESEND_MS = 4000;
 
 export interface RoomViewOptions {
   room: RoomSummary;
@@ -34,6 +37,11 @@ export class RoomView {
   private composer: HTMLTextAreaElement;
   private sendButton: HTMLButtonElement;
   private sendError: HTMLElement;
+  /** "Bob écrit…": who else is typing, pushed by Rust while the room is open. */
+  private typingEl = el("div", { id: "typing", class: "typing", "aria-live": "polite" });
+  private typingStream: Stream | null = null;
+  /** When we last told the server the user is typing (the SDK also rate-limits). */
+  private typingSentAt = 0;
   private nameEl: HTMLElement;
   private avatarEl: HTMLElement;
   private flagsEl: HTMLElement;
@@ -82,6 +90,7 @@ export class RoomView {
       el("header", { class: "room-header" }, back, this.avatarEl, this.nameEl, this.flagsEl),
       // The spinner floats over the timeline: showing it must not move what the user reads.
       el("div", { class: "timeline-wrap" }, this.scroller, this.spinner),
+      this.typingEl,
       el("div", { class: "composer" }, this.composer, this.sendButton),
       this.sendError,
     );
@@ -94,7 +103,27 @@ export class RoomView {
     this.stream = openRoom(this.roomId, (d) => this.onDiff(d));
     void this.stream.ready.then((res) => {
       if (res.status === "error" && this.live()) this.roomError.textContent = errorText(res.error);
+      // Typing notices need the room open on the Rust side: subscribe once it is.
+      if (res.status === "ok" && this.live()) {
+        this.typingStream = subscribeTyping(this.roomId, (users) => this.showTyping(users));
+      }
     });
+  }
+
+  private showTyping(users: string[]): void {
+    if (!this.live()) return;
+    const names = users.map((u) => u.replace(/^@/, "").split(":")[0]);
+    this.typingEl.textContent =
+      names.length === 0 ? "" : t(names.length === 1 ? "typing.one" : "typing.many", { names: names.join(", ") });
+  }
+
+  /** Tells the others the user is typing, at most every few seconds. */
+  private noteTyping(): void {
+    const now = Date.now();
+    const typing = this.composer.value.trim().length > 0;
+    if (typing && now - this.typingSentAt < TYPING_RESEND_MS) return;
+    this.typingSentAt = typing ? now : 0;
+    void call(commands.setTyping(this.roomId, typing));
   }
 
   /** The room's summary changed (name, encryption…). */
@@ -114,6 +143,7 @@ export class RoomView {
   destroy(): void {
     this.destroyed = true;
     this.stream?.stop();
+    this.typingStream?.stop();
     this.draw.cancel();
     for (const c of this.cleanups) c();
     this.cleanups = [];
@@ -246,7 +276,10 @@ export class RoomView {
         this.submit();
       }
     });
-    this.composer.addEventListener("input", () => this.autoGrow());
+    this.composer.addEventListener("input", () => {
+      this.autoGrow();
+      this.noteTyping();
+    });
     this.sendButton.addEventListener("click", () => this.submit());
   }
 
@@ -265,6 +298,7 @@ export class RoomView {
     if (!text.trim()) return;
     this.composer.value = "";
     this.autoGrow();
+    this.noteTyping();
     this.sendError.textContent = "";
     this.composer.focus();
     this.atBottom = true;
