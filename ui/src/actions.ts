@@ -5,6 +5,14 @@ import { commands } from "./bindings";
 import { errorText } from "./format";
 import { t } from "./i18n";
 
+/** What the composer is asked to do with a message: answer it or rewrite it. */
+export interface ComposeRequest {
+  mode: "reply" | "edit";
+  itemId: string;
+  senderName: string;
+  body: string;
+}
+
 export async function runAction(button: HTMLElement): Promise<void> {
   const item = button.closest<HTMLElement>("li.message[data-event-id]");
   const room = button.closest<HTMLElement>("[data-room-id]");
@@ -12,6 +20,13 @@ export async function runAction(button: HTMLElement): Promise<void> {
   if (!item || !room || !action) return;
   const roomId = room.dataset.roomId ?? "";
   const itemId = item.dataset.eventId ?? "";
+  // Replying and editing happen in the composer: hand the message to the room view.
+  if (action === "reply" || action === "edit") {
+    room.dispatchEvent(new CustomEvent<ComposeRequest>("chappe:compose", {
+      detail: { mode: action, itemId, senderName: item.dataset.senderName ?? "", body: item.dataset.body ?? "" },
+    }));
+    return;
+  }
   // Deleting is for everyone and cannot be undone: the first click asks to confirm.
   if (action === "delete" && button.dataset.confirm !== "1") {
     button.dataset.confirm = "1";

@@ -1,10 +1,14 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 vi.mock("@tauri-apps/api/core", () => import("./test/tauri"));
 import * as tauri from "./test/tauri";
+import { installMessageActions } from "./actions";
 import { App } from "./app";
 import { setLang } from "./i18n";
 import { msg, room } from "./test/fixtures";
 import type { ListDiff, RoomSummary, SyncStatus, TimelineItemView } from "./types";
+
+// As main.ts does: message buttons are wired once for the document.
+installMessageActions();
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 const ME = { userId: "@alice:x", displayName: "Alice", homeserver: "https://x" };
@@ -182,6 +186,45 @@ describe("room view", () => {
     composer.value = "bonj";
     composer.dispatchEvent(new Event("input"));
     expect(tauri.callsOf("set_typing").at(-1)).toEqual({ roomId: "!a:x", typing: true });
+  });
+
+  it("replies to a message and edits one's own through the composer", async () => {
+    tauri.handlers.set("reply_to", () => null);
+    tauri.handlers.set("edit_message", () => null);
+    await openA();
+    timelineChannel().push({ op: "reset", values: [
+      msg({ id: "$b", sender: "@bob:x", senderName: "Bob", body: "On se voit ?" }),
+      msg({ id: "$a", sender: "@alice:x", senderName: "Alice", isOwn: true, body: "Salle 12" }),
+    ] });
+    await tauri.settle();
+    const composer = $<HTMLTextAreaElement>("#composer");
+    const enter = () => composer.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+
+    $('li[data-event-id="$b"] button[data-action="reply"]').click();
+    await tauri.settle();
+    expect($("#compose-bar").hidden).toBe(false);
+    expect($("#compose-bar").textContent).toContain("En réponse à Bob");
+    composer.value = "Oui";
+    enter();
+    await tauri.settle();
+    expect(tauri.callsOf("reply_to").at(-1)).toEqual({ roomId: "!a:x", itemId: "$b", body: "Oui" });
+    expect($("#compose-bar").hidden).toBe(true);
+
+    $('li[data-event-id="$a"] button[data-action="edit"]').click();
+    await tauri.settle();
+    expect(composer.value).toBe("Salle 12");
+    composer.value = "Salle 14";
+    enter();
+    await tauri.settle();
+    expect(tauri.callsOf("edit_message").at(-1)).toEqual({ roomId: "!a:x", itemId: "$a", body: "Salle 14" });
+
+    // Escape leaves edit mode without sending.
+    $('li[data-event-id="$a"] button[data-action="edit"]').click();
+    await tauri.settle();
+    composer.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect($("#compose-bar").hidden).toBe(true);
+    expect(composer.value).toBe("");
+    expect(tauri.callsOf("edit_message")).toHaveLength(1);
   });
 
   it("opens a room on click and shows its timeline", async () => {

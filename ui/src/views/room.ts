@@ -5,6 +5,7 @@ import { call, openRoom, subscribeTyping, type Stream } from "../ipc";
 import { el, frameScheduler } from "../dom";
 import { colorSlot, errorText, latestEventId } from "../format";
 import { t } from "../i18n";
+import type { ComposeRequest } from "../actions";
 import { TimelineView } from "./timeline";
 
 /** How close to an edge (px) counts as "at the bottom" / "at the top". */
@@ -42,6 +43,9 @@ export class RoomView {
   private typingStream: Stream | null = null;
   /** When we last told the server the user is typing (the SDK also rate-limits). */
   private typingSentAt = 0;
+  /** Replying to or editing a message: shown above the composer, used by submit(). */
+  private compose: ComposeRequest | null = null;
+  private composeBar = el("div", { id: "compose-bar", class: "compose-bar", hidden: true });
   private nameEl: HTMLElement;
   private avatarEl: HTMLElement;
   private flagsEl: HTMLElement;
@@ -91,6 +95,7 @@ export class RoomView {
       // The spinner floats over the timeline: showing it must not move what the user reads.
       el("div", { class: "timeline-wrap" }, this.scroller, this.spinner),
       this.typingEl,
+      this.composeBar,
       el("div", { class: "composer" }, this.composer, this.sendButton),
       this.sendError,
     );
@@ -270,7 +275,14 @@ export class RoomView {
       window.removeEventListener("focus", onVisible);
     });
 
+    const onCompose = (ev: Event) => this.startCompose((ev as CustomEvent<ComposeRequest>).detail);
+    this.element.addEventListener("chappe:compose", onCompose);
     this.composer.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && this.compose) {
+        ev.preventDefault();
+        this.endCompose(true);
+        return;
+      }
       if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
         ev.preventDefault();
         this.submit();
@@ -281,6 +293,27 @@ export class RoomView {
       this.noteTyping();
     });
     this.sendButton.addEventListener("click", () => this.submit());
+  }
+
+  /** Reply or edit mode: a bar above the composer says which message, Esc cancels. */
+  private startCompose(req: ComposeRequest): void {
+    this.compose = req;
+    const label = req.mode === "reply" ? t("compose.replyTo", { name: req.senderName }) : t("compose.editing");
+    const cancel = el("button", { type: "button", id: "compose-cancel", class: "link" }, t("compose.cancel"));
+    cancel.addEventListener("click", () => this.endCompose(true));
+    this.composeBar.replaceChildren(el("span", { class: "compose-label" }, label),
+      el("span", { class: "compose-body" }, req.body), cancel);
+    this.composeBar.hidden = false;
+    if (req.mode === "edit") this.composer.value = req.body;
+    this.autoGrow();
+    this.composer.focus();
+  }
+
+  private endCompose(clearText: boolean): void {
+    if (clearText && this.compose?.mode === "edit") this.composer.value = "";
+    this.compose = null;
+    this.composeBar.hidden = true;
+    this.composeBar.replaceChildren();
   }
 
   /** Grows the composer with its text, up to a few lines (rows, not inline style: CSP). */
@@ -303,8 +336,13 @@ export class RoomView {
     this.composer.focus();
     this.atBottom = true;
     this.scrollToBottom();
+    const compose = this.compose;
+    this.endCompose(false);
     this.sendChain = this.sendChain.then(async () => {
-      const res = await call(commands.sendMessage(this.roomId, text));
+      const res = await call(
+        compose?.mode === "reply" ? commands.replyTo(this.roomId, compose.itemId, text)
+        : compose?.mode === "edit" ? commands.editMessage(this.roomId, compose.itemId, text)
+        : commands.sendMessage(this.roomId, text));
       if (res.status === "ok" || this.destroyed) return;
       // Nothing typed is lost: the text goes back into the composer, before anything
       // typed since.

@@ -75,6 +75,8 @@ export function renderMessage(item: MessageItem, first: boolean): HTMLLIElement 
         s.state === "sending" && "pending", failed && "failed"),
       "data-event-id": item.id,
       "data-sender": item.sender,
+      "data-sender-name": item.senderName,
+      "data-body": item.body,
     },
     // An emote carries the name inline ("* Alice waves"): no header above it.
     first && kind !== "emote"
@@ -136,7 +138,9 @@ function actions(item: MessageItem): HTMLElement {
   } else if (s.state === "sent") {
     buttons.push(el("button", { type: "button", "data-action": "react", "data-key": "👍",
       title: t("action.react"), "aria-label": t("action.react") }, "👍"));
+    buttons.push(el("button", { type: "button", "data-action": "reply" }, t("action.reply")));
     if (item.isOwn) {
+      buttons.push(el("button", { type: "button", "data-action": "edit" }, t("action.edit")));
       buttons.push(el("button", { type: "button", "data-action": "delete" }, t("action.delete")));
     }
   }
