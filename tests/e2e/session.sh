@@ -87,7 +87,10 @@ if [ "${E2E_SELFTEST:-}" = 1 ]; then
 fi
 
 status=0
-timeout --foreground "${E2E_TIMEOUT:-600}" node tests/e2e/chappe.e2e.mjs || status=$?
+for scenario in tests/e2e/*.e2e.mjs; do
+  echo "--- $scenario"
+  timeout --foreground "${E2E_TIMEOUT:-600}" node "$scenario" || status=$?
+done
 if [ $status -ne 0 ]; then
   [ $status -ne 124 ] || echo "e2e: stopped after ${E2E_TIMEOUT:-600} s"
   echo "--- tauri-driver log ---"

@@ -1,0 +1,129 @@
+// End-to-end, second scenario: the conversation features in the real window against
+// the real Synapse. React, reply, see who is typing and who read, delete.
+import { Matrix, rand } from "./matrix.mjs";
+import { WebDriver } from "./webdriver.mjs";
+
+const { SYNAPSE_URL, SYNAPSE_SECRET, APP, SHOTS = "target/e2e" } = process.env;
+const mx = new Matrix(SYNAPSE_URL, SYNAPSE_SECRET);
+const wd = new WebDriver(process.env.WEBDRIVER_URL);
+const counts = { passed: 0, failed: 0 };
+
+async function step(name, fn) {
+  const t = Date.now();
+  try {
+    const out = await fn();
+    counts.passed++;
+    console.log(`PASS ${name} (${Date.now() - t} ms)`);
+    return out;
+  } catch (e) {
+    counts.failed++;
+    console.log(`FAIL ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+const enc = encodeURIComponent;
+async function roomEvents(user, roomId) {
+  const res = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`, user.token);
+  return res.chunk ?? [];
+}
+async function until(what, check, timeoutMs = 30000) {
+  const start = Date.now();
+  while (Date.now() - start < timeoutMs) {
+    const v = await check();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+// Message buttons show on hover; WebDriver clicks need them displayed, so click
+// through the DOM, as a keyboard user reaching them by focus would.
+const clickIn = (eventText, action) => wd.script(
+  `const li = [...document.querySelectorAll("li.message")].find((l) => l.innerText.includes(arguments[0]));
+   const b = li && li.querySelector('button[data-action="' + arguments[1] + '"]');
+   if (!b) return false; b.click(); return true;`, eventText, action);
+
+try {
+  const tag = rand();
+  const alice = await mx.register("alice", "Alice Conv");
+  const bob = await mx.register("bob", "Bob Conv");
+  const roomName = `Conversation ${tag}`;
+  const roomId = await mx.createRoom(bob, roomName, [alice]);
+  await mx.join(alice, roomId);
+  await mx.send(bob, roomId, `question ${tag}`);
+
+  await step("log in and open the room", async () => {
+    await wd.start(APP);
+    await wd.waitUntil("login form or main screen", async () =>
+      (await wd.findAll("#login-form")).length > 0 || (await wd.findAll("#logout")).length > 0, 60000);
+    // The data folder is shared by the scenarios of one run: leave a restored session.
+    if ((await wd.findAll("#logout")).length > 0) {
+      await wd.click("#logout");
+      await wd.waitFor("#login-form", 30000);
+    }
+    await wd.clear("#login-homeserver");
+    await wd.type("#login-homeserver", SYNAPSE_URL);
+    await wd.type("#login-user", alice.username);
+    await wd.type("#login-password", alice.password);
+    await wd.click("#login-submit");
+    await wd.waitFor(`li.room[data-room-id="${roomId}"]`, 60000);
+    await wd.click(`li.room[data-room-id="${roomId}"]`);
+    await wd.waitUntil("bob's question", async () => (await wd.text("#timeline")).includes(`question ${tag}`));
+  });
+
+  await step("react 👍 to bob's message; bob's client sees it", async () => {
+    if (!(await clickIn(`question ${tag}`, "react"))) throw new Error("no react button");
+    await until("the reaction on the server", async () =>
+      (await roomEvents(bob, roomId)).some((e) => e.type === "m.reaction" && e.sender === alice.userId
+        && e.content?.["m.relates_to"]?.key === "👍"));
+    await wd.waitUntil("the reaction chip", async () => (await wd.text("#timeline")).includes("👍 1"));
+  });
+
+  await step("reply to bob; the reply quotes his message", async () => {
+    if (!(await clickIn(`question ${tag}`, "reply"))) throw new Error("no reply button");
+    await wd.waitUntil("the reply bar", async () => (await wd.text("#compose-bar")).includes("Bob Conv"));
+    await wd.type("#composer", `réponse ${tag}`);
+    await wd.type("#composer", "\uE007");
+    const ev = await until("the reply on the server", async () =>
+      (await roomEvents(bob, roomId)).find((e) => e.content?.body?.includes(`réponse ${tag}`)));
+    if (!ev.content?.["m.relates_to"]?.["m.in_reply_to"]?.event_id) throw new Error("not a reply");
+    await wd.waitUntil("the quoted message", async () =>
+      (await wd.script("return [...document.querySelectorAll('.reply-quote')].map((q) => q.innerText).join('|')"))
+        .includes(`question ${tag}`));
+  });
+
+  await step("bob is typing: the room says so", async () => {
+    await mx.call("PUT", `/_matrix/client/v3/rooms/${enc(roomId)}/typing/${enc(bob.userId)}`, bob.token,
+      { typing: true, timeout: 30000 });
+    await wd.waitUntil("the typing line", async () => (await wd.text("#typing")).includes(bob.username));
+  });
+
+  await step("bob reads alice's reply: 'read by' appears", async () => {
+    const ev = (await roomEvents(bob, roomId)).find((e) => e.content?.body?.includes(`réponse ${tag}`));
+    await mx.call("POST", `/_matrix/client/v3/rooms/${enc(roomId)}/receipt/m.read/${enc(ev.event_id)}`, bob.token, {});
+    await wd.waitUntil("the read-by line", async () =>
+      (await wd.script("return [...document.querySelectorAll('.read-by')].map((q) => q.innerText).join('|')"))
+        .includes(bob.username));
+    await wd.screenshot(`${SHOTS}/chappe-conversation.png`);
+  });
+
+  await step("delete alice's reply (confirmed); bob's client no longer has its text", async () => {
+    if (!(await clickIn(`réponse ${tag}`, "delete"))) throw new Error("no delete button");
+    if (!(await clickIn(`réponse ${tag}`, "delete"))) throw new Error("no confirm");
+    await until("the redaction on the server", async () => {
+      const evs = await roomEvents(bob, roomId);
+      return evs.some((e) => e.type === "m.room.redaction") && !evs.some((e) => e.content?.body?.includes(`réponse ${tag}`));
+    });
+    await wd.waitUntil("the deleted notice", async () => !(await wd.text("#timeline")).includes(`réponse ${tag}`));
+  });
+} catch (e) {
+  if (counts.failed === 0) {
+    counts.failed++;
+    console.log(`FAIL setup: ${e.message}`);
+  }
+  if (wd.session) await wd.screenshot(`${SHOTS}/failure-conversation.png`).catch(() => {});
+} finally {
+  await wd.quit();
+}
+console.log(`e2e conversation: ${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed ? 1 : 0);
