@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libsecret-1-dev
   webkit2gtk-driver xvfb xauth x11-apps imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
+  fonts-noto-color-emoji
 )
 
 missing=()
