@@ -227,6 +227,31 @@ describe("room view", () => {
     expect(tauri.callsOf("edit_message")).toHaveLength(1);
   });
 
+  it("answers an invitation: accept opens the room, decline closes the panel", async () => {
+    tauri.handlers.set("accept_invite", () => "!i:x");
+    tauri.handlers.set("decline_invite", () => null);
+    await boot();
+    roomsChannel().push({ op: "reset", values: [
+      room({ roomId: "!i:x", name: "Invité", isInvite: true }), room({ roomId: "!j:x", name: "Autre", isInvite: true }),
+    ] });
+    await tauri.settle();
+    $('li.room[data-room-id="!i:x"]').click();
+    await tauri.settle();
+    expect($("#invite-panel").textContent).toContain("Vous êtes invité");
+    expect(tauri.callsOf("open_room")).toHaveLength(0);
+    $<HTMLButtonElement>("#invite-accept").click();
+    await tauri.settle();
+    expect(tauri.callsOf("accept_invite").at(-1)).toEqual({ roomId: "!i:x" });
+    expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!i:x"]);
+
+    $('li.room[data-room-id="!j:x"]').click();
+    await tauri.settle();
+    $<HTMLButtonElement>("#invite-decline").click();
+    await tauri.settle();
+    expect(tauri.callsOf("decline_invite").at(-1)).toEqual({ roomId: "!j:x" });
+    expect(document.querySelector("#invite-panel")).toBeNull();
+  });
+
   it("opens a room on click and shows its timeline", async () => {
     await openA();
     expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!a:x"]);

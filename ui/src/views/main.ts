@@ -6,6 +6,7 @@ import { clear, el, frameScheduler } from "../dom";
 import { colorSlot, errorText, syncText } from "../format";
 import { t } from "../i18n";
 import { RoomListView } from "./roomList";
+import { invitePanel } from "./invite";
 import { placeholderPane, RoomView } from "./room";
 
 export interface MainOptions {
@@ -107,8 +108,27 @@ export class MainScreen {
       return;
     }
     this.roomView?.destroy();
+    this.roomView = null;
     const gen = ++this.generation;
     this.selected = room.roomId;
+    if (room.isInvite) {
+      // Not a member yet: no timeline to show, only the question.
+      clear(this.pane);
+      this.pane.append(invitePanel(
+        room,
+        () => {
+          if (gen !== this.generation) return;
+          this.selected = null;
+          this.open({ ...room, isInvite: false });
+        },
+        () => {
+          if (gen === this.generation) this.close();
+        },
+      ));
+      this.element.classList.add("has-room");
+      this.renderRooms();
+      return;
+    }
     const view = new RoomView({
       room,
       isCurrent: () => this.alive && gen === this.generation,
