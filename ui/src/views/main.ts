@@ -7,6 +7,7 @@ import { colorSlot, errorText, syncText } from "../format";
 import { t } from "../i18n";
 import { RoomListView } from "./roomList";
 import { invitePanel } from "./invite";
+import { dmPanel, explorePanel, settingsPanel } from "./panels";
 import { placeholderPane, RoomView } from "./room";
 
 export interface MainOptions {
@@ -54,6 +55,10 @@ export class MainScreen {
           el("span", { id: "me-name", class: "me-name", title: me.userId }, name),
           el("span", { id: "me-id", class: "me-id" }, me.userId)),
         this.logoutButton),
+      el("nav", { class: "tools" }, this.tool("new-dm", t("dm.title"), () => dmPanel((id, n) => this.openById(id, n))),
+        this.tool("explore", t("explore.title"),
+          () => explorePanel((id, n) => this.openById(id, n), (id) => this.rooms.some((r) => r.roomId === id && !r.isInvite))),
+        this.tool("settings", t("settings.title"), () => settingsPanel())),
       this.banner,
       el("h2", { class: "section" }, t("main.rooms")),
       this.list.element,
@@ -141,6 +146,32 @@ export class MainScreen {
     this.renderRooms();
     view.start();
     view.focusComposer();
+  }
+
+  /** A sidebar button that shows a panel in place of the open room. */
+  private tool(id: string, label: string, make: () => HTMLElement): HTMLButtonElement {
+    const b = el("button", { id, type: "button", class: "tool" }, label);
+    b.addEventListener("click", () => {
+      this.generation++;
+      this.roomView?.destroy();
+      this.roomView = null;
+      this.selected = null;
+      clear(this.pane);
+      this.pane.append(make());
+      this.element.classList.add("has-room");
+      this.renderRooms();
+    });
+    return b;
+  }
+
+  /** Opens a room known only by ID (just created or joined): the list will catch up. */
+  openById(roomId: string, name: string): void {
+    const known = this.rooms.find((r) => r.roomId === roomId);
+    this.open(known ? { ...known, isInvite: false } : {
+      roomId, name, avatarInitial: (name.replace(/^[#@!]/, "").charAt(0) || "#").toUpperCase(), lastMessage: null,
+      lastActivity: null, unreadMessages: 0, unreadNotifications: 0, unreadMentions: 0, isDirect: false,
+      isEncrypted: false, isInvite: false,
+    });
   }
 
   /** Back to the list (narrow windows). */
