@@ -116,6 +116,64 @@ try {
     });
     await wd.waitUntil("the deleted notice", async () => !(await wd.text("#timeline")).includes(`réponse ${tag}`));
   });
+
+  await step("an invitation is accepted from its panel and the room opens", async () => {
+    const invited = await mx.createRoom(bob, `Invitation ${tag}`, [alice]);
+    await wd.waitFor(`li.room[data-room-id="${invited}"]`, 30000);
+    await wd.click(`li.room[data-room-id="${invited}"]`);
+    await wd.waitFor("#invite-accept", 10000);
+    await wd.screenshot(`${SHOTS}/chappe-invite.png`);
+    await wd.click("#invite-accept");
+    await wd.waitUntil("the joined room's timeline", async () =>
+      (await wd.findAll(`.room-view[data-room-id="${invited}"] #timeline`)).length > 0, 30000);
+    const members = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(invited)}/joined_members`, bob.token);
+    if (!members.joined?.[alice.userId]) throw new Error("alice did not join");
+  });
+
+  await step("a direct chat starts from the directory", async () => {
+    const claire = await mx.register("claire", `Claire ${tag}`);
+    await wd.click("#new-dm");
+    await wd.type("#dm-search", `Claire ${tag}`);
+    await wd.waitFor(`li.user-result[data-user-id="${claire.userId}"]`, 15000);
+    await wd.screenshot(`${SHOTS}/chappe-dm.png`);
+    await wd.click(`li.user-result[data-user-id="${claire.userId}"]`);
+    await wd.waitFor(".room-view #timeline", 30000);
+    await until("claire's invitation", async () => {
+      const sync = await mx.call("GET", "/_matrix/client/v3/sync?timeout=0", claire.token);
+      return Object.keys(sync.rooms?.invite ?? {}).length > 0;
+    });
+  });
+
+  await step("a public room is found and joined", async () => {
+    const forum = `Forum ${tag}`;
+    const created = await mx.call("POST", "/_matrix/client/v3/createRoom", bob.token,
+      { name: forum, preset: "public_chat", visibility: "public", room_alias_name: `forum_${tag}` });
+    await wd.click("#explore");
+    await wd.type("#explore-search", forum);
+    await wd.waitFor(`li.public-room[data-room-id="${created.room_id}"]`, 15000);
+    await wd.screenshot(`${SHOTS}/chappe-explore.png`);
+    await wd.click(`li.public-room[data-room-id="${created.room_id}"] button.join`);
+    await wd.waitUntil("the forum open", async () => (await wd.text("#room-name")).includes(forum), 30000);
+    const members = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(created.room_id)}/joined_members`, bob.token);
+    if (!members.joined?.[alice.userId]) throw new Error("alice did not join the forum");
+  });
+
+  await step("hiding the profile is stored where Tchap reads it", async () => {
+    await wd.click("#settings");
+    await wd.waitUntil("the checkbox ready", async () =>
+      wd.script("const b = document.querySelector('#hide-profile'); return !!b && !b.disabled;"));
+    await wd.click("#hide-profile");
+    const data = await until("the account data", async () => {
+      try {
+        const v = await mx.call("GET", `/_matrix/client/v3/user/${enc(alice.userId)}/account_data/im.vector.hide_profile`, alice.token);
+        return v.hide_profile === true ? v : null;
+      } catch {
+        return null;
+      }
+    });
+    if (data.hide_profile !== true) throw new Error(JSON.stringify(data));
+    await wd.screenshot(`${SHOTS}/chappe-settings.png`);
+  });
 } catch (e) {
   if (counts.failed === 0) {
     counts.failed++;
