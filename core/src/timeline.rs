@@ -44,6 +44,9 @@ pub enum TimelineError {
     NotSentYet,
     #[error("the message cannot be retried or discarded: {0}")]
     SendQueue(String),
+    /// The server refused or could not be reached (loading older messages…).
+    #[error("server failure: {0:?}")]
+    Failure(crate::failure::Failure),
     #[error(transparent)]
     Timeline(#[from] matrix_sdk_ui::timeline::Error),
     #[error(transparent)]
@@ -336,6 +339,21 @@ fn event_view(id: String, ev: &EventTimelineItem, me: &str) -> TimelineItemView 
     }
 }
 
+/// The network or server error behind a failed back-pagination, if that is what it
+/// was: the user then reads "server unreachable", not an SDK error chain.
+fn pagination_failure(e: &matrix_sdk_ui::timeline::Error) -> Option<crate::failure::Failure> {
+    use matrix_sdk::event_cache::EventCacheError;
+    use matrix_sdk_ui::timeline::{Error, PaginationError};
+    let cache = match e {
+        Error::EventCacheError(c) | Error::PaginationError(PaginationError::EventCache(c)) => c,
+        _ => return None,
+    };
+    match cache {
+        EventCacheError::PaginationError(sdk) => Some(crate::failure::of_sdk(sdk)),
+        _ => None,
+    }
+}
+
 /// An open room: its timeline, ready to observe, paginate and send into.
 #[derive(Clone)]
 pub struct RoomTimeline {
@@ -402,7 +420,13 @@ impl RoomTimeline {
 
     /// Loads older messages. Returns `true` when the start of the room is reached.
     pub async fn paginate_backwards(&self, events: u16) -> Result<bool, TimelineError> {
-        Ok(self.timeline.paginate_backwards(events).await?)
+        self.timeline
+            .paginate_backwards(events)
+            .await
+            .map_err(|e| match pagination_failure(&e) {
+                Some(f) => TimelineError::Failure(f),
+                None => e.into(),
+            })
     }
 
     /// Marks everything up to the latest event as read (public receipt, as Element).

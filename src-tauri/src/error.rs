@@ -125,6 +125,7 @@ impl From<TimelineError> for UiError {
             TimelineError::UnknownItem(_) => Self::MessageNotFound,
             TimelineError::NotSentYet => Self::NotSentYet,
             TimelineError::Sdk(e) => failure::of_sdk(&e).into(),
+            TimelineError::Failure(f) => f.into(),
             other => Self::Other(other.to_string()),
         }
     }
