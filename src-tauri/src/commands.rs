@@ -38,13 +38,17 @@ pub struct Me {
     pub user_id: String,
     pub display_name: Option<String>,
     pub homeserver: String,
+    /// The session is saved in the OS keychain. `false` when no keychain could be used:
+    /// the user stays signed in for this run only, and the UI says so.
+    pub remembered: bool,
 }
 
-async fn me_of(session: &chappe_core::Session) -> Me {
+async fn me_of(session: &chappe_core::Session, remembered: bool) -> Me {
     Me {
         user_id: session.user_id(),
         display_name: session.display_name().await,
         homeserver: session.client().homeserver().to_string(),
+        remembered,
     }
 }
 
@@ -98,12 +102,18 @@ pub async fn login(state: State<'_, SharedState>, form: LoginRequest) -> Result<
 /// Saves the session in the keychain and makes it current. A keychain failure is not
 /// fatal: the user stays logged in for this run, and will have to log in next time.
 async fn install(state: &SharedState, session: chappe_core::Session) -> Result<Me, UiError> {
-    if let Some(stored) = session.stored() {
-        if let Err(err) = keychain::save(&state.data_dir, &stored).await {
-            warn!(%err, "could not save the session in the keychain");
-        }
-    }
-    let me = me_of(&session).await;
+    // Never a plaintext fallback: without a keychain the session lives for this run only.
+    let remembered = match session.stored() {
+        Some(stored) => match keychain::save(&state.data_dir, &stored).await {
+            Ok(()) => true,
+            Err(err) => {
+                warn!(%err, "could not save the session in the keychain");
+                false
+            }
+        },
+        None => false,
+    };
+    let me = me_of(&session, remembered).await;
     if let Some(mut old) = state.session.write().await.replace(session) {
         old.stop().await;
     }
@@ -116,7 +126,8 @@ async fn install(state: &SharedState, session: chappe_core::Session) -> Result<M
 #[specta::specta]
 pub async fn restore_session(state: State<'_, SharedState>) -> Result<Option<Me>, UiError> {
     if let Some(session) = state.session.read().await.as_ref() {
-        return Ok(Some(me_of(session).await));
+        let remembered = keychain::load(&state.data_dir).await.is_some();
+        return Ok(Some(me_of(session, remembered).await));
     }
     if let Some(stored) = keychain::load(&state.data_dir).await {
         match chappe_core::Session::restore(stored).await {

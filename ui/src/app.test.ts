@@ -252,6 +252,12 @@ describe("room view", () => {
     expect(document.querySelector("#invite-panel")).toBeNull();
   });
 
+  it("says plainly when the session cannot be remembered", async () => {
+    serve({ ...ME, remembered: false });
+    await boot();
+    expect($("#not-remembered").textContent).toContain("ne sera pas mémorisée");
+  });
+
   it("opens a room on click and shows its timeline", async () => {
     await openA();
     expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!a:x"]);

@@ -114,6 +114,11 @@ export type Me_Deserialize = {
 	userId: string,
 	displayName?: string | null,
 	homeserver: string,
+	/**
+	 *  The session is saved in the OS keychain. `false` when no keychain could be used:
+	 *  the user stays signed in for this run only, and the UI says so.
+	 */
+	remembered: boolean,
 };
 
 /**  Who is logged in. */
@@ -121,6 +126,11 @@ export type Me_Serialize = {
 	userId: string,
 	displayName: string | null,
 	homeserver: string,
+	/**
+	 *  The session is saved in the OS keychain. `false` when no keychain could be used:
+	 *  the user stays signed in for this run only, and the UI says so.
+	 */
+	remembered: boolean,
 };
 
 /**  The one-line preview under a room's name. */

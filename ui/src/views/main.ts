@@ -60,6 +60,10 @@ export class MainScreen {
           () => explorePanel((id, n) => this.openById(id, n), (id) => this.rooms.some((r) => r.roomId === id && !r.isInvite))),
         this.tool("settings", t("settings.title"), () => settingsPanel())),
       this.banner,
+      // Explicit, not silent: without a keychain nothing is written to disk in clear.
+      me.remembered === false
+        ? el("p", { id: "not-remembered", class: "banner warning", role: "status" }, t("main.notRemembered"))
+        : null,
       el("h2", { class: "section" }, t("main.rooms")),
       this.list.element,
       this.empty,
