@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 vi.mock("@tauri-apps/api/core", () => import("./test/tauri"));
 import * as tauri from "./test/tauri";
+import { fakePublicRoom, fakeUser, serveDirectory } from "./test/tauri";
 import { installMessageActions } from "./actions";
 import { App } from "./app";
 import { setLang } from "./i18n";
@@ -14,7 +15,7 @@ const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as
 const ME = { userId: "@alice:x", displayName: "Alice", homeserver: "https://x" };
 
 const INFO = { version: "0.1.0", defaultHomeserver: "https://matrix.example", disableCustomUrls: false,
-  brand: "Chappe", roomDirectoryServers: [], configProblems: [] as string[] };
+  brand: "Chappe", roomDirectoryServers: [] as string[], configProblems: [] as string[] };
 
 function serve(restored: unknown, info = INFO) {
   tauri.handlers.set("app_info", () => info);
@@ -227,31 +228,6 @@ describe("room view", () => {
     expect(tauri.callsOf("edit_message")).toHaveLength(1);
   });
 
-  it("answers an invitation: accept opens the room, decline closes the panel", async () => {
-    tauri.handlers.set("accept_invite", () => "!i:x");
-    tauri.handlers.set("decline_invite", () => null);
-    await boot();
-    roomsChannel().push({ op: "reset", values: [
-      room({ roomId: "!i:x", name: "Invité", isInvite: true }), room({ roomId: "!j:x", name: "Autre", isInvite: true }),
-    ] });
-    await tauri.settle();
-    $('li.room[data-room-id="!i:x"]').click();
-    await tauri.settle();
-    expect($("#invite-panel").textContent).toContain("Vous êtes invité");
-    expect(tauri.callsOf("open_room")).toHaveLength(0);
-    $<HTMLButtonElement>("#invite-accept").click();
-    await tauri.settle();
-    expect(tauri.callsOf("accept_invite").at(-1)).toEqual({ roomId: "!i:x" });
-    expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!i:x"]);
-
-    $('li.room[data-room-id="!j:x"]').click();
-    await tauri.settle();
-    $<HTMLButtonElement>("#invite-decline").click();
-    await tauri.settle();
-    expect(tauri.callsOf("decline_invite").at(-1)).toEqual({ roomId: "!j:x" });
-    expect(document.querySelector("#invite-panel")).toBeNull();
-  });
-
   it("says plainly when the session cannot be remembered", async () => {
     serve({ ...ME, remembered: false });
     await boot();
@@ -439,5 +415,199 @@ describe("admin policy on the login form", () => {
     await boot();
     expect($<HTMLInputElement>("#login-homeserver").readOnly).toBe(false);
     expect(document.querySelector("#config-problems")).toBeNull();
+  });
+});
+
+describe("invitations", () => {
+  beforeEach(() => {
+    setLang("fr");
+    tauri.reset();
+    document.body.innerHTML = '<div id="app"></div>';
+    serve(ME);
+  });
+
+  async function invited(): Promise<App> {
+    const app = await boot();
+    roomsChannel().push({ op: "reset", values: [
+      room({ roomId: "!i:x", name: "Invité", isInvite: true }), room({ roomId: "!j:x", name: "Autre", isInvite: true }),
+    ] });
+    await tauri.settle();
+    return app;
+  }
+
+  it("shows the question instead of a timeline, and opens the room once accepted", async () => {
+    const server = serveDirectory();
+    const pending = tauri.deferred<unknown>();
+    tauri.handlers.set("accept_invite", () => pending.promise);
+    await invited();
+    expect($('li.room[data-room-id="!i:x"] .badge.invite').textContent).toBe("Invitation");
+    $('li.room[data-room-id="!i:x"]').click();
+    await tauri.settle();
+    const panel = $("#invite-panel");
+    expect(panel.querySelector("h2")?.textContent).toBe("Invité");
+    expect(panel.textContent).toContain("Vous êtes invité à rejoindre ce salon");
+    expect($("#timeline")).toBeNull();
+    expect(tauri.callsOf("open_room")).toHaveLength(0);
+    expect($('li.room[data-room-id="!i:x"]').getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement).toBe($("#invite-accept"));
+
+    $<HTMLButtonElement>("#invite-accept").click();
+    await tauri.settle();
+    expect($<HTMLButtonElement>("#invite-accept").disabled).toBe(true);
+    expect($<HTMLButtonElement>("#invite-decline").disabled).toBe(true);
+    expect($("#invite-accept").textContent).toBe("Acceptation…");
+    expect(panel.getAttribute("aria-busy")).toBe("true");
+    // The list may say "joined" before the command returns: our answer still decides.
+    roomsChannel().push({ op: "set", index: 0, value: room({ roomId: "!i:x", name: "Invité" }) });
+    await tauri.settle();
+    expect(tauri.callsOf("open_room")).toHaveLength(0);
+    pending.resolve("!i:x");
+    await tauri.settle();
+    expect(tauri.callsOf("accept_invite")).toEqual([{ roomId: "!i:x" }]);
+    expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!i:x"]);
+    expect($("#invite-panel")).toBeNull();
+    expect($('.room-view[data-room-id="!i:x"] #timeline')).not.toBeNull();
+    expect($("#room-name").textContent).toBe("Invité");
+    expect(server.accepted).toEqual([]); // the deferred answer was used, not the fake's
+  });
+
+  it("closes the panel once declined; the list then drops the room", async () => {
+    const server = serveDirectory();
+    await invited();
+    $('li.room[data-room-id="!j:x"]').click();
+    await tauri.settle();
+    $<HTMLButtonElement>("#invite-decline").click();
+    await tauri.settle();
+    expect(server.declined).toEqual(["!j:x"]);
+    expect($("#invite-panel")).toBeNull();
+    expect($("#room-placeholder")).not.toBeNull();
+    expect(tauri.callsOf("open_room")).toHaveLength(0);
+  });
+
+  it("shows a failed answer in an alert and lets the user try again", async () => {
+    serveDirectory();
+    tauri.handlers.set("accept_invite", () => { throw { type: "noInvite" }; });
+    await invited();
+    $('li.room[data-room-id="!i:x"]').click();
+    await tauri.settle();
+    $<HTMLButtonElement>("#invite-accept").click();
+    await tauri.settle();
+    expect($("#invite-error").getAttribute("role")).toBe("alert");
+    expect($("#invite-error").textContent).toBe("Cette invitation n'existe plus.");
+    expect($<HTMLButtonElement>("#invite-accept").disabled).toBe(false);
+    expect($("#invite-accept").textContent).toBe("Accepter");
+    expect(tauri.callsOf("open_room")).toHaveLength(0);
+  });
+
+  it("follows an invitation answered elsewhere: joined opens the room, gone closes the panel", async () => {
+    serveDirectory();
+    await invited();
+    $('li.room[data-room-id="!i:x"]').click();
+    await tauri.settle();
+    roomsChannel().push({ op: "set", index: 0, value: room({ roomId: "!i:x", name: "Invité" }) });
+    await tauri.settle();
+    expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!i:x"]);
+    expect($("#invite-panel")).toBeNull();
+
+    $('li.room[data-room-id="!j:x"]').click();
+    await tauri.settle();
+    expect($("#invite-panel")).not.toBeNull();
+    roomsChannel().push({ op: "remove", index: 1 });
+    await tauri.settle();
+    expect($("#invite-panel")).toBeNull();
+    expect($("#room-placeholder")).not.toBeNull();
+  });
+});
+
+describe("sidebar panels", () => {
+  beforeEach(() => {
+    setLang("fr");
+    tauri.reset();
+    document.body.innerHTML = '<div id="app"></div>';
+    serve(ME);
+  });
+
+  it("starts a direct chat from the directory and opens it before the list knows it", async () => {
+    serveDirectory({ users: [fakeUser("@claire:x", "Claire Petit")] });
+    await boot();
+    roomsChannel().push({ op: "reset", values: [room({ roomId: "!a:x", name: "Salon A" })] });
+    await tauri.settle();
+    $("#new-dm").click();
+    await tauri.settle();
+    expect($("#dm-dialog")).not.toBeNull();
+    expect($("#new-dm").getAttribute("aria-pressed")).toBe("true");
+    expect(document.activeElement).toBe($("#dm-search"));
+    const input = $<HTMLInputElement>("#dm-search");
+    input.value = "claire";
+    input.dispatchEvent(new Event("input"));
+    await new Promise((r) => setTimeout(r, 350));
+    await tauri.settle();
+    $('li.user-result[data-user-id="@claire:x"]').click();
+    await tauri.settle();
+    expect(tauri.callsOf("direct_chat")).toEqual([{ userId: "@claire:x" }]);
+    expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!dm1:x"]);
+    expect($("#dm-dialog")).toBeNull();
+    expect($("#room-name").textContent).toBe("Claire Petit");
+    expect($("#new-dm").getAttribute("aria-pressed")).toBe("false");
+    // The list catches up: the room is selected there, and its summary used.
+    roomsChannel().push({ op: "pushFront", value: room({ roomId: "!dm1:x", name: "Claire P.", isDirect: true }) });
+    await tauri.settle();
+    expect($('li.room[data-room-id="!dm1:x"]').getAttribute("aria-selected")).toBe("true");
+    expect($("#room-name").textContent).toBe("Claire P.");
+  });
+
+  it("closes a panel with Escape and gives the focus back to its button", async () => {
+    serveDirectory();
+    await boot();
+    $("#new-dm").click();
+    await tauri.settle();
+    press($("#dm-search"), "Escape");
+    expect($("#dm-dialog")).toBeNull();
+    expect($("#room-placeholder")).not.toBeNull();
+    expect(document.activeElement).toBe($("#new-dm"));
+    $("#explore").click();
+    await tauri.settle();
+    expect(document.activeElement).toBe($("#explore-search"));
+    $<HTMLButtonElement>("#explore-dialog .panel-close").click();
+    expect($("#explore-dialog")).toBeNull();
+    expect(document.activeElement).toBe($("#explore"));
+  });
+
+  it("explores public rooms: Open for a room already in the list, Join for the others", async () => {
+    serveDirectory({ rooms: [fakePublicRoom(1, { roomId: "!a:x", name: "Salon A" }), fakePublicRoom(2)] });
+    await boot();
+    roomsChannel().push({ op: "reset", values: [room({ roomId: "!a:x", name: "Salon A" })] });
+    await tauri.settle();
+    $("#explore").click();
+    await tauri.settle();
+    expect($('li.public-room[data-room-id="!a:x"] button.join').textContent).toBe("Ouvrir");
+    $('li.public-room[data-room-id="!pub2:x"] button.join').click();
+    await tauri.settle();
+    expect(tauri.callsOf("join_room")).toEqual([{ room: "#salon2:x" }]);
+    expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!pub2:x"]);
+    expect($("#room-name").textContent).toBe("Salon 2");
+  });
+
+  it("offers the admin's directory servers", async () => {
+    serve(ME, { ...INFO, roomDirectoryServers: ["agent.tchap.gouv.fr"] });
+    serveDirectory();
+    await boot();
+    $("#explore").click();
+    await tauri.settle();
+    expect($("#explore-servers option").getAttribute("value")).toBe("agent.tchap.gouv.fr");
+  });
+
+  it("opens the settings from next to the user's name", async () => {
+    serveDirectory({ hidden: true });
+    await boot();
+    expect($(".me #settings")).not.toBeNull();
+    $("#settings").click();
+    await tauri.settle();
+    expect($("#settings-dialog")).not.toBeNull();
+    expect($<HTMLInputElement>("#hide-profile").checked).toBe(true);
+    expect(document.activeElement).toBe($("#hide-profile"));
+    press($("#hide-profile"), "Escape");
+    expect($("#settings-dialog")).toBeNull();
+    expect(document.activeElement).toBe($("#settings"));
   });
 });

@@ -58,7 +58,10 @@ export class App {
   showMain(me: Me): void {
     this.main?.destroy();
     clear(this.root);
-    const main = new MainScreen(me, { onLoggedOut: () => this.showLogin() });
+    const main = new MainScreen(me, {
+      onLoggedOut: () => this.showLogin(),
+      directoryServers: this.info?.roomDirectoryServers ?? [],
+    });
     this.main = main;
     this.root.append(main.element);
     main.start();

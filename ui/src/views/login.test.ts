@@ -34,6 +34,28 @@ describe("login view", () => {
     expect($("#app-version").textContent).toContain("1.2.3");
   });
 
+  it("asks for a username or a work email, the server being optional then", () => {
+    showLogin(root, { info: null, onLoggedIn: () => {} });
+    expect($('label[for="login-user"]').textContent).toBe("Identifiant ou adresse e-mail");
+    expect($("#login-user-hint").textContent).toContain("e-mail");
+    expect($("#login-homeserver-hint").textContent).toContain("Laissez vide si vous saisissez votre adresse e-mail");
+    setLang("en");
+    showLogin(root, { info: null, onLoggedIn: () => {} });
+    expect($('label[for="login-user"]').textContent).toBe("Username or email address");
+    expect($("#login-homeserver-hint").textContent).toContain("Leave it empty if you enter your work email address");
+    setLang("fr");
+  });
+
+  it("signs in with an email address and no server", async () => {
+    tauri.handlers.set("login", () => ME);
+    const onLoggedIn = vi.fn();
+    showLogin(root, { info: null, onLoggedIn });
+    fill("agent@finances.gouv.fr", "pw");
+    $<HTMLFormElement>("#login-form").requestSubmit();
+    await vi.waitFor(() => expect(onLoggedIn).toHaveBeenCalled());
+    expect(tauri.callsOf("login")).toEqual([{ form: { homeserver: "", user: "agent@finances.gouv.fr", password: "pw" } }]);
+  });
+
   it("asks for missing fields without calling the server", () => {
     showLogin(root, { info: null, onLoggedIn: () => {} });
     $<HTMLFormElement>("#login-form").requestSubmit();

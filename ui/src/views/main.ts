@@ -13,6 +13,8 @@ import { placeholderPane, RoomView } from "./room";
 export interface MainOptions {
   /** Called once the user logged out (or the session is gone): show the login form. */
   onLoggedOut: () => void;
+  /** Servers whose public rooms the admin suggests besides the user's own. */
+  directoryServers?: readonly string[];
 }
 
 /** The main screen: sidebar (account, sync banner, rooms) and the open room. */
@@ -34,6 +36,10 @@ export class MainScreen {
   private relogin: HTMLButtonElement;
   private logoutButton: HTMLButtonElement;
   private pane: HTMLElement;
+  /** The sidebar button whose panel is shown (DM, explore, settings), if any. */
+  private activeTool: HTMLButtonElement | null = null;
+  /** The invitation shown in the pane, while unanswered; `busy` while the server answers. */
+  private invite: { roomId: string; busy: boolean } | null = null;
   private drawRooms = frameScheduler(() => this.renderRooms());
   private clock: number;
 
@@ -46,6 +52,8 @@ export class MainScreen {
     this.banner = el("div", { id: "sync-banner", class: "banner", role: "status", hidden: true }, this.bannerText);
     this.logoutButton = el("button", { id: "logout", type: "button", class: "link logout" }, t("main.logout"));
     const name = me.displayName || me.userId;
+    const settings = this.tool("settings", t("main.settings"), (close) => settingsPanel({ onClose: close }),
+      "link settings");
     const sidebar = el(
       "aside", { class: "sidebar", "aria-label": t("main.rooms") },
       el("header", { class: "me", "aria-label": t("main.account") },
@@ -54,11 +62,15 @@ export class MainScreen {
         el("span", { class: "me-text" },
           el("span", { id: "me-name", class: "me-name", title: me.userId }, name),
           el("span", { id: "me-id", class: "me-id" }, me.userId)),
-        this.logoutButton),
-      el("nav", { class: "tools" }, this.tool("new-dm", t("dm.title"), () => dmPanel((id, n) => this.openById(id, n))),
-        this.tool("explore", t("explore.title"),
-          () => explorePanel((id, n) => this.openById(id, n), (id) => this.rooms.some((r) => r.roomId === id && !r.isInvite))),
-        this.tool("settings", t("settings.title"), () => settingsPanel())),
+        el("span", { class: "me-actions" }, settings, this.logoutButton)),
+      el("nav", { class: "tools", "aria-label": t("main.account") },
+        this.tool("new-dm", t("dm.title"), (close) => dmPanel({ onOpen: (id, n) => this.openById(id, n), onClose: close })),
+        this.tool("explore", t("explore.title"), (close) => explorePanel({
+          onOpen: (id, n) => this.openById(id, n),
+          onClose: close,
+          isJoined: (id) => this.rooms.some((r) => r.roomId === id && !r.isInvite),
+          servers: opts.directoryServers ?? [],
+        }))),
       this.banner,
       // Explicit, not silent: without a keychain nothing is written to disk in clear.
       me.remembered === false
@@ -118,22 +130,26 @@ export class MainScreen {
     }
     this.roomView?.destroy();
     this.roomView = null;
+    this.setActiveTool(null);
+    this.invite = null;
     const gen = ++this.generation;
     this.selected = room.roomId;
     if (room.isInvite) {
       // Not a member yet: no timeline to show, only the question.
+      const invite = { roomId: room.roomId, busy: false };
+      this.invite = invite;
       clear(this.pane);
-      this.pane.append(invitePanel(
-        room,
-        () => {
+      this.pane.append(invitePanel(room, {
+        onJoined: (roomId) => {
           if (gen !== this.generation) return;
           this.selected = null;
-          this.open({ ...room, isInvite: false });
+          this.openById(roomId, room.name);
         },
-        () => {
+        onDeclined: () => {
           if (gen === this.generation) this.close();
         },
-      ));
+        onBusy: (busy) => void (invite.busy = busy),
+      }));
       this.element.classList.add("has-room");
       this.renderRooms();
       return;
@@ -152,20 +168,34 @@ export class MainScreen {
     view.focusComposer();
   }
 
-  /** A sidebar button that shows a panel in place of the open room. */
-  private tool(id: string, label: string, make: () => HTMLElement): HTMLButtonElement {
-    const b = el("button", { id, type: "button", class: "tool" }, label);
+  /** A sidebar button that shows a panel in place of the open room. `make` gets the
+   *  panel's close action (Escape, its × button): back to the placeholder, focus on `b`. */
+  private tool(id: string, label: string, make: (close: () => void) => HTMLElement, cls = "tool"): HTMLButtonElement {
+    const b = el("button", { id, type: "button", class: cls, "aria-pressed": "false" }, label);
     b.addEventListener("click", () => {
+      if (!this.alive) return;
       this.generation++;
       this.roomView?.destroy();
       this.roomView = null;
       this.selected = null;
+      this.invite = null;
       clear(this.pane);
-      this.pane.append(make());
+      this.pane.append(make(() => {
+        if (this.activeTool !== b) return;
+        this.close();
+        b.focus();
+      }));
+      this.setActiveTool(b);
       this.element.classList.add("has-room");
       this.renderRooms();
     });
     return b;
+  }
+
+  private setActiveTool(b: HTMLButtonElement | null): void {
+    this.activeTool?.setAttribute("aria-pressed", "false");
+    this.activeTool = b;
+    b?.setAttribute("aria-pressed", "true");
   }
 
   /** Opens a room known only by ID (just created or joined): the list will catch up. */
@@ -183,6 +213,8 @@ export class MainScreen {
     this.generation++;
     this.roomView?.destroy();
     this.roomView = null;
+    this.setActiveTool(null);
+    this.invite = null;
     const was = this.selected;
     this.selected = null;
     clear(this.pane);
@@ -204,6 +236,22 @@ export class MainScreen {
     if (this.selected && this.roomView) {
       const room = this.rooms.find((r) => r.roomId === this.selected);
       if (room) this.roomView.update(room);
+    }
+    this.followInvite();
+  }
+
+  /** The invitation on screen was answered elsewhere (or the server caught up first):
+   *  joined → open the room; gone (declined, withdrawn) → back to the placeholder. Not
+   *  while our own answer is on its way: its result decides. */
+  private followInvite(): void {
+    const invite = this.invite;
+    if (!invite || invite.busy || this.selected !== invite.roomId) return;
+    const room = this.rooms.find((r) => r.roomId === invite.roomId);
+    if (room && !room.isInvite) {
+      this.selected = null;
+      this.open(room);
+    } else if (!room && this.roomsLoaded) {
+      this.close();
     }
   }
 

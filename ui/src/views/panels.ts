@@ -1,156 +1,356 @@
 // Side panels of the main screen: start a direct chat, explore public rooms, settings.
-// Each replaces the room pane; what they open goes through `onOpen`.
+// Each replaces the room pane; what they open goes through `onOpen`, and Escape (or the
+// close button) calls `onClose`. Everything from the network is shown as text only.
 import { commands } from "../bindings";
 import { el } from "../dom";
-import { errorText } from "../format";
+import { colorSlot, errorText } from "../format";
 import { t } from "../i18n";
 import { call } from "../ipc";
+import type { UiError } from "../types";
 
-type OpenRoom = (roomId: string, name: string) => void;
+export type OpenRoom = (roomId: string, name: string) => void;
 
 // Searching as the user types, but not on every key.
-const DEBOUNCE_MS = 300;
+export const DEBOUNCE_MS = 300;
 
-/** Calls `run` after the user paused typing; an older answer arriving after a newer
- *  one is dropped (sequence number). */
-function debounced(run: (term: string, isLatest: () => boolean) => Promise<void>) {
-  let timer = 0;
+/** A full Matrix user ID: `@localpart:server` (the server may carry a port). */
+export const MATRIX_ID = /^@[^:\s]+:[^\s:]+(:\d+)?$/;
+
+/** Runs the latest search after the user paused typing. Each request gets a number;
+ *  an answer is used only while its number is the latest (`isLatest`), so an older,
+ *  slower answer never replaces a newer one. `now` skips the pause (Enter); `cancel`
+ *  drops whatever is pending or in flight. */
+function latestOnly(run: (isLatest: () => boolean) => Promise<void>) {
+  let timer: number | undefined;
   let seq = 0;
-  return (term: string) => {
+  const ticket = () => {
     window.clearTimeout(timer);
     const mine = ++seq;
-    timer = window.setTimeout(() => void run(term, () => mine === seq), DEBOUNCE_MS);
+    return () => mine === seq;
+  };
+  return {
+    later: () => {
+      const isLatest = ticket();
+      timer = window.setTimeout(() => void run(isLatest), DEBOUNCE_MS);
+    },
+    now: () => run(ticket()),
+    cancel: () => void ticket(),
   };
 }
 
-function panel(id: string, title: string, ...children: HTMLElement[]): HTMLElement {
-  return el("div", { id, class: "side-panel" }, el("h2", {}, title), ...children);
+interface PanelOptions {
+  /** Escape or the close button: back to where the user was. */
+  onClose?: () => void;
 }
 
-const MATRIX_ID = /^@[^:\s]+:[^\s]+$/;
+function panel(id: string, title: string, opts: PanelOptions, ...children: (HTMLElement | null)[]): HTMLElement {
+  const titleId = `${id}-title`;
+  const close = el("button", { type: "button", class: "panel-close", title: t("panel.close"),
+    "aria-label": t("panel.close") }, "×");
+  close.addEventListener("click", () => opts.onClose?.());
+  const root = el("section", { id, class: "side-panel", "aria-labelledby": titleId },
+    el("header", { class: "panel-header" }, el("h2", { id: titleId }, title), close),
+    ...children);
+  // Focusable itself, so a click anywhere in it keeps the focus inside (Escape works).
+  root.tabIndex = -1;
+  root.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && opts.onClose) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      opts.onClose();
+    }
+  });
+  return root;
+}
 
-export function dmPanel(onOpen: OpenRoom): HTMLElement {
+/** A labelled input: `<label>` above it, like the login form. */
+function field(label: string, input: HTMLInputElement, hint?: HTMLElement, cls = "field"): HTMLElement {
+  return el("div", { class: cls }, el("label", { for: input.id }, label), input, hint ?? null);
+}
+
+/** Moves focus between the focusable items of a result list (arrow keys, Home, End);
+ *  ArrowUp on the first one goes back to `input`. */
+function listKeys(list: HTMLElement, input: HTMLInputElement, ev: KeyboardEvent): void {
+  const items = Array.from(list.querySelectorAll<HTMLElement>(":scope > li[tabindex]"));
+  const here = items.indexOf((ev.target as Element | null)?.closest?.("li") as HTMLElement);
+  let to: HTMLElement | null | undefined;
+  if (ev.key === "ArrowDown") to = items[here + 1];
+  else if (ev.key === "ArrowUp") to = here <= 0 ? input : items[here - 1];
+  else if (ev.key === "Home") to = items[0];
+  else if (ev.key === "End") to = items.at(-1);
+  else return;
+  ev.preventDefault();
+  to?.focus();
+}
+
+interface Person {
+  userId: string;
+  displayName: string | null;
+  avatarInitial: string;
+  domain: string;
+  /** Not from the directory: the Matrix ID the user typed. */
+  typed?: boolean;
+}
+
+function typedPerson(id: string): Person {
+  const parts = id.split(":");
+  return { userId: id, displayName: null, avatarInitial: (id.charAt(1) || "?").toUpperCase(),
+    domain: parts.slice(1).join(":"), typed: true };
+}
+
+export interface DmOptions extends PanelOptions {
+  onOpen: OpenRoom;
+}
+
+/** "Nouvelle discussion": searches the user directory as the user types; a result
+ *  (click, Enter) opens the direct chat with that person, reusing an existing one. */
+export function dmPanel(opts: DmOptions): HTMLElement {
   const input = el("input", { id: "dm-search", type: "search", placeholder: t("dm.placeholder"),
-    "aria-label": t("dm.placeholder"), autocomplete: "off" });
-  const list = el("ul", { id: "dm-results", class: "results" });
-  const status = el("p", { id: "dm-status", class: "hint", role: "status" });
+    autocomplete: "off", spellcheck: "false", autocapitalize: "off", "aria-controls": "dm-results",
+    "aria-describedby": "dm-status" });
+  const list = el("ul", { id: "dm-results", class: "results", "aria-label": t("dm.title") });
+  const status = el("p", { id: "dm-status", class: "hint", role: "status" }, t("dm.empty"));
   const error = el("p", { id: "dm-error", class: "error", role: "alert" });
-  const start = async (userId: string, name: string) => {
+  let opening = false;
+
+  const start = async (p: Person, li: HTMLElement) => {
+    if (opening) return;
+    opening = true;
+    const before = status.textContent;
+    list.setAttribute("aria-busy", "true");
+    li.classList.add("busy");
+    status.textContent = t("dm.opening");
     error.textContent = "";
-    const res = await call(commands.directChat(userId));
-    if (res.status === "ok") onOpen(res.data, name);
-    else error.textContent = errorText(res.error);
-  };
-  const search = debounced(async (term, isLatest) => {
-    if (!term.trim()) {
-      list.replaceChildren();
-      status.textContent = "";
+    const res = await call(commands.directChat(p.userId));
+    opening = false;
+    list.removeAttribute("aria-busy");
+    li.classList.remove("busy");
+    if (res.status === "ok") {
+      opts.onOpen(res.data, p.displayName ?? p.userId);
       return;
     }
+    status.textContent = before;
+    error.textContent = errorText(res.error);
+  };
+
+  const render = (p: Person) => {
+    const name = p.displayName ?? p.userId;
+    const li = el("li", { class: p.typed ? "user-result typed" : "user-result", "data-user-id": p.userId,
+      tabindex: "0", role: "button" },
+      el("span", { class: `avatar small c${colorSlot(p.userId)}`, "aria-hidden": "true" }, p.avatarInitial || "?"),
+      el("span", { class: "result-text" },
+        el("span", { class: "result-name" }, name),
+        el("span", { class: "result-sub" }, p.typed ? t("dm.typedId") : p.userId)),
+      p.domain ? el("span", { class: "domain", title: p.domain }, p.domain) : null);
+    li.addEventListener("click", () => void start(p, li));
+    li.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        void start(p, li);
+      }
+    });
+    return li;
+  };
+
+  const search = latestOnly(async (isLatest) => {
+    const term = input.value.trim();
     const res = await call(commands.searchUsers(term));
     if (!isLatest()) return;
-    if (res.status === "error") {
-      error.textContent = errorText(res.error);
+    const people: Person[] = res.status === "ok" ? res.data.map((u) => ({ ...u, displayName: u.displayName ?? null })) : [];
+    error.textContent = res.status === "error" ? errorText(res.error) : "";
+    // A full Matrix ID is offered even when the directory does not list it (hidden
+    // profiles, other servers) or cannot be searched.
+    if (MATRIX_ID.test(term) && !people.some((p) => p.userId === term)) people.unshift(typedPerson(term));
+    status.textContent = people.length === 0 && res.status === "ok" ? t("dm.none") : "";
+    list.replaceChildren(...people.map(render));
+  });
+
+  input.addEventListener("input", () => {
+    if (!input.value.trim()) {
+      search.cancel();
+      list.replaceChildren();
+      error.textContent = "";
+      status.textContent = t("dm.empty");
       return;
     }
-    error.textContent = "";
-    const users = [...res.data];
-    // A full Matrix ID is offered even when the directory does not list it.
-    if (MATRIX_ID.test(term.trim()) && !users.some((u) => u.userId === term.trim())) {
-      const id = term.trim();
-      users.unshift({ userId: id, displayName: null, avatarInitial: id.charAt(1).toUpperCase(),
-        domain: id.split(":").slice(1).join(":") });
-    }
-    status.textContent = users.length === 0 ? t("dm.none") : "";
-    list.replaceChildren(...users.map((u) => {
-      const name = u.displayName ?? u.userId;
-      const li = el("li", { class: "user-result", "data-user-id": u.userId, tabindex: "0", role: "button" },
-        el("span", { class: "avatar small", "aria-hidden": "true" }, u.avatarInitial),
-        el("span", { class: "result-text" },
-          el("span", { class: "result-name" }, name),
-          el("span", { class: "result-sub" }, `${u.userId} · ${u.domain}`)));
-      li.addEventListener("click", () => void start(u.userId, name));
-      li.addEventListener("keydown", (ev) => {
-        if (ev.key === "Enter") void start(u.userId, name);
-      });
-      return li;
-    }));
+    status.textContent = t("dm.searching");
+    search.later();
   });
-  input.addEventListener("input", () => search(input.value));
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && input.value.trim()) {
+      ev.preventDefault();
+      void search.now();
+    } else if (ev.key === "ArrowDown") {
+      ev.preventDefault();
+      list.querySelector<HTMLElement>("li[tabindex]")?.focus();
+    }
+  });
+  list.addEventListener("keydown", (ev) => listKeys(list, input, ev));
   queueMicrotask(() => input.focus());
-  return panel("dm-panel", t("dm.title"), input, status, list, error);
+  return panel("dm-dialog", t("dm.title"), opts, field(t("dm.label"), input), status, error, list);
 }
 
-export function explorePanel(onOpen: OpenRoom, joined: (roomId: string) => boolean): HTMLElement {
-  const search = el("input", { id: "explore-search", type: "search", placeholder: t("explore.placeholder"),
-    "aria-label": t("explore.placeholder"), autocomplete: "off" });
-  const server = el("input", { id: "explore-server", type: "text", placeholder: t("explore.server"),
-    "aria-label": t("explore.server"), autocomplete: "off" });
-  const list = el("ul", { id: "explore-results", class: "results" });
-  const more = el("button", { id: "explore-more", type: "button", hidden: true }, t("explore.more"));
-  const error = el("p", { id: "explore-error", class: "error", role: "alert" });
-  const address = el("input", { id: "join-address", type: "text", placeholder: "#salon:serveur",
-    "aria-label": t("explore.byAddress") });
-  const joinAddress = el("button", { id: "join-address-submit", type: "button" }, t("explore.join"));
-  let next: string | null = null;
+export interface ExploreOptions extends PanelOptions {
+  onOpen: OpenRoom;
+  /** The user is already in this room: "Ouvrir" instead of "Rejoindre". */
+  isJoined: (roomId: string) => boolean;
+  /** Other servers whose directory the admin suggests (offered in the server field). */
+  servers?: readonly string[];
+}
 
-  const join = async (target: string, name: string) => {
+/** Errors about the server field rather than the search. */
+const SERVER_ERRORS: readonly UiError["type"][] = ["invalidServerName", "serverNotFound", "unreachable", "forbidden"];
+
+/** "Explorer les salons publics": the public room directory of the user's server (or
+ *  another one), searched as the user types, page by page; joining opens the room. */
+export function explorePanel(opts: ExploreOptions): HTMLElement {
+  const search = el("input", { id: "explore-search", type: "search", placeholder: t("explore.placeholder"),
+    autocomplete: "off", "aria-controls": "explore-results" });
+  const servers = opts.servers ?? [];
+  const server = el("input", { id: "explore-server", type: "text", placeholder: t("explore.server"),
+    autocomplete: "off", spellcheck: "false", autocapitalize: "off", inputmode: "url",
+    list: servers.length ? "explore-servers" : null });
+  const datalist = servers.length
+    ? el("datalist", { id: "explore-servers" }, ...servers.map((s) => el("option", { value: s })))
+    : null;
+  const status = el("p", { id: "explore-status", class: "hint", role: "status" });
+  const list = el("ul", { id: "explore-results", class: "results", "aria-label": t("explore.title") });
+  const more = el("button", { id: "explore-more", type: "button", class: "secondary", hidden: true }, t("explore.more"));
+  const error = el("p", { id: "explore-error", class: "error", role: "alert" });
+  const address = el("input", { id: "join-address", type: "text", placeholder: t("explore.addressPlaceholder"),
+    autocomplete: "off", spellcheck: "false", autocapitalize: "off", "aria-describedby": "join-address-hint" });
+  const joinAddress = el("button", { id: "join-address-submit", type: "submit", class: "secondary" }, t("explore.join"));
+  const addressForm = el("form", { id: "join-address-form", class: "address-form", novalidate: true },
+    el("label", { for: "join-address" }, t("explore.byAddress")),
+    el("div", { class: "row" }, address, joinAddress),
+    el("small", { id: "join-address-hint", class: "hint" }, t("explore.addressHint")));
+  let next: string | null = null;
+  let joining = false;
+
+  const showError = (e: UiError) => {
+    error.textContent = errorText(e);
+    error.scrollIntoView?.({ block: "nearest" });
+  };
+
+  const join = async (target: string, name: string, button: HTMLButtonElement) => {
+    if (joining) return;
+    joining = true;
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = t("explore.joining");
     error.textContent = "";
     const res = await call(commands.joinRoom(target));
-    if (res.status === "ok") onOpen(res.data, name);
-    else error.textContent = errorText(res.error);
+    joining = false;
+    button.disabled = false;
+    button.textContent = label;
+    if (res.status === "ok") opts.onOpen(res.data, name);
+    else showError(res.error);
   };
-  const load = async (append: boolean, isLatest: () => boolean = () => true) => {
+
+  const render = (r: { roomId: string; name: string | null; topic: string | null; alias: string | null;
+    members: number; avatarInitial: string }) => {
+    const name = r.name ?? r.alias ?? r.roomId;
+    const already = opts.isJoined(r.roomId);
+    const button = el("button", { type: "button", class: already ? "join secondary" : "join primary",
+      "aria-label": `${already ? t("explore.open") : t("explore.join")} : ${name}` },
+      already ? t("explore.open") : t("explore.join"));
+    button.addEventListener("click", () => {
+      if (already) opts.onOpen(r.roomId, name);
+      else void join(r.alias ?? r.roomId, name, button);
+    });
+    const members = r.members === 1 ? t("explore.member") : t("explore.members", { count: r.members });
+    return el("li", { class: "public-room", "data-room-id": r.roomId },
+      el("span", { class: `avatar small c${colorSlot(r.roomId)}`, "aria-hidden": "true" }, r.avatarInitial || "#"),
+      el("span", { class: "result-text" },
+        el("span", { class: "result-name" }, name),
+        el("span", { class: "result-sub" }, [r.alias, members].filter(Boolean).join(" · ")),
+        r.topic ? el("span", { class: "result-topic", title: r.topic }, r.topic) : null),
+      button);
+  };
+
+  // One sequence for first pages and "more": a page asked for an older search is dropped.
+  const load = (append: boolean) => async (isLatest: () => boolean) => {
+    more.disabled = true;
+    status.textContent = t("explore.loading");
     const res = await call(commands.publicRooms(search.value.trim() || null, server.value.trim() || null,
       append ? next : null));
     if (!isLatest()) return;
+    more.disabled = false;
     if (res.status === "error") {
-      error.textContent = errorText(res.error);
+      status.textContent = "";
+      showError(res.error);
+      if (SERVER_ERRORS.includes(res.error.type) && server.value.trim()) server.setAttribute("aria-invalid", "true");
+      if (!append) {
+        list.replaceChildren();
+        next = null;
+        more.hidden = true;
+      }
       return;
     }
     error.textContent = "";
+    server.removeAttribute("aria-invalid");
     next = res.data.next;
     more.hidden = next === null;
-    const items = res.data.rooms.map((r) => {
-      const name = r.name ?? r.alias ?? r.roomId;
-      const already = joined(r.roomId);
-      const button = el("button", { type: "button", class: "join" }, already ? t("explore.open") : t("explore.join"));
-      button.addEventListener("click", () => {
-        if (already) onOpen(r.roomId, name);
-        else void join(r.alias ?? r.roomId, name);
-      });
-      return el("li", { class: "public-room", "data-room-id": r.roomId },
-        el("span", { class: "avatar small", "aria-hidden": "true" }, r.avatarInitial),
-        el("span", { class: "result-text" },
-          el("span", { class: "result-name" }, name),
-          el("span", { class: "result-sub" }, [r.alias, t("explore.members", { count: r.members })].filter(Boolean).join(" · ")),
-          r.topic ? el("span", { class: "result-topic" }, r.topic) : null),
-        button);
-    });
+    const shown = new Set(append ? Array.from(list.children, (li) => li.getAttribute("data-room-id")) : []);
+    const items = res.data.rooms.filter((r) => !shown.has(r.roomId)).map(render);
     if (append) list.append(...items);
     else list.replaceChildren(...items);
+    status.textContent = list.children.length === 0 ? t("explore.none") : "";
   };
-  const reload = debounced((_term, isLatest) => load(false, isLatest));
-  search.addEventListener("input", () => reload(search.value));
-  server.addEventListener("change", () => reload(server.value));
-  more.addEventListener("click", () => void load(true));
-  joinAddress.addEventListener("click", () => {
-    if (address.value.trim()) void join(address.value.trim(), address.value.trim());
+  const firstPage = latestOnly(load(false));
+  const nextPage = latestOnly(load(true));
+  // Whichever runs last wins: a new search also drops a pending "more", and vice versa.
+  const reload = () => {
+    nextPage.cancel();
+    firstPage.later();
+  };
+
+  search.addEventListener("input", reload);
+  server.addEventListener("input", reload);
+  for (const input of [search, server]) {
+    input.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        nextPage.cancel();
+        void firstPage.now();
+      }
+    });
+  }
+  more.addEventListener("click", () => {
+    firstPage.cancel();
+    void nextPage.now();
   });
-  void load(false);
+  addressForm.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const target = address.value.trim();
+    if (!target) {
+      address.focus();
+      return;
+    }
+    void join(target, target, joinAddress);
+  });
+  void firstPage.now();
   queueMicrotask(() => search.focus());
-  return panel("explore-panel", t("explore.title"),
-    el("div", { class: "row" }, search, server), error, list, more,
-    el("div", { class: "row" }, address, joinAddress));
+  return panel("explore-dialog", t("explore.title"), opts,
+    el("div", { class: "row fields" },
+      field(t("explore.searchLabel"), search),
+      field(t("explore.serverLabel"), server, undefined, "field narrow")),
+    datalist, error, status, list, more, addressForm);
 }
 
-export function settingsPanel(): HTMLElement {
-  const box = el("input", { id: "hide-profile", type: "checkbox", disabled: true });
+/** "Paramètres": for now, hiding the profile from the directory (Tchap's "liste rouge",
+ *  `im.vector.hide_profile`). The box shows what the server has; a failed save reverts it. */
+export function settingsPanel(opts: PanelOptions = {}): HTMLElement {
+  const box = el("input", { id: "hide-profile", type: "checkbox", disabled: true,
+    "aria-describedby": "hide-profile-hint" });
+  const status = el("p", { id: "settings-status", class: "hint", role: "status" }, t("app.loading"));
   const error = el("p", { id: "settings-error", class: "error", role: "alert" });
   void call(commands.profileHidden()).then((res) => {
+    status.textContent = "";
     if (res.status === "ok") {
       box.checked = res.data;
       box.disabled = false;
+      if (document.activeElement === root) box.focus();
     } else {
       error.textContent = errorText(res.error);
     }
@@ -159,15 +359,22 @@ export function settingsPanel(): HTMLElement {
     const wanted = box.checked;
     box.disabled = true;
     error.textContent = "";
+    status.textContent = "";
     const res = await call(commands.setProfileHidden(wanted));
     box.disabled = false;
     if (res.status === "error") {
       box.checked = !wanted; // what the server still has
       error.textContent = errorText(res.error);
+    } else {
+      status.textContent = t("settings.saved");
     }
   });
-  return panel("settings-panel", t("settings.title"),
-    el("label", { class: "check" }, box, t("settings.hideProfile")),
-    el("p", { class: "hint" }, t("settings.hideProfileHint")),
-    error);
+  const root = panel("settings-dialog", t("settings.title"), opts,
+    el("div", { class: "setting" },
+      el("label", { class: "check", for: "hide-profile" }, box, t("settings.hideProfile")),
+      el("p", { id: "hide-profile-hint", class: "hint" }, t("settings.hideProfileHint"))),
+    status, error);
+  // Focus inside the panel at once (Escape closes it), on the box once it is usable.
+  queueMicrotask(() => root.focus());
+  return root;
 }
