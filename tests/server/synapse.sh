@@ -7,6 +7,10 @@
 #   synapse.sh url NAME | secret NAME       base URL (no trailing slash) | shared secret
 # Each NAME (test, demo) has its own data folder: ${CHAPPE_CACHE}/synapse-NAME, holding
 # homeserver.yaml, homeserver.log, homeserver.pid, port and shared_secret.
+# IDENTITY_SMTP_PORT=N (for start) adds what the identity server tests need (see
+# identity.sh and write_config.py): mail through the SMTP sink on port N, registration
+# with a verified email, and a TLS federation listener on 8448 for sydent. Only one
+# instance at a time can have it, since 8448 is fixed by the server name `localhost`.
 set -euo pipefail
 CACHE=${CHAPPE_CACHE:-$HOME/.cache/chappe}
 VENV=$CACHE/synapse-venv
@@ -29,7 +33,7 @@ install() {
 dir_of() { echo "$CACHE/synapse-${1:?NAME missing}"; }
 
 configure() {
-  local dir=$1 port=$2 secret
+  local dir=$1 port=$2 extras=$3 secret
   mkdir -p "$dir/media"
   if [ -s "$dir/shared_secret" ]; then
     secret=$(cat "$dir/shared_secret")
@@ -44,8 +48,16 @@ configure() {
       --config-path "$dir/generated.yaml" --data-directory "$dir" \
       --generate-config --report-stats=no >/dev/null
   fi
-  "$VENV/bin/python" "$HERE/write_config.py" "$dir" "$port" "$secret"
+  if [ -n "$extras" ]; then
+    local tls
+    tls=$(bash "$HERE/identity.sh" cert)
+    IDENTITY_SMTP_PORT=$extras TLS_CERT=$tls/cert.pem TLS_KEY=$tls/key.pem \
+      "$VENV/bin/python" "$HERE/write_config.py" "$dir" "$port" "$secret"
+  else
+    "$VENV/bin/python" "$HERE/write_config.py" "$dir" "$port" "$secret"
+  fi
   echo "$port" > "$dir/port"
+  echo "$extras" > "$dir/extras"
 }
 
 # True when the PID file names a live Synapse (not a recycled PID of something else).
@@ -79,7 +91,7 @@ start() {
   local fresh=${FRESH:-0}
   if [ "${1:-}" = --fresh ]; then fresh=1; shift; fi
   local name=${1:?usage: start [--fresh] NAME PORT} port=${2:?usage: start [--fresh] NAME PORT}
-  local dir
+  local dir extras=${IDENTITY_SMTP_PORT:-}
   dir=$(dir_of "$name")
   install
   if [ "$fresh" = 1 ]; then stop "$name"; rm -rf "$dir"; fi
@@ -87,15 +99,18 @@ start() {
     local old
     old=$(cat "$dir/port")
     [ "$old" = "$port" ] || echo "synapse.sh: $name already runs on port $old (not $port)" >&2
+    [ "$(cat "$dir/extras" 2>/dev/null)" = "$extras" ] ||
+      echo "synapse.sh: $name runs with IDENTITY_SMTP_PORT='$(cat "$dir/extras" 2>/dev/null)'; restart it to change that" >&2
     wait_ready "$old" "$dir"
     echo "synapse.sh: $name is already up at http://127.0.0.1:$old"
     return
   fi
   # Something else on the port would answer our readiness check in Synapse's place.
   ! answers "$port" || die "port $port already answers, and not as Synapse '$name'"
-  # First start, or the same data on another port: (re)write the config.
-  if [ ! -f "$dir/homeserver.yaml" ] || [ "$(cat "$dir/port" 2>/dev/null)" != "$port" ]; then
-    configure "$dir" "$port"
+  # First start, or the same data on another port or with other extras: (re)write the config.
+  if [ ! -f "$dir/homeserver.yaml" ] || [ "$(cat "$dir/port" 2>/dev/null)" != "$port" ] ||
+    [ "$(cat "$dir/extras" 2>/dev/null)" != "$extras" ]; then
+    configure "$dir" "$port" "$extras"
   fi
   rm -f "$dir/homeserver.pid" # stale, since nothing runs
   # --daemonize forks once the config is loaded and writes pid_file; errors raised

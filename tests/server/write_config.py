@@ -10,6 +10,7 @@ Runs with the Synapse venv's Python, which has PyYAML.
 Usage: write_config.py DIR PORT SHARED_SECRET
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -62,6 +63,23 @@ config = {
     "presence": {"enabled": True},
     **rate_limits,
 }
+
+if smtp_port := os.environ.get("IDENTITY_SMTP_PORT"):
+    config["email"] = {
+        "smtp_host": "127.0.0.1", "smtp_port": int(smtp_port),
+        "enable_tls": False, "force_tls": False, "require_transport_security": False,
+        "notif_from": "%(app)s test homeserver <noreply@localhost>", "app_name": "Chappe",
+    }
+    config["listeners"].append({
+        "port": 8448, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": True,
+        "x_forwarded": False, "resources": [{"names": ["openid", "federation"]}],
+    })
+    config["tls_certificate_path"] = os.environ["TLS_CERT"]
+    config["tls_private_key_path"] = os.environ["TLS_KEY"]
+    config["use_insecure_ssl_client_just_for_testing_do_not_use"] = True
+    config["ip_range_whitelist"] = ["127.0.0.1"]
+    config["enable_registration"] = True
+    config["registrations_require_3pid"] = ["email"]
 # YAML is a superset of JSON, but keep it readable for people debugging a test run.
 (data_dir / "homeserver.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 (data_dir / "log.yaml").write_text(yaml.safe_dump({

@@ -1,0 +1,58 @@
+"""A TLS front for a local plain-HTTP server (sydent), for tests.
+
+Synapse always talks to identity servers over https (`https://<id_server>/...`), while
+sydent only serves plain HTTP to clients. This proxy listens on 127.0.0.1:PORT with a
+self-signed certificate (for 127.0.0.1 and localhost; Synapse's test config accepts
+it with `use_insecure_ssl_client_just_for_testing_do_not_use`, Rust tests trust it
+explicitly) and pipes every connection, bytes unchanged, to 127.0.0.1:BACKEND.
+Usage: tls_proxy.py PORT BACKEND_PORT CERT KEY  (foreground; SIGTERM stops it)
+"""
+
+import asyncio
+import signal
+import ssl
+import sys
+
+
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, ssl.SSLError):
+        pass
+    finally:
+        try:
+            writer.close()
+        except (ConnectionError, ssl.SSLError, RuntimeError):
+            pass
+
+
+def handler(backend: int):
+    async def handle(reader, writer):
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", backend)
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    return handle
+
+
+async def main() -> None:
+    port, backend, cert, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = await asyncio.start_server(handler(backend), "127.0.0.1", port, ssl=context)
+    print(f"tls_proxy: https://127.0.0.1:{port} -> http://127.0.0.1:{backend}", flush=True)
+    stop = asyncio.get_running_loop().create_future()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(
+            sig, lambda: stop.done() or stop.set_result(None))
+    async with server:
+        await stop
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
