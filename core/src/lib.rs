@@ -14,6 +14,7 @@ pub mod directory;
 pub mod discovery;
 pub mod failure;
 pub mod html;
+pub mod invite_list;
 pub mod invites;
 pub mod login;
 pub mod password_policy;
