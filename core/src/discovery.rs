@@ -79,7 +79,7 @@ pub fn homeserver_for(hs: &str) -> String {
 }
 
 /// Whether `hs` names Tchap's server for external users.
-fn is_external(hs: &str) -> bool {
+pub(crate) fn is_external(hs: &str) -> bool {
     let rest = hs.split_once("://").map_or(hs, |(_, rest)| rest);
     let host = rest.split(['/', ':']).next().unwrap_or_default();
     host.split('.')

@@ -35,7 +35,7 @@ impl Invitee {
 }
 
 /// What is wrong with an item.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub enum Problem {
     /// Neither an email address nor a Matrix ID (a bare name, a phone number…).

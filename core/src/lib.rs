@@ -8,12 +8,14 @@
 // matrix-sdk-ui futures nest deeply; the default limit is too low for `open_room`.
 #![recursion_limit = "256"]
 
+pub mod bulk_invite;
 pub mod config;
 pub mod diff;
 pub mod directory;
 pub mod discovery;
 pub mod failure;
 pub mod html;
+pub mod identity;
 pub mod invite_list;
 pub mod invites;
 pub mod login;
