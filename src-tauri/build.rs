@@ -41,5 +41,12 @@ fn chappe_commands() -> &'static [&'static str] {
         "set_profile_hidden",
         "accept_invite",
         "decline_invite",
+        "invite_preview",
+        "invite_send",
+        "open_invite_list",
+        "save_invite_report",
+        "invite_report_csv",
+        "pending_invites",
+        "revoke_invite",
     ]
 }

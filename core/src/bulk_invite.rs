@@ -49,7 +49,7 @@ pub enum NotAllowed {
 
 /// What happens, or happened, to one line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum RowStatus {
     /// Preview: will be invited (an email may have been matched to an account).
     Ready,
@@ -162,6 +162,15 @@ async fn may_invite(client: &Client, room: &Room, me: &UserId) -> Option<bool> {
 
 fn on_external_server(user_id: &UserId) -> bool {
     discovery::is_external(user_id.server_name().as_str())
+}
+
+/// The joined room `room_id`, for callers that only have its ID.
+pub fn joined_room(client: &Client, room_id: &str) -> Result<Room, BulkInviteError> {
+    <&RoomId>::try_from(room_id)
+        .ok()
+        .and_then(|id| client.get_room(id))
+        .filter(|r| r.state() == matrix_sdk::RoomState::Joined)
+        .ok_or_else(|| BulkInviteError::NoRoom(room_id.to_owned()))
 }
 
 /// The preview: one row per entry, in order, saying what would happen.
@@ -318,11 +327,22 @@ fn retry_after(err: &matrix_sdk::HttpError) -> Option<u64> {
 /// with its final status. `on_progress` hears about each row and each wait.
 pub async fn send(
     client: &Client,
-    room_id: &RoomId,
+    room_id: &str,
     rows: Vec<Row>,
     identity: Option<&IdentityServer>,
     mut on_progress: impl FnMut(Progress),
 ) -> Vec<Row> {
+    let Ok(room_id) = <&RoomId>::try_from(room_id) else {
+        return rows
+            .into_iter()
+            .map(|mut r| {
+                if r.status == RowStatus::Ready {
+                    r.status = RowStatus::Failed { reason: "not a room ID".into() };
+                }
+                r
+            })
+            .collect();
+    };
     let total = u32::try_from(rows.iter().filter(|r| r.status == RowStatus::Ready).count())
         .unwrap_or(u32::MAX);
     let mut done = 0;

@@ -86,6 +86,21 @@ fn lookup_hash(address: &str, pepper: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
 }
 
+/// The HTTP client for identity servers. `extra_ca_pem`: a certificate authority to
+/// trust besides the system's (an administration's own CA; the tests' local one).
+pub fn http_client(extra_ca_pem: Option<&[u8]>) -> Result<reqwest::Client, IdentityError> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("Chappe/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30));
+    if let Some(pem) = extra_ca_pem {
+        let cert = reqwest::Certificate::from_pem(pem)
+            .map_err(|e| IdentityError::InvalidUrl(format!("certificate: {e}")))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    builder.build().map_err(|e| IdentityError::Unreachable(e.to_string()))
+}
+
 impl IdentityServer {
     /// `base_url`: `https://host[:port]`; a bare host name means https. `http` is the
     /// client that reaches it (the shell's, which may trust an extra CA).
@@ -229,6 +244,7 @@ impl IdentityServer {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -48,7 +48,7 @@ pub enum Problem {
 
 /// The verdict on one item, before asking the server anything.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase")]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
 pub enum Verdict {
     Valid { invitee: Invitee },
     Invalid { problem: Problem },

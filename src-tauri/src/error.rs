@@ -2,6 +2,7 @@
 //! a translated sentence by the UI's i18n table (key `error.<type>`).
 
 use chappe_core::{
+    bulk_invite::BulkInviteError,
     directory::DirectoryError,
     failure::{self, Failure},
     invites::InviteError,
@@ -55,6 +56,10 @@ pub enum UiError {
     /// The room, alias or user does not exist (or is not visible to us).
     #[error("not found")]
     NotFound,
+    /// A file to load is larger than Chappe accepts for its kind.
+    #[error("file too large")]
+    #[serde(rename_all = "camelCase")]
+    FileTooLarge { max_bytes: u32 },
     #[error("{0}")]
     Other(String),
 }
@@ -88,7 +93,19 @@ impl From<InviteError> for UiError {
     fn from(err: InviteError) -> Self {
         match err {
             InviteError::NoInvite(_) => Self::NoInvite,
+            InviteError::NoRoom(_) => Self::UnknownRoom,
+            InviteError::Http(e) => failure::of_http(&e).into(),
             InviteError::Sdk(e) => failure::of_sdk(&e).into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<BulkInviteError> for UiError {
+    fn from(err: BulkInviteError) -> Self {
+        match err {
+            BulkInviteError::NoRoom(_) => Self::UnknownRoom,
+            BulkInviteError::Sdk(e) => failure::of_sdk(&e).into(),
             other => Self::Other(other.to_string()),
         }
     }

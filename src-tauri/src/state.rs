@@ -66,6 +66,8 @@ pub struct AppState {
     pub session: RwLock<Option<Session>>,
     pub open_room: Mutex<Option<OpenRoom>>,
     pub forwarders: Mutex<Forwarders>,
+    /// The identity server for email invitations, with this session's token.
+    pub identity: Mutex<Option<Arc<chappe_core::identity::IdentityServer>>>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -83,6 +85,7 @@ impl AppState {
             session: RwLock::new(None),
             open_room: Mutex::new(None),
             forwarders: Mutex::new(Forwarders::default()),
+            identity: Mutex::new(None),
         })
     }
 
@@ -90,6 +93,8 @@ impl AppState {
     pub async fn shut_down(&self) -> Option<Session> {
         self.open_room.lock().await.take();
         self.forwarders.lock().await.abort_all();
+        // Its token belongs to this account.
+        self.identity.lock().await.take();
         let mut session = self.session.write().await.take()?;
         session.stop().await;
         Some(session)

@@ -51,6 +51,21 @@ export const commands = {
 	setProfileHidden: (hidden: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_profile_hidden", { hidden })),
 	acceptInvite: (roomId: string) => typedError<string, UiError>(__TAURI_INVOKE("accept_invite", { roomId })),
 	declineInvite: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("decline_invite", { roomId })),
+	/**  Reads `list` (pasted or loaded) and says, line by line, what inviting it would do. */
+	invitePreview: (roomId: string, list: string) => typedError<Row_Serialize[], UiError>(__TAURI_INVOKE("invite_preview", { roomId, list })),
+	/**
+	 *  Sends the invitations of the rows the preview marked ready; progress goes to
+	 *  `channel`; returns the report, one row per line.
+	 */
+	inviteSend: (roomId: string, rows: Row_Deserialize[], channel: Channel<Progress_Deserialize>) => typedError<Row_Serialize[], UiError>(__TAURI_INVOKE("invite_send", { roomId, rows, channel })),
+	/**  Lets the user pick a .txt or .csv list; returns its text, or `None` if cancelled. */
+	openInviteList: () => typedError<string | null, UiError>(__TAURI_INVOKE("open_invite_list")),
+	/**  Asks where to save the report and writes it as CSV; `false` if cancelled. */
+	saveInviteReport: (rows: Row_Deserialize[]) => typedError<boolean, UiError>(__TAURI_INVOKE("save_invite_report", { rows })),
+	/**  The report as CSV text (the UI offers it to copy when saving is not possible). */
+	inviteReportCsv: (rows: Row_Deserialize[]) => __TAURI_INVOKE<string>("invite_report_csv", { rows }),
+	pendingInvites: (roomId: string) => typedError<PendingInvite_Serialize[], UiError>(__TAURI_INVOKE("pending_invites", { roomId })),
+	revokeInvite: (roomId: string, target: RevokeTarget) => typedError<null, UiError>(__TAURI_INVOKE("revoke_invite", { roomId, target })),
 };
 
 /* Types */
@@ -142,7 +157,74 @@ export type MessagePreview = {
 	kind: PreviewKind,
 };
 
+/**  Why a line cannot be invited in this room. */
+export type NotAllowed = 
+/**  Our power level is below the room's invite level. */
+"noPower" | 
+/**
+ *  The room is closed to external users (Tchap access rule `restricted`) and this
+ *  account is on the external users' server.
+ */
+"externalInRestrictedRoom" | 
+/**  Banned from the room: unban first. */
+"banned";
+
+/**  An invitation sent in a room and not yet answered. */
+export type PendingInvite = PendingInvite_Serialize | PendingInvite_Deserialize;
+
+/**  An invitation sent in a room and not yet answered. */
+export type PendingInvite_Deserialize = 
+/**  An account was invited. */
+{ kind: "account"; userId: string; displayName?: string | null; invitedBy: string } | 
+/**
+ *  An email was invited through the identity server; the server shows it masked
+ *  (`jea…@x.gouv.fr`). `token` names it for revocation.
+ */
+{ kind: "email"; displayName: string; token: string; invitedBy: string };
+
+/**  An invitation sent in a room and not yet answered. */
+export type PendingInvite_Serialize = 
+/**  An account was invited. */
+{ kind: "account"; userId: string; displayName: string | null; invitedBy: string } | 
+/**
+ *  An email was invited through the identity server; the server shows it masked
+ *  (`jea…@x.gouv.fr`). `token` names it for revocation.
+ */
+{ kind: "email"; displayName: string; token: string; invitedBy: string };
+
 export type PreviewKind = "text" | "deleted" | "encrypted" | "other";
+
+/**  What is wrong with an item. */
+export type Problem = 
+/**  Neither an email address nor a Matrix ID (a bare name, a phone number…). */
+"notAnAddress" | 
+/**  Looks like an email address but is not a valid one. */
+"invalidEmail" | 
+/**  Starts with `@` but is not a valid Matrix ID. */
+"invalidUserId";
+
+/**  Sent after each invitation, and while waiting on a rate limit. */
+export type Progress = Progress_Serialize | Progress_Deserialize;
+
+/**  Sent after each invitation, and while waiting on a rate limit. */
+export type Progress_Deserialize = {
+	done: number,
+	total: number,
+	/**  The server asked us to slow down: waiting this long before the next try. */
+	waitingMs?: number | null,
+	/**  The row just finished, if any. */
+	row?: Row_Deserialize | null,
+};
+
+/**  Sent after each invitation, and while waiting on a rate limit. */
+export type Progress_Serialize = {
+	done: number,
+	total: number,
+	/**  The server asked us to slow down: waiting this long before the next try. */
+	waitingMs: number | null,
+	/**  The row just finished, if any. */
+	row: Row_Serialize | null,
+};
 
 /**  One room of the public directory. */
 export type PublicRoom = PublicRoom_Serialize | PublicRoom_Deserialize;
@@ -204,6 +286,11 @@ export type ReplyView = {
 	body: string,
 };
 
+/**  Which invitation to withdraw. */
+export type RevokeTarget = { kind: "account"; value: string } | 
+/**  The token of the email invitation. */
+{ kind: "email"; value: string };
+
 /**  What the sidebar shows for one room. */
 export type RoomSummary = RoomSummary_Serialize | RoomSummary_Deserialize;
 
@@ -239,6 +326,48 @@ export type RoomSummary_Serialize = {
 	isDirect: boolean,
 	isEncrypted: boolean,
 	isInvite: boolean,
+};
+
+/**  One line of the preview or of the report. */
+export type Row = Row_Serialize | Row_Deserialize;
+
+/**  What happens, or happened, to one line. */
+export type RowStatus = 
+/**  Preview: will be invited (an email may have been matched to an account). */
+{ kind: "ready" } | { kind: "invalid"; problem: Problem } | { kind: "duplicate"; firstLine: number } | { kind: "alreadyMember" } | { kind: "alreadyInvited" } | 
+/**  No account with this Matrix ID. */
+{ kind: "unknownUser" } | { kind: "notAllowed"; reason: NotAllowed } | 
+/**  An email, but no identity server is configured to invite by email. */
+{ kind: "needsIdentityServer" } | 
+/**  Done: the account is invited. */
+{ kind: "invited" } | 
+/**  Done: the identity server will mail an invitation. */
+{ kind: "invitedByEmail" } | 
+/**  The server refused or could not be reached; `reason` is for people. */
+{ kind: "failed"; reason: string };
+
+/**  One line of the preview or of the report. */
+export type Row_Deserialize = {
+	line: number,
+	/**  The item as written in the list. */
+	text: string,
+	/**  The email or Matrix ID understood, when the item is valid. */
+	address?: string | null,
+	/**  The account invited: the Matrix ID, or the account an email belongs to. */
+	userId?: string | null,
+	status: RowStatus,
+};
+
+/**  One line of the preview or of the report. */
+export type Row_Serialize = {
+	line: number,
+	/**  The item as written in the list. */
+	text: string,
+	/**  The email or Matrix ID understood, when the item is valid. */
+	address: string | null,
+	/**  The account invited: the Matrix ID, or the account an email belongs to. */
+	userId: string | null,
+	status: RowStatus,
 };
 
 /**  Where an own message is on its way to the server. */
@@ -290,7 +419,11 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  The server refused: not allowed to join, to read, to invite… */
 { type: "forbidden" } | 
 /**  The room, alias or user does not exist (or is not visible to us). */
-{ type: "notFound" } | { type: "other"; data: string };
+{ type: "notFound" } | 
+/**  A file to load is larger than Chappe accepts for its kind. */
+{ type: "fileTooLarge"; data: {
+	maxBytes: number,
+} } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;

@@ -20,7 +20,7 @@ export const MATRIX_ID = /^@[^:\s]+:[^\s:]+(:\d+)?$/;
  *  an answer is used only while its number is the latest (`isLatest`), so an older,
  *  slower answer never replaces a newer one. `now` skips the pause (Enter); `cancel`
  *  drops whatever is pending or in flight. */
-function latestOnly(run: (isLatest: () => boolean) => Promise<void>) {
+export function latestOnly(run: (isLatest: () => boolean) => Promise<void>) {
   let timer: number | undefined;
   let seq = 0;
   const ticket = () => {
@@ -38,12 +38,12 @@ function latestOnly(run: (isLatest: () => boolean) => Promise<void>) {
   };
 }
 
-interface PanelOptions {
+export interface PanelOptions {
   /** Escape or the close button: back to where the user was. */
   onClose?: () => void;
 }
 
-function panel(id: string, title: string, opts: PanelOptions, ...children: (HTMLElement | null)[]): HTMLElement {
+export function panel(id: string, title: string, opts: PanelOptions, ...children: (HTMLElement | null)[]): HTMLElement {
   const titleId = `${id}-title`;
   const close = el("button", { type: "button", class: "panel-close", title: t("panel.close"),
     "aria-label": t("panel.close") }, "×");
@@ -64,7 +64,7 @@ function panel(id: string, title: string, opts: PanelOptions, ...children: (HTML
 }
 
 /** A labelled input: `<label>` above it, like the login form. */
-function field(label: string, input: HTMLInputElement, hint?: HTMLElement, cls = "field"): HTMLElement {
+export function field(label: string, input: HTMLInputElement, hint?: HTMLElement, cls = "field"): HTMLElement {
   return el("div", { class: cls }, el("label", { for: input.id }, label), input, hint ?? null);
 }
 

@@ -7,6 +7,7 @@ import { colorSlot, errorText, latestEventId } from "../format";
 import { t } from "../i18n";
 import type { ComposeRequest } from "../actions";
 import { TimelineView } from "./timeline";
+import { invitePanel } from "./invitePanel";
 
 /** How close to an edge (px) counts as "at the bottom" / "at the top". */
 const BOTTOM_SLACK = 40;
@@ -53,6 +54,8 @@ export class RoomView {
   private draw = frameScheduler(() => this.redraw());
   private cleanups: (() => void)[] = [];
   private destroyed = false;
+  private body: HTMLElement[];
+  private invitePanel: HTMLElement | null = null;
 
   private loaded = false;
   private atBottom = true;
@@ -88,19 +91,41 @@ export class RoomView {
       t("composer.send"));
     this.sendError = el("p", { id: "send-error", class: "error send-error", role: "alert" });
 
-    this.element = el(
-      "section",
-      { class: "room-view", "data-room-id": room.roomId, "aria-labelledby": "room-name" },
-      el("header", { class: "room-header" }, back, this.avatarEl, this.nameEl, this.flagsEl),
+    const invite = el("button", { id: "room-invite", type: "button", class: "link room-invite" }, t("invite.open"));
+    invite.addEventListener("click", () => this.toggleInvite());
+    // What the invite panel covers while open (the room keeps streaming underneath).
+    this.body = [
       // The spinner floats over the timeline: showing it must not move what the user reads.
       el("div", { class: "timeline-wrap" }, this.scroller, this.spinner),
       this.typingEl,
       this.composeBar,
       el("div", { class: "composer" }, this.composer, this.sendButton),
       this.sendError,
+    ];
+    this.element = el(
+      "section",
+      { class: "room-view", "data-room-id": room.roomId, "aria-labelledby": "room-name" },
+      el("header", { class: "room-header" }, back, this.avatarEl, this.nameEl, this.flagsEl, invite),
+      ...this.body,
     );
     this.update(room);
     this.wire();
+  }
+
+  /** Shows or hides the invite panel in place of the timeline and composer. */
+  private toggleInvite(): void {
+    if (this.invitePanel) {
+      this.invitePanel.remove();
+      this.invitePanel = null;
+      for (const b of this.body) b.hidden = false;
+      this.composeBar.hidden = this.compose === null;
+      this.composer.focus();
+      return;
+    }
+    for (const b of this.body) b.hidden = true;
+    this.invitePanel = invitePanel({ roomId: this.roomId, roomName: this.nameEl.textContent ?? "",
+      onClose: () => this.toggleInvite() });
+    this.element.append(this.invitePanel);
   }
 
   /** Starts streaming the room's timeline. */
