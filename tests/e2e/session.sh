@@ -87,7 +87,8 @@ if [ "${E2E_SELFTEST:-}" = 1 ]; then
 fi
 
 status=0
-for scenario in tests/e2e/*.e2e.mjs; do
+# E2E_ONLY=name runs tests/e2e/name.e2e.mjs alone (while working on one scenario).
+for scenario in tests/e2e/${E2E_ONLY:-*}.e2e.mjs; do
   echo "--- $scenario"
   timeout --foreground "${E2E_TIMEOUT:-600}" node "$scenario" || status=$?
 done
