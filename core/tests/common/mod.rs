@@ -4,6 +4,8 @@
 //! random names, so tests run in parallel and can be re-run on the same server.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod identity;
+pub mod mail;
 pub mod relay;
 
 use std::{future::Future, path::Path, time::Duration};
