@@ -27,15 +27,29 @@ app: ui
 demo: setup app
 	bash tests/demo.sh "$(APP)" $(DEMO_PORT)
 
+# The test Synapse comes with an SMTP sink and a real identity server (sydent behind a
+# TLS proxy), for email registration and invites by email (tests/server/identity.sh).
+# Its TLS federation listener takes port 8448 too.
+SMTP_PORT ?= 18025
+SYDENT_PORT ?= 18090
+IDENTITY_PORT ?= 18091
+IDENTITY_ENV = \
+	CHAPPE_TEST_IDENTITY_SERVER=$$(bash tests/server/identity.sh url test) \
+	CHAPPE_TEST_IDENTITY_CA=$$(bash tests/server/identity.sh ca) \
+	CHAPPE_TEST_MAILDIR=$$(bash tests/server/identity.sh maildir test)
+
 test-server:
-	FRESH=1 bash tests/server/synapse.sh start test $(TEST_PORT)
+	FRESH=1 bash tests/server/identity.sh start test $(SMTP_PORT) $(SYDENT_PORT) $(IDENTITY_PORT)
+	FRESH=1 IDENTITY_SMTP_PORT=$(SMTP_PORT) bash tests/server/synapse.sh start test $(TEST_PORT)
 
 stop-test-server:
 	bash tests/server/synapse.sh stop test
+	bash tests/server/identity.sh stop test
 
 test-rust: test-server
 	CHAPPE_TEST_HOMESERVER=$$(bash tests/server/synapse.sh url test) \
 	CHAPPE_TEST_SECRET=$$(bash tests/server/synapse.sh secret test) \
+	$(IDENTITY_ENV) \
 	cargo test --workspace
 
 test-ui:
@@ -44,6 +58,7 @@ test-ui:
 test-e2e: test-server app
 	SYNAPSE_URL=$$(bash tests/server/synapse.sh url test) \
 	SYNAPSE_SECRET=$$(bash tests/server/synapse.sh secret test) \
+	$(IDENTITY_ENV) \
 	APP="$(APP)" bash tests/e2e/run.sh
 
 test: setup

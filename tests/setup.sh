@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything Chappe needs to build, run its demo and run its tests on Debian 12:
-# system packages, tauri-driver, the UI's npm packages and the Synapse venv.
+# system packages, tauri-driver, the UI's npm packages, the Synapse venv and the venv of
+# the identity server and SMTP sink (sydent, aiosmtpd).
 # Idempotent and quick when everything is already there. Run as root (or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  build-essential pkg-config curl ca-certificates python3 python3-venv
+  build-essential pkg-config curl ca-certificates openssl python3 python3-venv
   libwebkit2gtk-4.1-dev libjavascriptcoregtk-4.1-dev libsoup-3.0-dev
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libsecret-1-dev
   webkit2gtk-driver xvfb xauth x11-apps imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
@@ -42,4 +43,5 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
 fi
 
 bash tests/server/synapse.sh install
+bash tests/server/identity.sh install
 echo "setup: done"
