@@ -107,6 +107,9 @@ start() {
   fi
   # Something else on the port would answer our readiness check in Synapse's place.
   ! answers "$port" || die "port $port already answers, and not as Synapse '$name'"
+  if [ -n "$extras" ] && (exec 3<>/dev/tcp/127.0.0.1/8448) 2>/dev/null; then
+    die "port 8448 is taken (another Synapse started with IDENTITY_SMTP_PORT?); stop it first"
+  fi
   # First start, or the same data on another port or with other extras: (re)write the config.
   if [ ! -f "$dir/homeserver.yaml" ] || [ "$(cat "$dir/port" 2>/dev/null)" != "$port" ] ||
     [ "$(cat "$dir/extras" 2>/dev/null)" != "$extras" ]; then
