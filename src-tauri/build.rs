@@ -41,6 +41,8 @@ fn chappe_commands() -> &'static [&'static str] {
         "set_profile_hidden",
         "accept_invite",
         "decline_invite",
+        "room_preview",
+        "knock_room",
         "invite_preview",
         "invite_send",
         "open_invite_list",

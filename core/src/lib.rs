@@ -21,6 +21,7 @@ pub mod invites;
 pub mod login;
 pub mod password_policy;
 pub mod room_list;
+pub mod room_preview;
 mod send_queue;
 pub mod session;
 pub mod sync;

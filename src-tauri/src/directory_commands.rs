@@ -1,7 +1,10 @@
 //! IPC commands for finding people and rooms and answering invitations: thin
 //! wrappers over `chappe_core::{directory, invites}`.
 
-use chappe_core::directory::{self, PublicRoomsPage, UserResult};
+use chappe_core::{
+    directory::{self, PublicRoomsPage, UserResult},
+    room_preview::{self, RoomPreviewView},
+};
 use tauri::State;
 
 use crate::{error::UiError, state::SharedState};
@@ -98,4 +101,28 @@ pub async fn accept_invite(
 pub async fn decline_invite(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
     let client = client(&state).await?;
     Ok(chappe_core::invites::decline(&client, &room_id).await?)
+}
+
+/// What a room is, and its latest messages when anyone may read them, before joining.
+#[tauri::command]
+#[specta::specta]
+pub async fn room_preview(
+    state: State<'_, SharedState>,
+    room: String,
+    via: Option<String>,
+) -> Result<RoomPreviewView, UiError> {
+    let client = client(&state).await?;
+    Ok(room_preview::preview(&client, &room, via.as_deref()).await?)
+}
+
+/// Asks to join a room whose join rule is "knock"; returns its ID.
+#[tauri::command]
+#[specta::specta]
+pub async fn knock_room(
+    state: State<'_, SharedState>,
+    room: String,
+    via: Option<String>,
+) -> Result<String, UiError> {
+    let client = client(&state).await?;
+    Ok(room_preview::knock(&client, &room, via.as_deref()).await?)
 }

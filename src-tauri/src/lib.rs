@@ -50,6 +50,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         directory_commands::set_profile_hidden,
         directory_commands::accept_invite,
         directory_commands::decline_invite,
+        directory_commands::room_preview,
+        directory_commands::knock_room,
         invite_commands::invite_preview,
         invite_commands::invite_send,
         invite_commands::open_invite_list,

@@ -51,6 +51,10 @@ export const commands = {
 	setProfileHidden: (hidden: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_profile_hidden", { hidden })),
 	acceptInvite: (roomId: string) => typedError<string, UiError>(__TAURI_INVOKE("accept_invite", { roomId })),
 	declineInvite: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("decline_invite", { roomId })),
+	/**  What a room is, and its latest messages when anyone may read them, before joining. */
+	roomPreview: (room: string, via: string | null) => typedError<RoomPreviewView_Serialize, UiError>(__TAURI_INVOKE("room_preview", { room, via })),
+	/**  Asks to join a room whose join rule is "knock"; returns its ID. */
+	knockRoom: (room: string, via: string | null) => typedError<string, UiError>(__TAURI_INVOKE("knock_room", { room, via })),
 	/**  Reads `list` (pasted or loaded) and says, line by line, what inviting it would do. */
 	invitePreview: (roomId: string, list: string) => typedError<Row_Serialize[], UiError>(__TAURI_INVOKE("invite_preview", { roomId, list })),
 	/**
@@ -194,6 +198,17 @@ export type PendingInvite_Serialize =
 
 export type PreviewKind = "text" | "deleted" | "encrypted" | "other";
 
+/**
+ *  One message of a readable room, as plain text (never HTML: the preview is a
+ *  glance, and nothing unsanitised reaches the webview).
+ */
+export type PreviewMessage = {
+	sender: string,
+	body: string,
+	/**  Milliseconds since the epoch (fits an f64 exactly for millions of years). */
+	timestamp: number | null,
+};
+
 /**  What is wrong with an item. */
 export type Problem = 
 /**  Neither an email address nor a Matrix ID (a bare name, a phone number…). */
@@ -290,6 +305,44 @@ export type ReplyView = {
 export type RevokeTarget = { kind: "account"; value: string } | 
 /**  The token of the email invitation. */
 { kind: "email"; value: string };
+
+export type RoomPreviewView = RoomPreviewView_Serialize | RoomPreviewView_Deserialize;
+
+export type RoomPreviewView_Deserialize = {
+	roomId: string,
+	name?: string | null,
+	topic?: string | null,
+	alias?: string | null,
+	members: number,
+	/**
+	 *  `public`, `knock`, `invite`, `restricted`, `knock_restricted`, `private`, or
+	 *  `unknown` when the server does not say.
+	 */
+	joinRule: string,
+	worldReadable: boolean,
+	/**  Already joined (open it rather than join it). */
+	joined: boolean,
+	/**  Oldest first; empty when the history is not readable without joining. */
+	messages: PreviewMessage[],
+};
+
+export type RoomPreviewView_Serialize = {
+	roomId: string,
+	name: string | null,
+	topic: string | null,
+	alias: string | null,
+	members: number,
+	/**
+	 *  `public`, `knock`, `invite`, `restricted`, `knock_restricted`, `private`, or
+	 *  `unknown` when the server does not say.
+	 */
+	joinRule: string,
+	worldReadable: boolean,
+	/**  Already joined (open it rather than join it). */
+	joined: boolean,
+	/**  Oldest first; empty when the history is not readable without joining. */
+	messages: PreviewMessage[],
+};
 
 /**  What the sidebar shows for one room. */
 export type RoomSummary = RoomSummary_Serialize | RoomSummary_Deserialize;

@@ -186,6 +186,40 @@ describe("explore panel", () => {
     expect(opened).toEqual([["!pub4:x", "Salon 4"]]);
   });
 
+  it("previews a room before joining: its latest messages, then join; a knock room offers a request", async () => {
+    const server = serveDirectory({ rooms });
+    const opened: [string, string][] = [];
+    tauri.handlers.set("room_preview", ({ room }: { room: string }) => room === "#salon1:x"
+      ? { roomId: "!pub1:x", name: "Salon 1", topic: "Sujet 1", alias: "#salon1:x", members: 3, joinRule: "public",
+        worldReadable: true, joined: false,
+        messages: [{ sender: "@bob:x", body: "bonjour <b>tous</b>", timestamp: 1.7e12 }] }
+      : { roomId: "!pub2:x", name: "Salon 2", topic: null, alias: "#salon2:x", members: 2, joinRule: "knock",
+        worldReadable: false, joined: false, messages: [] });
+    tauri.handlers.set("knock_room", ({ room }: { room: string }) => (room === "#salon2:x" ? "!pub2:x" : null));
+    document.body.replaceChildren(explorePanel({ onOpen: (id, n) => opened.push([id, n]), isJoined: () => false }));
+    await wait(10);
+    $('li.public-room[data-room-id="!pub1:x"] button.preview').click();
+    await wait(10);
+    expect(tauri.callsOf("room_preview")).toEqual([{ room: "#salon1:x", via: null }]);
+    expect($("#room-preview-name").textContent).toBe("Salon 1");
+    expect($("#room-preview").textContent).toContain("3 membres · ouvert à tous");
+    // Messages are text: the markup in a body is shown, not interpreted.
+    expect($("#room-preview-messages").textContent).toBe("bob bonjour <b>tous</b>");
+    expect($("#room-preview-messages b")).toBeNull();
+    $("#room-preview-join").click();
+    await wait(10);
+    expect(server.joined).toEqual(["!pub1:x"]);
+    expect(opened).toEqual([["!pub1:x", "Salon 1"]]);
+
+    $('li.public-room[data-room-id="!pub2:x"] button.preview').click();
+    await wait(10);
+    expect($("#room-preview").textContent).toContain("L'historique de ce salon n'est visible qu'après l'avoir rejoint.");
+    $("#room-preview-knock").click();
+    await wait(10);
+    expect(tauri.callsOf("knock_room")).toEqual([{ room: "#salon2:x", via: null }]);
+    expect($("#room-preview-knocked").textContent).toBe("Demande envoyée : un modérateur du salon doit l'accepter.");
+  });
+
   it("searches as the user types, drops stale pages, and words an empty result", async () => {
     serveDirectory({ rooms, pageSize: 2 });
     const slowMore = tauri.deferred<unknown>();

@@ -4,7 +4,7 @@
 import { commands } from "../bindings";
 import { el } from "../dom";
 import { colorSlot, errorText } from "../format";
-import { t } from "../i18n";
+import { t, type StringKey } from "../i18n";
 import { call } from "../ipc";
 import type { UiError } from "../types";
 
@@ -220,9 +220,15 @@ export function explorePanel(opts: ExploreOptions): HTMLElement {
   const address = el("input", { id: "join-address", type: "text", placeholder: t("explore.addressPlaceholder"),
     autocomplete: "off", spellcheck: "false", autocapitalize: "off", "aria-describedby": "join-address-hint" });
   const joinAddress = el("button", { id: "join-address-submit", type: "submit", class: "secondary" }, t("explore.join"));
+  const previewAddress = el("button", { id: "join-address-preview", type: "button", class: "secondary" }, t("explore.preview"));
+  previewAddress.addEventListener("click", () => {
+    const target = address.value.trim();
+    if (target) void showPreview(target);
+    else address.focus();
+  });
   const addressForm = el("form", { id: "join-address-form", class: "address-form", novalidate: true },
     el("label", { for: "join-address" }, t("explore.byAddress")),
-    el("div", { class: "row" }, address, joinAddress),
+    el("div", { class: "row" }, address, previewAddress, joinAddress),
     el("small", { id: "join-address-hint", class: "hint" }, t("explore.addressHint")));
   let next: string | null = null;
   let joining = false;
@@ -258,6 +264,9 @@ export function explorePanel(opts: ExploreOptions): HTMLElement {
       if (already) opts.onOpen(r.roomId, name);
       else void join(r.alias ?? r.roomId, name, button);
     });
+    const look = already ? null : el("button", { type: "button", class: "preview secondary",
+      "aria-label": `${t("explore.preview")} : ${name}` }, t("explore.preview"));
+    look?.addEventListener("click", () => void showPreview(r.alias ?? r.roomId));
     const members = r.members === 1 ? t("explore.member") : t("explore.members", { count: r.members });
     return el("li", { class: "public-room", "data-room-id": r.roomId },
       el("span", { class: `avatar small c${colorSlot(r.roomId)}`, "aria-hidden": "true" }, r.avatarInitial || "#"),
@@ -265,7 +274,65 @@ export function explorePanel(opts: ExploreOptions): HTMLElement {
         el("span", { class: "result-name" }, name),
         el("span", { class: "result-sub" }, [r.alias, members].filter(Boolean).join(" · ")),
         r.topic ? el("span", { class: "result-topic", title: r.topic }, r.topic) : null),
-      button);
+      look, button);
+  };
+
+  // The preview of one room, above the results: what it is, its latest messages when
+  // anyone may read them, and the way in its join rule allows.
+  const previewBox = el("section", { id: "room-preview", class: "room-preview", hidden: true, "aria-live": "polite" });
+  const showPreview = async (target: string) => {
+    error.textContent = "";
+    previewBox.hidden = false;
+    previewBox.replaceChildren(el("p", { class: "hint" }, t("explore.previewLoading")));
+    const res = await call(commands.roomPreview(target, server.value.trim() || null));
+    if (res.status === "error") {
+      previewBox.hidden = true;
+      showError(res.error);
+      return;
+    }
+    const p = res.data;
+    const name = p.name ?? p.alias ?? p.roomId;
+    const members = p.members === 1 ? t("explore.member") : t("explore.members", { count: p.members });
+    const rule = t(`explore.joinRule.${p.joinRule}` as StringKey);
+    const close = el("button", { type: "button", class: "link", id: "room-preview-close" }, t("panel.close"));
+    close.addEventListener("click", () => {
+      previewBox.replaceChildren();
+      previewBox.hidden = true;
+    });
+    let action: HTMLElement;
+    if (p.joined) {
+      action = el("button", { type: "button", class: "primary", id: "room-preview-join" }, t("explore.open"));
+      action.addEventListener("click", () => opts.onOpen(p.roomId, name));
+    } else if (p.joinRule === "public") {
+      const b = el("button", { type: "button", class: "primary", id: "room-preview-join" }, t("explore.join"));
+      b.addEventListener("click", () => void join(p.alias ?? p.roomId, name, b));
+      action = b;
+    } else if (p.joinRule === "knock" || p.joinRule === "knock_restricted") {
+      const b = el("button", { type: "button", class: "primary", id: "room-preview-knock" }, t("explore.knock"));
+      b.addEventListener("click", async () => {
+        b.disabled = true;
+        const k = await call(commands.knockRoom(p.alias ?? p.roomId, server.value.trim() || null));
+        if (k.status === "error") {
+          b.disabled = false;
+          showError(k.error);
+        } else {
+          b.replaceWith(el("p", { id: "room-preview-knocked", class: "hint" }, t("explore.knocked")));
+        }
+      });
+      action = b;
+    } else {
+      action = el("p", { class: "hint" }, t("explore.inviteOnly"));
+    }
+    const messages = p.messages.length
+      ? el("ul", { id: "room-preview-messages", class: "preview-messages" }, ...p.messages.map((m) =>
+        el("li", {}, el("span", { class: "sender" }, m.sender.replace(/^@/, "").split(":")[0]), " ", m.body)))
+      : el("p", { class: "hint" }, p.worldReadable ? t("explore.previewEmpty") : t("explore.previewUnreadable"));
+    previewBox.replaceChildren(
+      el("header", { class: "row" }, el("h3", { id: "room-preview-name" }, name), close),
+      el("p", { class: "result-sub" }, [p.alias, members, rule].filter(Boolean).join(" · ")),
+      ...(p.topic ? [el("p", { class: "result-topic" }, p.topic)] : []),
+      messages, action);
+    previewBox.scrollIntoView?.({ block: "nearest" });
   };
 
   // One sequence for first pages and "more": a page asked for an older search is dropped.
@@ -335,7 +402,7 @@ export function explorePanel(opts: ExploreOptions): HTMLElement {
     el("div", { class: "row fields" },
       field(t("explore.searchLabel"), search),
       field(t("explore.serverLabel"), server, undefined, "field narrow")),
-    datalist, error, status, list, more, addressForm);
+    datalist, error, previewBox, status, list, more, addressForm);
 }
 
 /** "Paramètres": for now, hiding the profile from the directory (Tchap's "liste rouge",
