@@ -10,6 +10,7 @@
 
 pub mod bulk_invite;
 pub mod config;
+pub mod devices;
 pub mod diff;
 pub mod directory;
 pub mod discovery;

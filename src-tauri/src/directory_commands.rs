@@ -1,7 +1,8 @@
-//! IPC commands for finding people and rooms and answering invitations: thin
-//! wrappers over `chappe_core::{directory, invites}`.
+//! IPC commands for finding people and rooms, answering invitations, previewing
+//! rooms, and the account's sessions: thin wrappers over `chappe_core`.
 
 use chappe_core::{
+    devices::{self, DeviceView},
     directory::{self, PublicRoomsPage, UserResult},
     room_preview::{self, RoomPreviewView},
 };
@@ -125,4 +126,37 @@ pub async fn knock_room(
 ) -> Result<String, UiError> {
     let client = client(&state).await?;
     Ok(room_preview::knock(&client, &room, via.as_deref()).await?)
+}
+
+/// The account's sessions, this one first.
+#[tauri::command]
+#[specta::specta]
+pub async fn list_devices(state: State<'_, SharedState>) -> Result<Vec<DeviceView>, UiError> {
+    let client = client(&state).await?;
+    Ok(devices::list(&client).await?)
+}
+
+/// Signs out another session; the server wants the password.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_out_device(
+    state: State<'_, SharedState>,
+    device_id: String,
+    password: String,
+) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    let password = zeroize::Zeroizing::new(password);
+    Ok(devices::sign_out(&client, &device_id, &password).await?)
+}
+
+/// Signs out every other session; returns how many.
+#[tauri::command]
+#[specta::specta]
+pub async fn sign_out_other_devices(
+    state: State<'_, SharedState>,
+    password: String,
+) -> Result<u32, UiError> {
+    let client = client(&state).await?;
+    let password = zeroize::Zeroizing::new(password);
+    Ok(devices::sign_out_others(&client, &password).await?)
 }

@@ -3,6 +3,7 @@
 
 use chappe_core::{
     bulk_invite::BulkInviteError,
+    devices::DevicesError,
     directory::DirectoryError,
     failure::{self, Failure},
     invites::InviteError,
@@ -56,6 +57,12 @@ pub enum UiError {
     /// The room, alias or user does not exist (or is not visible to us).
     #[error("not found")]
     NotFound,
+    /// The password typed to confirm an action is not the account's.
+    #[error("wrong password")]
+    WrongPassword,
+    /// This session is signed out with "Sign out", not from the session list.
+    #[error("current device")]
+    CurrentDevice,
     /// A file to load is larger than Chappe accepts for its kind.
     #[error("file too large")]
     #[serde(rename_all = "camelCase")]
@@ -106,6 +113,18 @@ impl From<BulkInviteError> for UiError {
         match err {
             BulkInviteError::NoRoom(_) => Self::UnknownRoom,
             BulkInviteError::Sdk(e) => failure::of_sdk(&e).into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<DevicesError> for UiError {
+    fn from(err: DevicesError) -> Self {
+        match err {
+            DevicesError::NotLoggedIn => Self::NotLoggedIn,
+            DevicesError::WrongPassword => Self::WrongPassword,
+            DevicesError::CurrentDevice => Self::CurrentDevice,
+            DevicesError::Http(e) => failure::of_http(&e).into(),
             other => Self::Other(other.to_string()),
         }
     }

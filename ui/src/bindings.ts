@@ -51,6 +51,12 @@ export const commands = {
 	setProfileHidden: (hidden: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_profile_hidden", { hidden })),
 	acceptInvite: (roomId: string) => typedError<string, UiError>(__TAURI_INVOKE("accept_invite", { roomId })),
 	declineInvite: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("decline_invite", { roomId })),
+	/**  The account's sessions, this one first. */
+	listDevices: () => typedError<DeviceView_Serialize[], UiError>(__TAURI_INVOKE("list_devices")),
+	/**  Signs out another session; the server wants the password. */
+	signOutDevice: (deviceId: string, password: string) => typedError<null, UiError>(__TAURI_INVOKE("sign_out_device", { deviceId, password })),
+	/**  Signs out every other session; returns how many. */
+	signOutOtherDevices: (password: string) => typedError<number, UiError>(__TAURI_INVOKE("sign_out_other_devices", { password })),
 	/**  What a room is, and its latest messages when anyone may read them, before joining. */
 	roomPreview: (room: string, via: string | null) => typedError<RoomPreviewView_Serialize, UiError>(__TAURI_INVOKE("room_preview", { room, via })),
 	/**  Asks to join a room whose join rule is "knock"; returns its ID. */
@@ -108,6 +114,26 @@ export type AppInfo_Serialize = {
 	roomDirectoryServers: string[],
 	/**  Config files that were ignored, with file, line and reason. */
 	configProblems: string[],
+};
+
+export type DeviceView = DeviceView_Serialize | DeviceView_Deserialize;
+
+export type DeviceView_Deserialize = {
+	deviceId: string,
+	displayName?: string | null,
+	lastSeenIp?: string | null,
+	/**  Milliseconds since the epoch. */
+	lastSeen?: number | null,
+	isCurrent: boolean,
+};
+
+export type DeviceView_Serialize = {
+	deviceId: string,
+	displayName: string | null,
+	lastSeenIp: string | null,
+	/**  Milliseconds since the epoch. */
+	lastSeen: number | null,
+	isCurrent: boolean,
 };
 
 /**  One change to an observed list. The UI applies these in order to its own copy. */
@@ -473,6 +499,10 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 { type: "forbidden" } | 
 /**  The room, alias or user does not exist (or is not visible to us). */
 { type: "notFound" } | 
+/**  The password typed to confirm an action is not the account's. */
+{ type: "wrongPassword" } | 
+/**  This session is signed out with "Sign out", not from the session list. */
+{ type: "currentDevice" } | 
 /**  A file to load is larger than Chappe accepts for its kind. */
 { type: "fileTooLarge"; data: {
 	maxBytes: number,

@@ -347,6 +347,50 @@ describe("settings panel", () => {
   });
   afterEach(() => vi.useRealTimers());
 
+  it("lists the sessions and signs out the others only with the password", async () => {
+    serveDirectory({});
+    let devices = [
+      { deviceId: "ME", displayName: "Chappe", lastSeenIp: null, lastSeen: null, isCurrent: true },
+      { deviceId: "OLD", displayName: "Portable", lastSeenIp: "10.0.0.2", lastSeen: 1.7e12, isCurrent: false },
+      { deviceId: "WEB", displayName: null, lastSeenIp: null, lastSeen: null, isCurrent: false },
+    ];
+    tauri.handlers.set("list_devices", () => devices);
+    tauri.handlers.set("sign_out_device", ({ deviceId, password }: { deviceId: string; password: string }) => {
+      if (password !== "secret") throw { type: "wrongPassword" };
+      devices = devices.filter((d) => d.deviceId !== deviceId);
+      return null;
+    });
+    tauri.handlers.set("sign_out_other_devices", () => {
+      const n = devices.length - 1;
+      devices = devices.filter((d) => d.isCurrent);
+      return n;
+    });
+    document.body.replaceChildren(settingsPanel());
+    await wait(10);
+    expect($$("#devices li").map((li) => li.getAttribute("data-device-id"))).toEqual(["ME", "OLD", "WEB"]);
+    expect($('#devices li[data-device-id="ME"]').textContent).toContain("(cette session)");
+    expect($('#devices li[data-device-id="ME"] button')).toBeNull();
+    expect($('#devices li[data-device-id="OLD"]').textContent).toContain("10.0.0.2");
+    ($('#devices li[data-device-id="OLD"] button') as HTMLButtonElement).click();
+    await wait(10);
+    expect($("#devices-error").textContent).toBe("Saisissez votre mot de passe pour confirmer.");
+    expect(tauri.callsOf("sign_out_device")).toHaveLength(0);
+    $<HTMLInputElement>("#devices-password").value = "faux";
+    ($('#devices li[data-device-id="OLD"] button') as HTMLButtonElement).click();
+    await wait(10);
+    expect($("#devices-error").textContent).toBe("Mot de passe incorrect.");
+    $<HTMLInputElement>("#devices-password").value = "secret";
+    ($('#devices li[data-device-id="OLD"] button') as HTMLButtonElement).click();
+    await wait(10);
+    expect($$("#devices li").map((li) => li.getAttribute("data-device-id"))).toEqual(["ME", "WEB"]);
+    $("#sign-out-others").click();
+    await wait(10);
+    expect(tauri.callsOf("sign_out_other_devices")).toEqual([{ password: "secret" }]);
+    expect($("#devices-status").textContent).toBe("Sessions déconnectées : 1.");
+    expect($$("#devices li").map((li) => li.getAttribute("data-device-id"))).toEqual(["ME"]);
+    expect($("#sign-out-others").hidden).toBe(true);
+  });
+
   it("shows what the server has, and saves a change", async () => {
     const server = serveDirectory({ hidden: true });
     document.body.replaceChildren(settingsPanel());

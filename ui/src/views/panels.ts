@@ -3,7 +3,7 @@
 // close button) calls `onClose`. Everything from the network is shown as text only.
 import { commands } from "../bindings";
 import { el } from "../dom";
-import { colorSlot, errorText } from "../format";
+import { colorSlot, errorText, fullTime } from "../format";
 import { t, type StringKey } from "../i18n";
 import { call } from "../ipc";
 import type { UiError } from "../types";
@@ -440,8 +440,79 @@ export function settingsPanel(opts: PanelOptions = {}): HTMLElement {
     el("div", { class: "setting" },
       el("label", { class: "check", for: "hide-profile" }, box, t("settings.hideProfile")),
       el("p", { id: "hide-profile-hint", class: "hint" }, t("settings.hideProfileHint"))),
-    status, error);
+    status, error, sessionsSection());
   // Focus inside the panel at once (Escape closes it), on the box once it is usable.
   queueMicrotask(() => root.focus());
   return root;
+}
+
+/** The account's sessions: this one, and the others with "sign out" (one, or all),
+ *  confirmed by the password the server asks for. */
+function sessionsSection(): HTMLElement {
+  const list = el("ul", { id: "devices", class: "results compact" });
+  const password = el("input", { id: "devices-password", type: "password", autocomplete: "current-password" });
+  const others = el("button", { id: "sign-out-others", type: "button", class: "secondary" }, t("settings.signOutOthers"));
+  const status = el("p", { id: "devices-status", class: "hint", role: "status" });
+  const error = el("p", { id: "devices-error", class: "error", role: "alert" });
+
+  const needPassword = (): string | null => {
+    if (password.value) return password.value;
+    error.textContent = t("settings.passwordNeeded");
+    password.focus();
+    return null;
+  };
+  const load = async () => {
+    const res = await call(commands.listDevices());
+    if (res.status === "error") {
+      error.textContent = errorText(res.error);
+      return;
+    }
+    others.hidden = res.data.filter((d) => !d.isCurrent).length === 0;
+    list.replaceChildren(...res.data.map((d) => {
+      const seen = d.lastSeen ? t("settings.lastSeen", { when: fullTime(d.lastSeen) }) : "";
+      const li = el("li", { class: d.isCurrent ? "device current" : "device", "data-device-id": d.deviceId },
+        el("span", { class: "result-text" },
+          el("span", { class: "result-name" }, d.displayName || d.deviceId,
+            d.isCurrent ? el("span", { class: "badge" }, ` ${t("settings.thisSession")}`) : null),
+          el("span", { class: "result-sub" }, [d.deviceId, seen, d.lastSeenIp].filter(Boolean).join(" · "))));
+      if (!d.isCurrent) {
+        const out = el("button", { type: "button", class: "link sign-out" }, t("settings.signOut"));
+        out.addEventListener("click", async () => {
+          const pw = needPassword();
+          if (!pw) return;
+          out.disabled = true;
+          error.textContent = "";
+          const r = await call(commands.signOutDevice(d.deviceId, pw));
+          out.disabled = false;
+          if (r.status === "error") error.textContent = errorText(r.error);
+          else {
+            status.textContent = t("settings.signedOut", { count: 1 });
+            void load();
+          }
+        });
+        li.append(out);
+      }
+      return li;
+    }));
+  };
+  others.addEventListener("click", async () => {
+    const pw = needPassword();
+    if (!pw) return;
+    others.disabled = true;
+    error.textContent = "";
+    const r = await call(commands.signOutOtherDevices(pw));
+    others.disabled = false;
+    if (r.status === "error") error.textContent = errorText(r.error);
+    else {
+      password.value = "";
+      status.textContent = t("settings.signedOut", { count: r.data });
+      void load();
+    }
+  });
+  void load();
+  return el("section", { class: "setting sessions", "aria-labelledby": "sessions-title" },
+    el("h3", { id: "sessions-title" }, t("settings.sessions")),
+    list,
+    el("div", { class: "field" }, el("label", { for: "devices-password" }, t("settings.passwordLabel")), password),
+    others, status, error);
 }
