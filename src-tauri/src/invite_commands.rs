@@ -38,7 +38,7 @@ pub async fn identity_server(state: &SharedState) -> Result<Option<Arc<IdentityS
         .or_else(|| state.config.identity_server.clone())
         .or_else(|| state.config.identity_servers.first().cloned());
     let Some(base) = base else { return Ok(None) };
-    let pem = match std::env::var_os("CHAPPE_EXTRA_CA") {
+    let pem = match std::env::var_os("CHAPPE_EXTRA_CA").filter(|p| !p.is_empty()) {
         Some(path) => Some(std::fs::read(path).map_err(|e| UiError::Other(format!("CHAPPE_EXTRA_CA: {e}")))?),
         None => None,
     };

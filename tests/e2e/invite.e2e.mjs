@@ -104,6 +104,10 @@ try {
       const m = await membership(alice, roomId, u.userId);
       if (m !== "invite") throw new Error(`${u.userId} is ${m}, not invited`);
     }
+    if (withIdentity) {
+      const state = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state`, alice.token);
+      if (!state.some((e) => e.type === "m.room.third_party_invite")) throw new Error("no third-party invite for the email");
+    }
     await wd.screenshot(`${SHOTS}/chappe-invite-report.png`);
   });
 

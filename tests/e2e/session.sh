@@ -44,6 +44,11 @@ for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ] && break; sleep 0
 [ -e "/tmp/.X11-unix/X$DISPLAY_NUM" ] || { echo "e2e: Xvfb did not start" >&2; cat "$WORK/xvfb.log" >&2; exit 1; }
 
 export CHAPPE_DATA_DIR=$WORK/chappe CHAPPE_HOMESERVER=$SYNAPSE_URL
+# Email invitations go through the run's identity server (sydent behind a TLS proxy
+# with its own CA), when `make test-e2e` started one.
+if [ -n "${CHAPPE_TEST_IDENTITY_SERVER:-}" ]; then
+  export CHAPPE_IDENTITY_SERVER=$CHAPPE_TEST_IDENTITY_SERVER CHAPPE_EXTRA_CA=${CHAPPE_TEST_IDENTITY_CA:-}
+fi
 # WebKit's sandbox needs user namespaces the CI container may not allow.
 export WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1
 export RUST_LOG=${RUST_LOG:-warn,chappe=info,chappe_core=info}
