@@ -21,6 +21,7 @@ pub mod invite_list;
 pub mod invites;
 pub mod login;
 pub mod password_policy;
+pub mod register;
 pub mod room_list;
 pub mod room_preview;
 mod send_queue;

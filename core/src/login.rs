@@ -81,7 +81,7 @@ fn is_connect_error(err: &HttpError) -> bool {
     matches!(err, HttpError::Reqwest(_))
 }
 
-fn build_error(err: ClientBuildError) -> LoginError {
+pub(crate) fn build_error(err: ClientBuildError) -> LoginError {
     match err {
         ClientBuildError::InvalidServerName
         | ClientBuildError::Url(_)
@@ -110,7 +110,7 @@ fn login_error(err: matrix_sdk::Error) -> LoginError {
     }
 }
 
-fn discovery_error(err: DiscoveryError) -> LoginError {
+pub(crate) fn discovery_error(err: DiscoveryError) -> LoginError {
     match err {
         DiscoveryError::EmailNotAllowed => LoginError::EmailNotAllowed,
         DiscoveryError::Unreachable(d) => LoginError::Unreachable(d),
@@ -145,7 +145,7 @@ fn server_of(req: &LoginRequest) -> Result<String, LoginError> {
     }
 }
 
-fn new_store_dir(data_dir: &Path) -> PathBuf {
+pub(crate) fn new_store_dir(data_dir: &Path) -> PathBuf {
     use rand::RngCore;
     let mut id = [0u8; 8];
     rand::thread_rng().fill_bytes(&mut id);
