@@ -2,6 +2,8 @@
 //! a translated sentence by the UI's i18n table (key `error.<type>`).
 
 use chappe_core::{
+    password_policy::PolicyRule,
+    register::RegisterError,
     bulk_invite::BulkInviteError,
     devices::DevicesError,
     directory::DirectoryError,
@@ -57,6 +59,18 @@ pub enum UiError {
     /// The room, alias or user does not exist (or is not visible to us).
     #[error("not found")]
     NotFound,
+    #[error("invalid email")]
+    InvalidEmail,
+    /// The new password breaks these rules of the server.
+    #[error("weak password")]
+    WeakPassword(Vec<PolicyRule>),
+    #[error("email in use")]
+    EmailInUse,
+    #[error("registration closed")]
+    RegistrationClosed,
+    /// The link in the validation mail was not followed (or expired, or was used).
+    #[error("email not validated")]
+    NotValidated,
     /// The password typed to confirm an action is not the account's.
     #[error("wrong password")]
     WrongPassword,
@@ -125,6 +139,22 @@ impl From<DevicesError> for UiError {
             DevicesError::WrongPassword => Self::WrongPassword,
             DevicesError::CurrentDevice => Self::CurrentDevice,
             DevicesError::Http(e) => failure::of_http(&e).into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<RegisterError> for UiError {
+    fn from(err: RegisterError) -> Self {
+        match err {
+            RegisterError::MissingFields => Self::MissingFields,
+            RegisterError::InvalidEmail => Self::InvalidEmail,
+            RegisterError::WeakPassword(rules) => Self::WeakPassword(rules),
+            RegisterError::EmailInUse => Self::EmailInUse,
+            RegisterError::EmailNotAllowed => Self::EmailNotAllowed,
+            RegisterError::RegistrationClosed => Self::RegistrationClosed,
+            RegisterError::NotValidated => Self::NotValidated,
+            RegisterError::Login(e) => e.into(),
             other => Self::Other(other.to_string()),
         }
     }

@@ -9,6 +9,7 @@ mod directory_commands;
 mod error;
 mod invite_commands;
 mod keychain;
+mod register_commands;
 mod state;
 
 use std::path::PathBuf;
@@ -27,6 +28,9 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         commands::login,
         commands::restore_session,
         commands::logout,
+        register_commands::register_request,
+        register_commands::register_resend,
+        register_commands::register_finish,
         commands::subscribe_rooms,
         commands::subscribe_sync_status,
         commands::open_room,

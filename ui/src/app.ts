@@ -7,6 +7,7 @@ import { call } from "./ipc";
 import { clear, el } from "./dom";
 import { currentLang, t } from "./i18n";
 import { showLogin } from "./views/login";
+import { showRegister } from "./views/register";
 import { MainScreen } from "./views/main";
 
 export class App {
@@ -30,7 +31,12 @@ export class App {
   showLogin(error: UiError | null = null): void {
     this.main?.destroy();
     this.main = null;
-    showLogin(this.root, { info: this.info, initialError: error, onLoggedIn: (me) => this.showMain(me) });
+    showLogin(this.root, {
+      info: this.info, initialError: error, onLoggedIn: (me) => this.showMain(me),
+      onRegister: () => showRegister(this.root, {
+        info: this.info, onRegistered: (me) => this.showMain(me), onBack: () => this.showLogin(),
+      }),
+    });
     this.applyPolicy();
   }
 

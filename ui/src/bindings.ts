@@ -14,6 +14,11 @@ export const commands = {
 	 */
 	restoreSession: () => typedError<Me_Serialize | null, UiError>(__TAURI_INVOKE("restore_session")),
 	logout: () => typedError<null, UiError>(__TAURI_INVOKE("logout")),
+	/**  Checks the password against the server's rules and mails the validation link. */
+	registerRequest: (form: RegisterRequest) => typedError<PendingRegistration, UiError>(__TAURI_INVOKE("register_request", { form })),
+	registerResend: (pending: PendingRegistration) => typedError<PendingRegistration, UiError>(__TAURI_INVOKE("register_resend", { pending })),
+	/**  Creates the account (the link must have been followed), logs in, keeps the session. */
+	registerFinish: (pending: PendingRegistration, password: string) => typedError<Me_Serialize, UiError>(__TAURI_INVOKE("register_finish", { pending, password })),
 	subscribeRooms: (channel: Channel<ListDiff<RoomSummary_Deserialize>>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_rooms", { channel })),
 	subscribeSyncStatus: (channel: Channel<SyncStatus>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_sync_status", { channel })),
 	/**  Opens a room's timeline and streams it; replaces the room opened before. */
@@ -222,6 +227,33 @@ export type PendingInvite_Serialize =
  */
 { kind: "email"; displayName: string; token: string; invitedBy: string };
 
+/**
+ *  A registration waiting for the user to click the link in the mail. The client
+ *  secret only ties the two calls together; it grants nothing by itself.
+ */
+export type PendingRegistration = {
+	/**  The homeserver's URL, resolved once. */
+	homeserver: string,
+	email: string,
+	clientSecret: string,
+	sid: string,
+	/**  How many mails were asked for (the server sends again only for a higher one). */
+	sendAttempt: number,
+};
+
+/**  One rule a password breaks. */
+export type PolicyRule = 
+/**  Fewer characters than this. */
+{ type: "minimumLength"; data: number } | 
+/**  No digit (0-9). */
+{ type: "digit" } | 
+/**  No character other than an ASCII letter or digit. */
+{ type: "symbol" } | 
+/**  No lowercase ASCII letter. */
+{ type: "lowercase" } | 
+/**  No uppercase ASCII letter. */
+{ type: "uppercase" };
+
 export type PreviewKind = "text" | "deleted" | "encrypted" | "other";
 
 /**
@@ -318,6 +350,14 @@ export type ReactionView = {
 	/**  The user reacted with this key (clicking it again removes the reaction). */
 	mine: boolean,
 	senders: string[],
+};
+
+/**  What the form sends. */
+export type RegisterRequest = {
+	/**  Empty: found from the email, as at login. */
+	homeserver: string,
+	email: string,
+	password: string,
 };
 
 /**  The message a reply answers, quoted above it. */
@@ -498,7 +538,11 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  The server refused: not allowed to join, to read, to invite… */
 { type: "forbidden" } | 
 /**  The room, alias or user does not exist (or is not visible to us). */
-{ type: "notFound" } | 
+{ type: "notFound" } | { type: "invalidEmail" } | 
+/**  The new password breaks these rules of the server. */
+{ type: "weakPassword"; data: PolicyRule[] } | { type: "emailInUse" } | { type: "registrationClosed" } | 
+/**  The link in the validation mail was not followed (or expired, or was used). */
+{ type: "notValidated" } | 
 /**  The password typed to confirm an action is not the account's. */
 { type: "wrongPassword" } | 
 /**  This session is signed out with "Sign out", not from the session list. */

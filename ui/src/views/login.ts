@@ -10,6 +10,8 @@ export interface LoginOptions {
   /** Shown at once under the form (e.g. a saved session that could not be resumed). */
   initialError?: UiError | null;
   onLoggedIn: (me: Me) => void;
+  /** "Créer un compte": show the registration form. */
+  onRegister?: () => void;
 }
 
 /** The sign-in form. Enter in any field submits; the button is disabled, with a
@@ -100,6 +102,10 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
     }
   });
 
-  root.append(el("main", { class: "login-screen" }, form, version));
+  const register = opts.onRegister
+    ? el("button", { id: "show-register", type: "button", class: "link" }, t("register.link"))
+    : null;
+  register?.addEventListener("click", () => opts.onRegister?.());
+  root.append(el("main", { class: "login-screen" }, form, register, version));
   (homeserver.value ? user : homeserver).focus();
 }
