@@ -44,6 +44,8 @@ fn chappe_commands() -> &'static [&'static str] {
         "set_profile_hidden",
         "accept_invite",
         "decline_invite",
+        "send_renewal_mail",
+        "resume_sync",
         "list_devices",
         "sign_out_device",
         "sign_out_other_devices",

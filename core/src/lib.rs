@@ -8,6 +8,7 @@
 // matrix-sdk-ui futures nest deeply; the default limit is too low for `open_room`.
 #![recursion_limit = "256"]
 
+pub mod account_validity;
 pub mod bulk_invite;
 pub mod config;
 pub mod devices;

@@ -253,6 +253,13 @@ impl Session {
         self.status.subscribe()
     }
 
+    /// Starts syncing again after the account was renewed (or any stop other than
+    /// logout); the status says whether it worked.
+    pub async fn resume_sync(&self) {
+        self.status.set(SyncStatus::Starting);
+        self.sync_service.start().await;
+    }
+
     /// Opens a room's timeline.
     pub async fn open_room(&self, room_id: &str) -> Result<RoomTimeline, TimelineError> {
         RoomTimeline::open(&self.client, room_id).await

@@ -160,3 +160,26 @@ pub async fn sign_out_other_devices(
     let password = zeroize::Zeroizing::new(password);
     Ok(devices::sign_out_others(&client, &password).await?)
 }
+
+/// The account expired: asks the server to mail the renewal link.
+#[tauri::command]
+#[specta::specta]
+pub async fn send_renewal_mail(state: State<'_, SharedState>) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    chappe_core::account_validity::send_renewal_mail(&client)
+        .await
+        .map_err(|e| match e {
+            chappe_core::account_validity::AccountValidityError::NotLoggedIn => UiError::NotLoggedIn,
+            chappe_core::account_validity::AccountValidityError::Unreachable(d) => UiError::Unreachable(d),
+            other => UiError::Other(other.to_string()),
+        })
+}
+
+/// Syncs again (after the account was renewed); the sync status says if it worked.
+#[tauri::command]
+#[specta::specta]
+pub async fn resume_sync(state: State<'_, SharedState>) -> Result<(), UiError> {
+    let guard = state.session.read().await;
+    guard.as_ref().ok_or(UiError::NotLoggedIn)?.resume_sync().await;
+    Ok(())
+}

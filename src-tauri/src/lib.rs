@@ -54,6 +54,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         directory_commands::set_profile_hidden,
         directory_commands::accept_invite,
         directory_commands::decline_invite,
+        directory_commands::send_renewal_mail,
+        directory_commands::resume_sync,
         directory_commands::list_devices,
         directory_commands::sign_out_device,
         directory_commands::sign_out_other_devices,

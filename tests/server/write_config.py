@@ -80,6 +80,10 @@ if smtp_port := os.environ.get("IDENTITY_SMTP_PORT"):
     config["ip_range_whitelist"] = ["127.0.0.1"]
     config["enable_registration"] = True
     config["registrations_require_3pid"] = ["email"]
+    # Accounts expire, as on Tchap, so the client's "expired account" screen and its
+    # renewal mail can be tested (tests set an expiry in the past with the admin API).
+    # Renewal mails need the email settings above.
+    config["account_validity"] = {"enabled": True, "period": "180d", "renew_at": "7d"}
 # YAML is a superset of JSON, but keep it readable for people debugging a test run.
 (data_dir / "homeserver.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 (data_dir / "log.yaml").write_text(yaml.safe_dump({

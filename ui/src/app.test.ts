@@ -140,6 +140,24 @@ describe("main screen", () => {
     expect(tauri.callsOf("logout").length).toBe(1);
   });
 
+  it("says an expired account plainly, sends the renewal mail and syncs again when renewed", async () => {
+    await boot();
+    tauri.handlers.set("send_renewal_mail", () => null);
+    tauri.handlers.set("resume_sync", () => null);
+    statusChannel().push({ state: "accountExpired" });
+    expect($("#sync-banner").textContent).toContain("Votre compte a expiré");
+    $<HTMLButtonElement>("#renew-mail").click();
+    await tauri.settle();
+    expect(tauri.callsOf("send_renewal_mail")).toHaveLength(1);
+    expect($("#renew-status").textContent).toBe("E-mail envoyé : ouvrez le lien qu'il contient.");
+    $<HTMLButtonElement>("#renew-done").click();
+    await tauri.settle();
+    expect(tauri.callsOf("resume_sync")).toHaveLength(1);
+    statusChannel().push({ state: "running" });
+    expect($("#sync-banner").hidden).toBe(true);
+    expect($("#renew-mail")).toBeNull();
+  });
+
   it("logs out back to the login form and ignores the old streams", async () => {
     await boot();
     const oldRooms = roomsChannel();

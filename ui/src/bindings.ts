@@ -56,6 +56,10 @@ export const commands = {
 	setProfileHidden: (hidden: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_profile_hidden", { hidden })),
 	acceptInvite: (roomId: string) => typedError<string, UiError>(__TAURI_INVOKE("accept_invite", { roomId })),
 	declineInvite: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("decline_invite", { roomId })),
+	/**  The account expired: asks the server to mail the renewal link. */
+	sendRenewalMail: () => typedError<null, UiError>(__TAURI_INVOKE("send_renewal_mail")),
+	/**  Syncs again (after the account was renewed); the sync status says if it worked. */
+	resumeSync: () => typedError<null, UiError>(__TAURI_INVOKE("resume_sync")),
 	/**  The account's sessions, this one first. */
 	listDevices: () => typedError<DeviceView_Serialize[], UiError>(__TAURI_INVOKE("list_devices")),
 	/**  Signs out another session; the server wants the password. */
@@ -501,7 +505,12 @@ export type SyncStatus = { state: "starting" } | { state: "running" } |
 /**  A sync error other than connectivity; a restart is scheduled. */
 { state: "error"; message: string } | 
 /**  The access token was rejected (logged out elsewhere, or deactivated). */
-{ state: "sessionExpired" } | { state: "stopped" };
+{ state: "sessionExpired" } | 
+/**
+ *  The account's validity period is over (Synapse's account validity, which Tchap
+ *  uses): nothing works until it is renewed through the link of a renewal mail.
+ */
+{ state: "accountExpired" } | { state: "stopped" };
 
 /**  What the timeline shows for one item. */
 export type TimelineItemView = TimelineItemView_Serialize | TimelineItemView_Deserialize;

@@ -90,6 +90,8 @@ export function syncText(s: SyncStatus): string | null {
       return t("sync.error");
     case "sessionExpired":
       return t("sync.sessionExpired");
+    case "accountExpired":
+      return t("sync.accountExpired");
     case "stopped":
       return t("sync.stopped");
     default:

@@ -39,7 +39,7 @@ describe("i18n table", () => {
   });
 
   it("words every sync state", () => {
-    for (const state of ["starting", "offline", "error", "sessionExpired", "stopped"]) {
+    for (const state of ["starting", "offline", "error", "sessionExpired", "accountExpired", "stopped"]) {
       expect(hasKey(`sync.${state}`), state).toBe(true);
     }
   });

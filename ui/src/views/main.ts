@@ -34,6 +34,7 @@ export class MainScreen {
   private banner: HTMLElement;
   private bannerText: HTMLElement;
   private relogin: HTMLButtonElement;
+  private renewal = this.renewalActions();
   private logoutButton: HTMLButtonElement;
   private pane: HTMLElement;
   /** The sidebar button whose panel is shown (DM, explore, settings), if any. */
@@ -261,11 +262,32 @@ export class MainScreen {
       this.banner.hidden = true;
       this.bannerText.textContent = "";
       this.relogin.remove();
+      this.renewal.remove();
       return;
     }
     this.showBanner(text, s.state, s.state === "error" ? s.message : undefined);
     if (s.state === "sessionExpired") this.banner.append(this.relogin);
     else this.relogin.remove();
+    if (s.state === "accountExpired") this.banner.append(this.renewal);
+    else this.renewal.remove();
+  }
+
+  /** Expired account: send the renewal mail; once its link was followed, sync again. */
+  private renewalActions(): HTMLElement {
+    const send = el("button", { id: "renew-mail", type: "button", class: "link" }, t("renew.send"));
+    const done = el("button", { id: "renew-done", type: "button", class: "link" }, t("renew.done"));
+    const note = el("span", { id: "renew-status", role: "status" });
+    send.addEventListener("click", async () => {
+      send.disabled = true;
+      const res = await call(commands.sendRenewalMail());
+      send.disabled = false;
+      note.textContent = res.status === "ok" ? t("renew.sent") : errorText(res.error);
+    });
+    done.addEventListener("click", () => {
+      note.textContent = "";
+      void call(commands.resumeSync());
+    });
+    return el("span", { class: "renewal" }, send, done, note);
   }
 
   private showBanner(text: string, state: string, detail?: string): void {
