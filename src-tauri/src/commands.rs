@@ -29,6 +29,9 @@ pub struct AppInfo {
     pub room_directory_servers: Vec<String>,
     /// Config files that were ignored, with file, line and reason.
     pub config_problems: Vec<String>,
+    /// A secret store answers: sessions can be remembered. `false`: the login form asks
+    /// the user to accept signing in again at each start.
+    pub keychain_available: bool,
 }
 
 /// Who is logged in.
@@ -67,6 +70,7 @@ pub async fn app_info(state: State<'_, SharedState>) -> Result<AppInfo, UiError>
             .iter()
             .map(|p| p.to_string())
             .collect(),
+        keychain_available: keychain::available(&state.data_dir).await,
     })
 }
 

@@ -46,6 +46,22 @@ pub async fn load(data_dir: &Path) -> Option<StoredSession> {
     }
 }
 
+/// Whether a secret store answers at all (a missing entry still counts as available).
+/// Asked at start, so the login form can make the user choose knowingly before
+/// signing in without one.
+pub async fn available(data_dir: &Path) -> bool {
+    let dir = data_dir.to_owned();
+    let result = tokio::task::spawn_blocking(move || entry(&dir)?.get_password().map(zeroize::Zeroizing::new)).await;
+    match result {
+        Ok(Ok(_)) | Ok(Err(keyring::Error::NoEntry)) => true,
+        Ok(Err(err)) => {
+            warn!(%err, "no usable secret store");
+            false
+        }
+        Err(_) => false,
+    }
+}
+
 pub async fn forget(data_dir: &Path) {
     let dir = data_dir.to_owned();
     let result = tokio::task::spawn_blocking(move || entry(&dir)?.delete_credential()).await;
@@ -53,5 +69,19 @@ pub async fn forget(data_dir: &Path) {
         if !matches!(err, keyring::Error::NoEntry) {
             warn!(%err, "could not remove the saved session");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn without_a_secret_service_the_keychain_is_said_unavailable() {
+        // No D-Bus session bus at this address: the Secret Service cannot answer.
+        std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/chappe-test-bus");
+        let dir = std::env::temp_dir().join("chappe-keychain-probe");
+        assert!(!available(&dir).await);
+        assert!(load(&dir).await.is_none());
     }
 }

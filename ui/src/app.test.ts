@@ -15,7 +15,7 @@ const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as
 const ME = { userId: "@alice:x", displayName: "Alice", homeserver: "https://x" };
 
 const INFO = { version: "0.1.0", defaultHomeserver: "https://matrix.example", disableCustomUrls: false,
-  brand: "Chappe", roomDirectoryServers: [] as string[], configProblems: [] as string[] };
+  brand: "Chappe", roomDirectoryServers: [] as string[], configProblems: [] as string[], keychainAvailable: true };
 
 function serve(restored: unknown, info = INFO) {
   tauri.handlers.set("app_info", () => info);

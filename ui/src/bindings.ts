@@ -106,6 +106,11 @@ export type AppInfo_Deserialize = {
 	roomDirectoryServers: string[],
 	/**  Config files that were ignored, with file, line and reason. */
 	configProblems: string[],
+	/**
+	 *  A secret store answers: sessions can be remembered. `false`: the login form asks
+	 *  the user to accept signing in again at each start.
+	 */
+	keychainAvailable: boolean,
 };
 
 /**  Static facts the login screen needs. */
@@ -123,6 +128,11 @@ export type AppInfo_Serialize = {
 	roomDirectoryServers: string[],
 	/**  Config files that were ignored, with file, line and reason. */
 	configProblems: string[],
+	/**
+	 *  A secret store answers: sessions can be remembered. `false`: the login form asks
+	 *  the user to accept signing in again at each start.
+	 */
+	keychainAvailable: boolean,
 };
 
 export type DeviceView = DeviceView_Serialize | DeviceView_Deserialize;

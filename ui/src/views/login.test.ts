@@ -22,7 +22,7 @@ describe("login view", () => {
   });
 
   it("has the form's fields, prefilled with the default homeserver", () => {
-    showLogin(root, { info: { version: "1.2.3", defaultHomeserver: "https://matrix.gouv.example", disableCustomUrls: false, brand: "Chappe", roomDirectoryServers: [], configProblems: [] }, onLoggedIn: () => {} });
+    showLogin(root, { info: { version: "1.2.3", defaultHomeserver: "https://matrix.gouv.example", disableCustomUrls: false, brand: "Chappe", roomDirectoryServers: [], configProblems: [], keychainAvailable: true }, onLoggedIn: () => {} });
     for (const id of ["login-form", "login-homeserver", "login-user", "login-password", "login-submit", "login-error"]) {
       expect(document.getElementById(id), id).not.toBeNull();
     }
@@ -32,6 +32,30 @@ describe("login view", () => {
     expect($("#login-submit").getAttribute("type")).toBe("submit");
     expect(document.activeElement).toBe($("#login-user"));
     expect($("#app-version").textContent).toContain("1.2.3");
+  });
+
+  it("without a keychain, signs in only once the user chose not to be remembered", async () => {
+    tauri.handlers.set("login", () => ({ ...ME, remembered: false }));
+    const done: unknown[] = [];
+    showLogin(root, { info: { version: "1", defaultHomeserver: "https://x", disableCustomUrls: false, brand: "Chappe",
+      roomDirectoryServers: [], configProblems: [], keychainAvailable: false }, onLoggedIn: (me) => done.push(me) });
+    expect($("#no-keychain").textContent).toContain("ne sera pas mémorisée");
+    fill("alice", "pw");
+    $<HTMLFormElement>("#login-form").requestSubmit();
+    await tauri.settle();
+    expect($("#login-error").textContent).toBe("Cochez « Me connecter sans mémoriser la session » pour continuer sans trousseau.");
+    expect(tauri.callsOf("login")).toHaveLength(0);
+    $<HTMLInputElement>("#no-keychain-ok").click();
+    $<HTMLFormElement>("#login-form").requestSubmit();
+    await tauri.settle();
+    expect(tauri.callsOf("login")).toHaveLength(1);
+    expect(done).toHaveLength(1);
+  });
+
+  it("with a keychain, says nothing about it", () => {
+    showLogin(root, { info: { version: "1", defaultHomeserver: null, disableCustomUrls: false, brand: "Chappe",
+      roomDirectoryServers: [], configProblems: [], keychainAvailable: true }, onLoggedIn: () => {} });
+    expect($("#no-keychain")).toBeNull();
   });
 
   it("asks for a username or a work email, the server being optional then", () => {

@@ -31,6 +31,14 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
   const password = el("input", {
     id: "login-password", name: "password", type: "password", autocomplete: "current-password", required: true,
   });
+  // No secret store: never a silent fallback. The user accepts, knowingly, to sign in
+  // again at each start (nothing is written to disk in clear).
+  const keepless = el("input", { id: "no-keychain-ok", type: "checkbox" });
+  const noKeychain = opts.info?.keychainAvailable === false
+    ? el("div", { id: "no-keychain", class: "notice", role: "note" },
+      el("p", {}, t("login.noKeychain")),
+      el("label", { class: "check", for: "no-keychain-ok" }, keepless, t("login.noKeychainAccept")))
+    : null;
   const label = el("span", { class: "label" }, t("login.submit"));
   const spinner = el("span", { class: "spinner-icon", "aria-hidden": "true", hidden: true });
   const submit = el("button", { id: "login-submit", type: "submit", class: "primary" }, spinner, label);
@@ -48,6 +56,7 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
     el("small", { id: "login-user-hint", class: "hint" }, t("login.user.hint")),
     el("label", { for: "login-password" }, t("login.password")),
     password,
+    noKeychain,
     submit,
     error,
   );
@@ -76,6 +85,11 @@ export function showLogin(root: HTMLElement, opts: LoginOptions): void {
     if (!user.value.trim() || !password.value) {
       showError({ type: "missingFields" });
       (user.value.trim() ? password : user).focus();
+      return;
+    }
+    if (noKeychain && !keepless.checked) {
+      error.textContent = t("login.noKeychainChoose");
+      keepless.focus();
       return;
     }
     busy = true;
