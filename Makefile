@@ -71,11 +71,22 @@ test: setup
 	echo "make test: $$([ $$status -eq 0 ] && echo PASSED || echo FAILED) in $$(( $$(date +%s) - start ))s"; \
 	exit $$status
 
-# Benchmarks (not tests): Chappe core against the raw homeserver on a seeded Synapse
-# kept between runs (the seed is cached). BENCH_ROOMS / BENCH_MESSAGES / BENCH_RUNS.
+# Benchmarks (not tests): Chappe core against the raw homeserver and the peer clients
+# (matrix-js-sdk, matrix-nio) on a seeded Synapse kept between runs (the seed is
+# cached), then whole-app size and memory under Xvfb when a release app is built
+# (`make ui && cargo build -p chappe --release`). BENCH_ROOMS / BENCH_MESSAGES / BENCH_RUNS / BENCH_PEER_RUNS.
 BENCH_PORT ?= 18010
+BENCH_ROOMS ?= 1000
+BENCH_MESSAGES ?= 20
+RELEASE_APP := $(CARGO_TARGET_DIR)/release/chappe
 bench:
 	bash tests/server/synapse.sh start bench $(BENCH_PORT)
+	bash tests/bench/peers/setup.sh
 	CHAPPE_TEST_HOMESERVER=$$(bash tests/server/synapse.sh url bench) \
 	CHAPPE_TEST_SECRET=$$(bash tests/server/synapse.sh secret bench) \
+	BENCH_ROOMS=$(BENCH_ROOMS) BENCH_MESSAGES=$(BENCH_MESSAGES) \
 	cargo bench -p chappe-core --bench startup
+	@if [ -x "$(RELEASE_APP)" ]; then \
+	  bash tests/bench/app.sh "$(RELEASE_APP)" "$$(bash tests/server/synapse.sh url bench)" \
+	    bench_$(BENCH_ROOMS)x$(BENCH_MESSAGES) bench-password; \
+	else echo "(no release app at $(RELEASE_APP): make ui; cargo build -p chappe --release; for whole-app rows)"; fi

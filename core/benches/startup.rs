@@ -1,13 +1,17 @@
-//! Chappe core against the raw homeserver, on a seeded real Synapse. Prints a table
-//! (median, min, max over runs) and ratios to the raw sliding-sync response, which
-//! is the floor no client can beat. Run with `make bench` (it starts and seeds a
-//! dedicated Synapse); env: CHAPPE_TEST_HOMESERVER, CHAPPE_TEST_SECRET,
-//! BENCH_ROOMS (100), BENCH_MESSAGES (20), BENCH_RUNS (5).
+//! Chappe core against the raw homeserver and against peer clients, on a seeded real
+//! Synapse. Prints a table (median, min, max over runs) with ratios to the raw
+//! sliding-sync response, which is the floor no client can beat, and peer / Chappe.
+//! Before the table, one traced cold login shows where its time goes (every HTTP
+//! request on a time line). Run with `make bench` (it starts a dedicated Synapse and
+//! installs the peers); env: CHAPPE_TEST_HOMESERVER, CHAPPE_TEST_SECRET,
+//! BENCH_ROOMS (100), BENCH_MESSAGES (20), BENCH_RUNS (5), BENCH_PEER_RUNS (3),
+//! CHAPPE_CACHE (where the peers' Python venv is).
 #![recursion_limit = "256"]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
     future::Future,
+    path::{Path, PathBuf},
     time::{Duration, Instant},
 };
 
@@ -17,6 +21,10 @@ use futures_util::{stream, StreamExt};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha1::Sha1;
+use tracing_subscriber::{filter::filter_fn, layer::SubscriberExt, Layer};
+
+#[path = "support/http_trace.rs"]
+mod http_trace;
 
 struct Hs {
     url: String,
@@ -55,7 +63,9 @@ impl Hs {
         Ok(v)
     }
 
-    /// Registers `user` (ignoring "already exists") and logs in; returns the token.
+    /// Registers `user` (ignoring "already exists") and logs in on the fixed device
+    /// `BENCHSEED`, so reruns reuse one device (no pile of devices on the account) and
+    /// Synapse deduplicates re-sent transaction ids: the seed is idempotent.
     async fn account(&self, user: &str, password: &str) -> Result<String> {
         let reg = "/_synapse/admin/v1/register";
         let nonce = self.call(reqwest::Method::GET, None, reg, None).await?["nonce"]
@@ -75,7 +85,7 @@ impl Hs {
             }
         }
         let login = json!({"type": "m.login.password", "identifier": {"type": "m.id.user", "user": user},
-            "password": password});
+            "password": password, "device_id": "BENCHSEED"});
         let v = self
             .call(
                 reqwest::Method::POST,
@@ -89,70 +99,134 @@ impl Hs {
 }
 
 const PASSWORD: &str = "bench-password";
+const PEERS: [&str; 3] = ["bench_peer_a", "bench_peer_b", "bench_peer_c"];
 
-/// One owner in `rooms` rooms with `messages` messages each, from the owner and a
-/// peer, every fifth one mentioning the owner. Cached: a marker in the owner's
-/// account data says which seed is done.
-async fn seed(hs: &Hs, rooms: usize, messages: usize) -> Result<String> {
-    let owner = hs.account("bench_owner", PASSWORD).await?;
-    let peer = hs.account("bench_peer", PASSWORD).await?;
-    let marker = format!("/_matrix/client/v3/user/@bench_owner:localhost/account_data/fr.chappe.bench_{rooms}_{messages}");
+/// The seeded account: its own owner per seed size, so seeds of different sizes live
+/// side by side on the bench server and each owner is in exactly `rooms` rooms.
+struct Seeded {
+    user: String,
+    token: String,
+}
+
+/// One owner in `rooms` rooms with `messages` messages each, written by the owner and
+/// two of three other users; every fourth room is encrypted (`m.room.encryption` in
+/// its initial state: the seeded messages themselves are plain, the server cannot
+/// encrypt), every third ends with two messages mentioning the owner (unread
+/// mentions). Idempotent and cached: rooms have aliases (an existing room is reused),
+/// messages have fixed transaction ids on a fixed device (a re-sent one is not
+/// duplicated), and a marker in the owner's account data says the seed is complete.
+async fn seed(hs: &Hs, rooms: usize, messages: usize) -> Result<Seeded> {
+    let user = format!("bench_{rooms}x{messages}");
+    let owner = hs.account(&user, PASSWORD).await?;
+    let mut peers = Vec::new();
+    for p in PEERS {
+        peers.push(hs.account(p, PASSWORD).await?);
+    }
+    let mxid = format!("@{user}:localhost");
+    let marker = format!("/_matrix/client/v3/user/{mxid}/account_data/fr.chappe.bench_seed");
+    let seeded = || Seeded {
+        user: user.clone(),
+        token: owner.clone(),
+    };
     if hs
         .call(reqwest::Method::GET, Some(&owner), &marker, None)
         .await
         .is_ok()
     {
-        return Ok(owner);
+        return Ok(seeded());
     }
     let start = Instant::now();
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<Result<()>> = stream::iter(0..rooms)
         .map(|i| {
-            let (owner, peer) = (owner.clone(), peer.clone());
+            let (owner, peers, mxid, done) = (&owner, &peers, &mxid, &done);
             async move {
-                let room = hs
+                let alias = format!("b{rooms}x{messages}-{i}");
+                let mut initial_state = Vec::new();
+                if i % 4 == 1 {
+                    initial_state.push(json!({"type": "m.room.encryption", "state_key": "",
+                        "content": {"algorithm": "m.megolm.v1.aes-sha2"}}));
+                }
+                // Public join rule: the peers join without an invite (one request
+                // fewer per peer and room); the room is not in the directory.
+                let created = hs
                     .call(
                         reqwest::Method::POST,
-                        Some(&owner),
+                        Some(owner),
                         "/_matrix/client/v3/createRoom",
                         Some(
-                            json!({"name": format!("Salon {i:04}"), "preset": "private_chat",
-                            "invite": ["@bench_peer:localhost"]}),
+                            json!({"name": format!("Salon {i:04}"), "preset": "public_chat",
+                            "room_alias_name": alias, "initial_state": initial_state}),
                         ),
                     )
-                    .await?["room_id"]
-                    .as_str()
-                    .context("room_id")?
-                    .to_owned();
+                    .await;
+                let room = match created {
+                    Ok(v) => v["room_id"].as_str().context("room_id")?.to_owned(),
+                    Err(e) if e.to_string().contains("M_ROOM_IN_USE") => {
+                        let a: String = url::form_urlencoded::byte_serialize(
+                            format!("#{alias}:localhost").as_bytes(),
+                        )
+                        .collect();
+                        hs.call(
+                            reqwest::Method::GET,
+                            None,
+                            &format!("/_matrix/client/v3/directory/room/{a}"),
+                            None,
+                        )
+                        .await?["room_id"]
+                            .as_str()
+                            .context("room_id")?
+                            .to_owned()
+                    }
+                    Err(e) => return Err(e),
+                };
                 let enc: String = url::form_urlencoded::byte_serialize(room.as_bytes()).collect();
-                hs.call(
-                    reqwest::Method::POST,
-                    Some(&peer),
-                    &format!("/_matrix/client/v3/join/{enc}"),
-                    Some(json!({})),
-                )
-                .await?;
+                let writers = [&peers[i % 3], &peers[(i + 1) % 3]];
+                for w in writers {
+                    hs.call(
+                        reqwest::Method::POST,
+                        Some(w),
+                        &format!("/_matrix/client/v3/join/{enc}"),
+                        Some(json!({})),
+                    )
+                    .await?;
+                }
                 for m in 0..messages {
-                    let (who, body) = if m % 5 == 4 {
-                        (&peer, format!("@bench_owner:localhost message {m}"))
-                    } else if m % 2 == 0 {
-                        (&peer, format!("message {m} du salon {i}"))
+                    let mention = i % 3 == 0 && m + 2 >= messages;
+                    let (who, content) = if mention {
+                        (
+                            writers[m % 2],
+                            json!({"msgtype": "m.text",
+                            "body": format!("{mxid}: regarde le message {m}"),
+                            "m.mentions": {"user_ids": [mxid]}}),
+                        )
+                    } else if m % 3 == 0 {
+                        (
+                            owner,
+                            json!({"msgtype": "m.text", "body": format!("réponse {m}")}),
+                        )
                     } else {
-                        (&owner, format!("réponse {m}"))
+                        (
+                            writers[m % 2],
+                            json!({"msgtype": "m.text",
+                            "body": format!("message {m} du salon {i}")}),
+                        )
                     };
                     let path =
                         format!("/_matrix/client/v3/rooms/{enc}/send/m.room.message/s{i}m{m}");
-                    hs.call(
-                        reqwest::Method::PUT,
-                        Some(who),
-                        &path,
-                        Some(json!({"msgtype": "m.text", "body": body})),
-                    )
-                    .await?;
+                    hs.call(reqwest::Method::PUT, Some(who), &path, Some(content))
+                        .await?;
+                }
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                if n % 100 == 0 {
+                    eprintln!("seeded {n}/{rooms} rooms ({:.0?})", start.elapsed());
                 }
                 Ok(())
             }
         })
-        .buffer_unordered(8)
+        // Synapse (one Python process, sqlite) is the limit; more in flight than this
+        // only queues.
+        .buffer_unordered(16)
         .collect()
         .await;
     for r in results {
@@ -169,15 +243,52 @@ async fn seed(hs: &Hs, rooms: usize, messages: usize) -> Result<String> {
         "seeded {rooms} rooms x {messages} messages in {:.1?}",
         start.elapsed()
     );
-    Ok(owner)
+    Ok(seeded())
 }
 
-/// The homeserver's own sliding-sync answer for rooms 0..n, from a fresh connection.
-async fn raw_sliding_sync(hs: &Hs, token: &str, n: usize) -> Result<Duration> {
+/// What a room list needs at least: name, avatar, encryption, members (lazy).
+const LEAN_STATE: &[(&str, &str)] = &[
+    ("m.room.name", ""),
+    ("m.room.avatar", ""),
+    ("m.room.encryption", ""),
+    ("m.room.member", "$LAZY"),
+    ("m.room.member", "$ME"),
+    ("m.room.canonical_alias", ""),
+];
+
+/// What matrix-sdk-ui 0.18's room list asks for (`DEFAULT_REQUIRED_STATE`).
+const SDK_STATE: &[(&str, &str)] = &[
+    ("m.room.name", ""),
+    ("m.room.encryption", ""),
+    ("m.room.member", "$LAZY"),
+    ("m.room.member", "$ME"),
+    ("m.room.topic", ""),
+    ("m.room.avatar", ""),
+    ("m.room.canonical_alias", ""),
+    ("m.room.power_levels", ""),
+    ("org.matrix.msc3401.call.member", "*"),
+    ("m.room.join_rules", ""),
+    ("m.room.tombstone", ""),
+    ("m.room.create", ""),
+    ("m.room.history_visibility", ""),
+    ("io.element.functional_members", ""),
+    ("m.space.parent", "*"),
+    ("m.space.child", "*"),
+    ("org.matrix.msc3672.beacon_info", "*"),
+];
+
+/// The homeserver's own sliding-sync answer for rooms 0..n, from a fresh connection,
+/// asking for `state` in each room.
+async fn raw_sliding_sync(
+    hs: &Hs,
+    token: &str,
+    n: usize,
+    state: &[(&str, &str)],
+) -> Result<Duration> {
+    let state: Vec<Value> = state.iter().map(|(t, k)| json!([t, k])).collect();
     let body = json!({"conn_id": format!("bench-{}", rand_id()), "lists": {"all": {
         "ranges": [[0, n.saturating_sub(1)]], "timeline_limit": 1,
-        "required_state": [["m.room.name", ""], ["m.room.avatar", ""], ["m.room.encryption", ""],
-            ["m.room.member", "$LAZY"], ["m.room.member", "$ME"], ["m.room.canonical_alias", ""]]}}});
+        "required_state": state}}});
     let start = Instant::now();
     let v = hs
         .call(
@@ -236,8 +347,67 @@ where
     Ok(out)
 }
 
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Runs a peer client's script `runs` times; each run prints `ms=<float>`. `None`
+/// (with the reason on stderr) when the peer is not installed or fails.
+fn peer(
+    cmd: &Path,
+    script: &Path,
+    hs: &Hs,
+    user: &str,
+    rooms: usize,
+    runs: usize,
+) -> Option<Vec<Duration>> {
+    if !cmd.exists() && cmd.components().count() > 1 || !script.exists() {
+        eprintln!(
+            "peer {} not installed (run tests/bench/peers/setup.sh)",
+            script.display()
+        );
+        return None;
+    }
+    let out = std::process::Command::new(cmd)
+        .arg(script)
+        .env("BENCH_HS", &hs.url)
+        .env("BENCH_USER", user)
+        .env("BENCH_PASSWORD", PASSWORD)
+        .env("BENCH_ROOMS", rooms.to_string())
+        .env("BENCH_RUNS", runs.to_string())
+        .stderr(std::process::Stdio::inherit())
+        .output();
+    let out = match out {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            eprintln!("peer {} failed: {}", script.display(), o.status);
+            return None;
+        }
+        Err(e) => {
+            eprintln!("peer {} did not start: {e}", script.display());
+            return None;
+        }
+    };
+    let samples: Vec<Duration> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("ms="))
+        .filter_map(|v| v.trim().parse::<f64>().ok())
+        .map(|v| Duration::from_secs_f64(v / 1e3))
+        .collect();
+    (!samples.is_empty()).then_some(samples)
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() -> Result<()> {
+    // Only matrix-sdk's HTTP request spans are enabled; everything else stays off.
+    let recorder = http_trace::Recorder::default();
+    let subscriber = tracing_subscriber::registry().with(
+        recorder
+            .clone()
+            .with_filter(filter_fn(http_trace::is_request)),
+    );
+    tracing::subscriber::set_global_default(subscriber)?;
+
     // `cargo bench` passes `--bench`; there is nothing to filter.
     let hs = Hs {
         url: std::env::var("CHAPPE_TEST_HOMESERVER")
@@ -245,33 +415,42 @@ async fn main() -> Result<()> {
         secret: std::env::var("CHAPPE_TEST_SECRET").context("CHAPPE_TEST_SECRET")?,
         http: reqwest::Client::new(),
     };
-    let (n_rooms, n_msgs, n_runs) = (
+    let (n_rooms, n_msgs, n_runs, n_peer_runs) = (
         env_num("BENCH_ROOMS", 100),
         env_num("BENCH_MESSAGES", 20),
         env_num("BENCH_RUNS", 5).max(1),
+        env_num("BENCH_PEER_RUNS", 3).max(1),
     );
-    let owner = seed(&hs, n_rooms, n_msgs).await?;
+    let seeded = seed(&hs, n_rooms, n_msgs).await?;
+    let owner = seeded.token.clone();
     let first = 20.min(n_rooms);
     let mut rows = Vec::new();
 
     rows.push(Row {
         name: format!("raw sliding sync, first {first} rooms"),
-        samples: runs(n_runs, || raw_sliding_sync(&hs, &owner, first)).await?,
+        samples: runs(n_runs, || raw_sliding_sync(&hs, &owner, first, LEAN_STATE)).await?,
+    });
+    rows.push(Row {
+        name: format!("raw sliding sync, first {first} rooms, SDK's required_state"),
+        samples: runs(n_runs, || raw_sliding_sync(&hs, &owner, first, SDK_STATE)).await?,
     });
     rows.push(Row {
         name: format!("raw sliding sync, all {n_rooms} rooms"),
-        samples: runs(n_runs, || raw_sliding_sync(&hs, &owner, n_rooms)).await?,
+        samples: runs(n_runs, || {
+            raw_sliding_sync(&hs, &owner, n_rooms, LEAN_STATE)
+        })
+        .await?,
     });
 
     let base = tempfile::tempdir()?;
-    let login = |dir: std::path::PathBuf| {
-        let url = hs.url.clone();
+    let login = |dir: PathBuf| {
+        let (url, user) = (hs.url.clone(), seeded.user.clone());
         async move {
             chappe_core::login(
                 &dir,
                 LoginRequest {
                     homeserver: url,
-                    user: "bench_owner".into(),
+                    user,
                     password: PASSWORD.into(),
                 },
             )
@@ -279,7 +458,57 @@ async fn main() -> Result<()> {
             .context("login")
         }
     };
+
+    // One traced cold login first: where does the time go?
+    {
+        let t0 = recorder.start();
+        let s = login(base.path().join("traced")).await?;
+        let returned = t0.elapsed();
+        wait_rooms(&s, first).await?;
+        let first_rooms = t0.elapsed();
+        let requests = recorder.stop();
+        eprintln!("\nOne cold login, traced (ms from the call to chappe_core::login):");
+        for r in &requests {
+            if r.start_ms <= ms(first_rooms) {
+                eprintln!("  {:7.1} -> {:7.1}  {}", r.start_ms, r.end_ms, r.what);
+            }
+        }
+        eprintln!(
+            "  login() returned (client built, logged in, sync started) at {:.1}",
+            ms(returned)
+        );
+        eprintln!(
+            "  first {first} rooms in the room list at {:.1}\n",
+            ms(first_rooms)
+        );
+        s.logout().await?;
+    }
+
+    // The part of a cold login spent creating the encrypted sqlite stores (state,
+    // crypto, event cache), with the same settings as chappe_core (random 32-byte key).
+    let build = runs(n_runs, || {
+        let dir = base.path().join(format!("build{}", rand_id()));
+        let url = hs.url.clone();
+        async move {
+            let key = [7u8; 32];
+            let start = Instant::now();
+            let client = matrix_sdk::Client::builder()
+                .homeserver_url(url)
+                .sqlite_store_with_config_and_cache_path(
+                    matrix_sdk::SqliteStoreConfig::new(&dir).key(Some(&key)),
+                    None::<&Path>,
+                )
+                .build()
+                .await?;
+            let took = start.elapsed();
+            drop(client);
+            Ok(took)
+        }
+    })
+    .await?;
+
     let mut cold = Vec::new();
+    let mut cold_all = Vec::new();
     let mut stored = None;
     for i in 0..n_runs {
         let dir = base.path().join(format!("cold{i}"));
@@ -288,12 +517,26 @@ async fn main() -> Result<()> {
         wait_rooms(&s, first).await?;
         cold.push(start.elapsed());
         wait_rooms(&s, n_rooms).await?;
-        s.stop().await;
-        stored = s.stored();
+        cold_all.push(start.elapsed());
+        if i + 1 == n_runs {
+            s.stop().await;
+            stored = s.stored();
+        } else {
+            // Each cold login is a new device: log it out, or the account piles them up.
+            s.logout().await?;
+        }
     }
     rows.push(Row {
         name: format!("Chappe cold login -> first {first} rooms"),
         samples: cold,
+    });
+    rows.push(Row {
+        name: "  of which: client build, fresh encrypted stores".into(),
+        samples: build,
+    });
+    rows.push(Row {
+        name: format!("Chappe cold login -> all {n_rooms} rooms"),
+        samples: cold_all,
     });
 
     let stored = stored.context("no session")?;
@@ -345,7 +588,11 @@ async fn main() -> Result<()> {
             }
         }
         send.push(start.elapsed());
-        s.stop().await;
+        if i + 1 == n_runs {
+            s.logout().await?;
+        } else {
+            s.stop().await;
+        }
     }
     rows.push(Row {
         name: format!("Chappe warm start -> all {n_rooms} rooms"),
@@ -360,22 +607,64 @@ async fn main() -> Result<()> {
         samples: send,
     });
 
-    let raw20 = rows[0].median();
-    let raw_all = rows[1].median();
-    println!("\nChappe core benchmark: {n_rooms} rooms x {n_msgs} messages, {n_runs} runs, Synapse on loopback\n");
+    // Peers, on the same account, to their first complete room list (cold).
+    let peers_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bench/peers");
+    let cache = std::env::var("CHAPPE_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/chappe")
+        });
+    let js = peer(
+        Path::new("node"),
+        &peers_dir.join("js/first_room_list.mjs"),
+        &hs,
+        &seeded.user,
+        n_rooms,
+        n_peer_runs,
+    );
+    let nio = peer(
+        &cache.join("nio-venv/bin/python"),
+        &peers_dir.join("nio_first_room_list.py"),
+        &hs,
+        &seeded.user,
+        n_rooms,
+        n_peer_runs,
+    );
+    if let Some(samples) = js {
+        rows.push(Row {
+            name: format!("matrix-js-sdk 37.5 cold login -> all {n_rooms} rooms"),
+            samples,
+        });
+    }
+    if let Some(samples) = nio {
+        rows.push(Row {
+            name: format!("matrix-nio 0.26 cold login -> all {n_rooms} rooms"),
+            samples,
+        });
+    }
+
+    let median_of = |prefix: &str| {
+        rows.iter()
+            .find(|r| r.name.starts_with(prefix))
+            .map(Row::median)
+            .unwrap_or_default()
+    };
+    let raw20 = median_of(&format!("raw sliding sync, first {first} rooms"));
+    let raw_all = median_of("raw sliding sync, all");
+    let cold_all = median_of("Chappe cold login -> all");
+    println!("\nChappe core benchmark: {n_rooms} rooms x {n_msgs} messages, {n_runs} runs ({n_peer_runs} for peers), Synapse on loopback\n");
     println!("| measure | median | min | max | ratio |");
     println!("|---|---:|---:|---:|---|");
     for r in &rows {
-        let ratio = if r.name.starts_with("Chappe cold") {
-            format!(
-                "{:.2}x raw first {first}",
-                r.median().as_secs_f64() / raw20.as_secs_f64()
-            )
+        let m = r.median().as_secs_f64();
+        let ratio = if r.name.starts_with("Chappe cold login -> first") {
+            format!("{:.2}x raw first {first}", m / raw20.as_secs_f64())
+        } else if r.name.starts_with("Chappe cold login -> all") {
+            format!("{:.2}x raw all", m / raw_all.as_secs_f64())
         } else if r.name.starts_with("Chappe warm") {
-            format!(
-                "{:.2}x raw all",
-                r.median().as_secs_f64() / raw_all.as_secs_f64()
-            )
+            format!("{:.2}x raw all", m / raw_all.as_secs_f64())
+        } else if r.name.starts_with("matrix-") {
+            format!("peer / Chappe = {:.2}x", m / cold_all.as_secs_f64())
         } else {
             String::new()
         };
@@ -384,9 +673,9 @@ async fn main() -> Result<()> {
         println!(
             "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {ratio} |",
             r.name,
-            r.median().as_secs_f64() * 1e3,
-            min.as_secs_f64() * 1e3,
-            max.as_secs_f64() * 1e3
+            ms(r.median()),
+            ms(min),
+            ms(max)
         );
     }
     Ok(())
