@@ -109,6 +109,9 @@ try {
     await wd.waitFor("#logout", 60000);
     const who = await wd.text("#me-id");
     if (who !== userId) throw new Error(`signed in as ${who}, expected ${userId}`);
+    // The scenarios of a run share the data folder and keychain: leave it signed out.
+    await wd.click("#logout");
+    await wd.waitFor("#login-form", 30000);
   });
 } catch (e) {
   if (counts.failed === 0) {

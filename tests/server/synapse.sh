@@ -91,8 +91,11 @@ start() {
   local fresh=${FRESH:-0}
   if [ "${1:-}" = --fresh ]; then fresh=1; shift; fi
   local name=${1:?usage: start [--fresh] NAME PORT} port=${2:?usage: start [--fresh] NAME PORT}
-  local dir extras=${IDENTITY_SMTP_PORT:-}
+  local dir extras
   dir=$(dir_of "$name")
+  # Unset (not empty) IDENTITY_SMTP_PORT keeps what the data was configured with, so a
+  # plain restart (the offline test stops and starts the server) changes nothing.
+  extras=${IDENTITY_SMTP_PORT-$(cat "$dir/extras" 2>/dev/null || true)}
   install
   if [ "$fresh" = 1 ]; then stop "$name"; rm -rf "$dir"; fi
   if running "$dir"; then
