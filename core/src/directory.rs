@@ -181,11 +181,17 @@ pub async fn public_rooms(
     })
 }
 
-/// Joins a room by ID or address (`#name:server`); returns its ID.
+/// Joins a room by ID, address (`#name:server`) or link (matrix.to, `matrix:`, a
+/// Tchap/Element web link); returns its ID.
 pub async fn join(client: &Client, id_or_alias: &str) -> Result<String, DirectoryError> {
-    let target = OwnedRoomOrAliasId::try_from(id_or_alias.trim())
+    let (room, via) = match crate::room_links::parse(id_or_alias) {
+        Some(t) => (t.room, t.via),
+        None => (id_or_alias.trim().to_owned(), Vec::new()),
+    };
+    let target = OwnedRoomOrAliasId::try_from(room.as_str())
         .map_err(|_| DirectoryError::InvalidRoom(id_or_alias.to_owned()))?;
-    let room = client.join_room_by_id_or_alias(&target, &[]).await?;
+    let via: Vec<OwnedServerName> = via.iter().filter_map(|v| OwnedServerName::try_from(v.as_str()).ok()).collect();
+    let room = client.join_room_by_id_or_alias(&target, &via).await?;
     Ok(room.room_id().to_string())
 }
 

@@ -68,12 +68,16 @@ pub async fn preview(
     id_or_alias: &str,
     via: Option<&str>,
 ) -> Result<RoomPreviewView, DirectoryError> {
-    let target = OwnedRoomOrAliasId::try_from(id_or_alias.trim())
+    // A pasted link names the room (and maybe servers that know it).
+    let link = crate::room_links::parse(id_or_alias);
+    let room = link.as_ref().map_or_else(|| id_or_alias.trim().to_owned(), |t| t.room.clone());
+    let target = OwnedRoomOrAliasId::try_from(room.as_str())
         .map_err(|_| DirectoryError::InvalidRoom(id_or_alias.to_owned()))?;
-    let via: Vec<OwnedServerName> = match via.map(str::trim).filter(|s| !s.is_empty()) {
+    let mut via: Vec<OwnedServerName> = match via.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => vec![OwnedServerName::try_from(s).map_err(|_| DirectoryError::InvalidServer(s.to_owned()))?],
         None => Vec::new(),
     };
+    via.extend(link.iter().flat_map(|t| t.via.iter()).filter_map(|v| OwnedServerName::try_from(v.as_str()).ok()));
     let p = client.get_room_preview(&target, via).await?;
     let world_readable = p.is_world_readable.unwrap_or(false);
     let joined = p.state == Some(RoomState::Joined);

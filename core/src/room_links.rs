@@ -1,0 +1,207 @@
+//! Room links, both ways: the links Chappe gives to share a room (matrix.to, a
+//! `matrix:` URI, and the administration's own prefix such as Tchap's
+//! `https://tchap.gouv.fr/#/room/#alias:server`), and reading whatever a user pastes or
+//! the OS hands over (`matrix:`/`chappe:` URIs, matrix.to, Element/Tchap web links, a
+//! bare `#alias:server` or `!id:server`). Pure text handling, no network.
+
+use matrix_sdk::ruma::{OwnedRoomOrAliasId, RoomOrAliasId};
+use serde::Serialize;
+
+/// Where a link points: a room by ID or address, and servers that know it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomTarget {
+    pub room: String,
+    pub via: Vec<String>,
+}
+
+/// The shareable forms of a room's link.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomLinks {
+    pub matrix_to: String,
+    pub matrix_uri: String,
+    /// With the admin's `permalink_prefix`, when it is not matrix.to.
+    pub permalink: Option<String>,
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Characters kept as they are in a link's room part; the rest is percent-encoded.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' | b'!' | b'@' | b'$' | b'=' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn valid_room(s: &str) -> Option<String> {
+    <&RoomOrAliasId>::try_from(s).ok().map(|r| r.to_string())
+}
+
+/// `via=a&via=b` from a query string.
+fn vias(query: Option<&str>) -> Vec<String> {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .filter_map(|kv| kv.strip_prefix("via="))
+        .map(percent_decode)
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+/// `room/…` part of a matrix.to / web link fragment, or a bare ID/alias, with its query.
+fn from_fragment(fragment: &str) -> Option<RoomTarget> {
+    let fragment = fragment.trim_start_matches('/');
+    // Element and Tchap web: `#/room/#alias:server`.
+    let fragment = fragment.strip_prefix("room/").unwrap_or(fragment);
+    let (path, query) = match fragment.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (fragment, None),
+    };
+    // A permalink to an event (`/#/!room:server/$event`) still names the room.
+    let decoded = percent_decode(path);
+    let room_part = match decoded.find("/$") {
+        Some(i) => &decoded[..i],
+        None => decoded.as_str(),
+    };
+    let room = valid_room(room_part)?;
+    Some(RoomTarget { room, via: vias(query) })
+}
+
+/// `matrix:r/alias:server`, `matrix:roomid/id:server?via=…` (MSC2312), and the same
+/// with Chappe's own `chappe:` scheme.
+fn from_matrix_uri(rest: &str) -> Option<RoomTarget> {
+    let rest = rest.trim_start_matches('/');
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    let mut parts = path.splitn(3, '/');
+    let sigil = match parts.next()? {
+        "r" => '#',
+        "roomid" => '!',
+        _ => return None,
+    };
+    let room = valid_room(&format!("{sigil}{}", percent_decode(parts.next()?)))?;
+    Some(RoomTarget { room, via: vias(query) })
+}
+
+/// What a pasted text or an opened URI points at, if it is a room.
+pub fn parse(text: &str) -> Option<RoomTarget> {
+    let text = text.trim();
+    if let Some(rest) = text.strip_prefix("matrix:").or_else(|| text.strip_prefix("chappe:")) {
+        return from_matrix_uri(rest);
+    }
+    if text.starts_with('#') || text.starts_with('!') {
+        return from_fragment(text);
+    }
+    let url = url::Url::parse(text).ok()?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return None;
+    }
+    from_fragment(url.fragment()?)
+}
+
+/// The links to share for `room` (an address is better than an ID: it survives
+/// upgrades and reads well). `permalink_prefix`: the admin's, if any.
+pub fn links(room: &str, permalink_prefix: Option<&str>) -> Option<RoomLinks> {
+    let id = OwnedRoomOrAliasId::try_from(room).ok()?;
+    let bare = id.as_str();
+    let matrix_uri = match bare.strip_prefix('#') {
+        Some(alias) => format!("matrix:r/{}", encode(alias)),
+        None => format!("matrix:roomid/{}", encode(bare.trim_start_matches('!'))),
+    };
+    let permalink = permalink_prefix
+        .map(|p| p.trim_end_matches('/'))
+        .filter(|p| !p.is_empty() && *p != "https://matrix.to")
+        .map(|p| format!("{p}/#/room/{}", encode(bare)));
+    Some(RoomLinks { matrix_to: format!("https://matrix.to/#/{}", encode(bare)), matrix_uri, permalink })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn room(text: &str) -> Option<String> {
+        parse(text).map(|t| t.room)
+    }
+
+    #[test]
+    fn every_form_people_paste_is_read() {
+        let alias = Some("#forum:agent.dinum.tchap.gouv.fr".to_owned());
+        assert_eq!(room("https://matrix.to/#/#forum:agent.dinum.tchap.gouv.fr"), alias);
+        assert_eq!(room("https://matrix.to/#/%23forum%3Aagent.dinum.tchap.gouv.fr"), alias);
+        assert_eq!(room("https://tchap.gouv.fr/#/room/#forum:agent.dinum.tchap.gouv.fr"), alias);
+        assert_eq!(room("https://app.element.io/#/room/%23forum:agent.dinum.tchap.gouv.fr"), alias);
+        assert_eq!(room("matrix:r/forum:agent.dinum.tchap.gouv.fr"), alias);
+        assert_eq!(room("chappe:r/forum:agent.dinum.tchap.gouv.fr"), alias);
+        assert_eq!(room("  #forum:agent.dinum.tchap.gouv.fr "), alias);
+        let t = parse("https://matrix.to/#/!abc:x.fr/$event?via=x.fr&via=y.fr").unwrap();
+        assert_eq!(t, RoomTarget { room: "!abc:x.fr".into(), via: vec!["x.fr".into(), "y.fr".into()] });
+        assert_eq!(room("matrix:roomid/abc:x.fr?via=x.fr"), Some("!abc:x.fr".into()));
+    }
+
+    #[test]
+    fn what_is_not_a_room_link_is_refused() {
+        for bad in ["", "forum", "https://example.org/page", "https://matrix.to/#/@alice:x.fr", "matrix:u/alice:x.fr",
+            "ftp://matrix.to/#/#a:b", "#sans-serveur", "javascript:alert(1)"] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn links_are_made_for_sharing() {
+        let l = links("#forum:x.fr", Some("https://tchap.gouv.fr")).unwrap();
+        assert_eq!(l.matrix_to, "https://matrix.to/#/%23forum:x.fr");
+        assert_eq!(l.matrix_uri, "matrix:r/forum:x.fr");
+        assert_eq!(l.permalink.as_deref(), Some("https://tchap.gouv.fr/#/room/%23forum:x.fr"));
+        assert_eq!(links("#forum:x.fr", Some("https://matrix.to")).unwrap().permalink, None);
+        assert_eq!(links("!id:x.fr", None).unwrap().matrix_uri, "matrix:roomid/id:x.fr");
+        assert!(links("not a room", None).is_none());
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Every link made for a room reads back as that room.
+            #[test]
+            fn made_links_read_back(local in "[a-z0-9][a-z0-9._=-]{0,20}", server in "[a-z][a-z0-9-]{0,10}(\\.[a-z]{2,5}){1,2}") {
+                let alias = format!("#{local}:{server}");
+                let l = links(&alias, Some("https://tchap.gouv.fr")).unwrap();
+                for link in [l.matrix_to, l.matrix_uri, l.permalink.unwrap()] {
+                    prop_assert_eq!(parse(&link).map(|t| t.room), Some(alias.clone()), "{}", link);
+                }
+            }
+
+            /// Whatever is pasted, reading it never panics.
+            #[test]
+            fn any_text_is_read_without_panic(text in "\\PC{0,80}") {
+                let _ = parse(&text);
+            }
+        }
+    }
+}

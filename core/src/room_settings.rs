@@ -1,0 +1,208 @@
+//! Who may come into a room, with Tchap's rules enforced here (the server module that
+//! enforces them on Tchap is not on every server, so the client keeps them too):
+//!
+//! - a private room never becomes a public forum (published in the directory);
+//! - a public forum may become private only once it is encrypted;
+//! - opening a room to external users (`im.vector.room.access_rules` → `unrestricted`)
+//!   cannot be undone, and a published forum cannot be opened to them.
+//!
+//! "Anyone with the link" is Tchap's link access: join rule public, guests forbidden,
+//! not published in the directory.
+
+use matrix_sdk::{
+    ruma::{
+        api::client::{
+            directory::{get_room_visibility, set_room_visibility},
+            room::Visibility,
+            state::{get_state_event_for_key, send_state_event},
+        },
+        events::StateEventType,
+        OwnedRoomId, RoomId,
+    },
+    Client,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::room_links::{self, RoomLinks};
+
+/// Who may join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum Access {
+    InviteOnly,
+    /// Anyone may ask; members with the right accept.
+    Knock,
+    /// Anyone who has the link (public join rule, not in the directory, no guests).
+    AnyoneWithLink,
+    /// Public forum: in the directory, anyone may join.
+    PublicForum,
+}
+
+/// A Tchap rule the change would break.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum TchapRule {
+    PrivateNeverPublic,
+    ForumPrivateOnlyIfEncrypted,
+    ForumNeverOpenToExternals,
+    ExternalsAlreadyAllowed,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RoomSettingsError {
+    #[error("not a room we are in: {0}")]
+    NoRoom(String),
+    #[error("Tchap's rules forbid it: {0:?}")]
+    Rule(TchapRule),
+    #[error(transparent)]
+    Http(#[from] matrix_sdk::HttpError),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RoomSettingsView {
+    pub room_id: String,
+    pub name: Option<String>,
+    pub topic: Option<String>,
+    pub alias: Option<String>,
+    pub access: Access,
+    /// The raw join rule, for the rules Chappe does not offer yet (restricted…).
+    pub join_rule: String,
+    pub published: bool,
+    pub encrypted: bool,
+    /// Users of the external server may be invited (irreversible).
+    pub open_to_externals: bool,
+    pub links: Option<RoomLinks>,
+}
+
+fn room_id(client: &Client, id: &str) -> Result<OwnedRoomId, RoomSettingsError> {
+    let rid = <&RoomId>::try_from(id).map_err(|_| RoomSettingsError::NoRoom(id.to_owned()))?;
+    client.get_room(rid).ok_or_else(|| RoomSettingsError::NoRoom(id.to_owned()))?;
+    Ok(rid.to_owned())
+}
+
+/// A state event's content from the server (the synced state may lack it); `None`
+/// when the room has none.
+async fn content(client: &Client, room: &RoomId, kind: &str) -> Result<Option<serde_json::Value>, RoomSettingsError> {
+    let req = get_state_event_for_key::v3::Request::new(room.to_owned(), StateEventType::from(kind), String::new());
+    match client.send(req).await {
+        Ok(res) => Ok(serde_json::from_str(res.event_or_content.get()).ok()),
+        Err(e) if e.as_client_api_error().is_some_and(|e| e.status_code.as_u16() == 404) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn put(client: &Client, room: &RoomId, kind: &str, body: serde_json::Value) -> Result<(), RoomSettingsError> {
+    let raw = serde_json::value::to_raw_value(&body).map_err(|e| RoomSettingsError::NoRoom(e.to_string()))?;
+    let req = send_state_event::v3::Request::new_raw(
+        room.to_owned(),
+        StateEventType::from(kind),
+        String::new(),
+        matrix_sdk::ruma::serde::Raw::from_json(raw),
+    );
+    client.send(req).await?;
+    Ok(())
+}
+
+fn str_field(v: &Option<serde_json::Value>, key: &str) -> Option<String> {
+    v.as_ref()?.get(key)?.as_str().map(str::to_owned)
+}
+
+/// The room's current access settings, read from the server.
+pub async fn get(client: &Client, id: &str, permalink_prefix: Option<&str>) -> Result<RoomSettingsView, RoomSettingsError> {
+    let room = room_id(client, id)?;
+    let join_rule = str_field(&content(client, &room, "m.room.join_rules").await?, "join_rule").unwrap_or_else(|| "invite".into());
+    let published = client.send(get_room_visibility::v3::Request::new(room.clone())).await?.visibility == Visibility::Public;
+    let encrypted = content(client, &room, "m.room.encryption").await?.is_some();
+    let open_to_externals = str_field(&content(client, &room, "im.vector.room.access_rules").await?, "rule").as_deref() == Some("unrestricted");
+    let alias = str_field(&content(client, &room, "m.room.canonical_alias").await?, "alias");
+    let name = str_field(&content(client, &room, "m.room.name").await?, "name");
+    let topic = str_field(&content(client, &room, "m.room.topic").await?, "topic");
+    let access = match (join_rule.as_str(), published) {
+        ("public", true) => Access::PublicForum,
+        ("public", false) => Access::AnyoneWithLink,
+        ("knock", _) => Access::Knock,
+        _ => Access::InviteOnly,
+    };
+    let links = room_links::links(alias.as_deref().unwrap_or(room.as_str()), permalink_prefix);
+    Ok(RoomSettingsView { room_id: room.to_string(), name, topic, alias, access, join_rule, published, encrypted, open_to_externals, links })
+}
+
+/// Whether Tchap's rules allow going from `now` to `to` (pure, unit-tested).
+pub fn check(now: &RoomSettingsView, to: Access) -> Result<(), TchapRule> {
+    let forum = now.access == Access::PublicForum;
+    match to {
+        Access::PublicForum if !forum => Err(TchapRule::PrivateNeverPublic),
+        Access::PublicForum if now.open_to_externals => Err(TchapRule::ForumNeverOpenToExternals),
+        _ if forum && to != Access::PublicForum && !now.encrypted => Err(TchapRule::ForumPrivateOnlyIfEncrypted),
+        _ => Ok(()),
+    }
+}
+
+/// Changes who may join, after checking Tchap's rules.
+pub async fn set_access(client: &Client, id: &str, to: Access) -> Result<(), RoomSettingsError> {
+    let now = get(client, id, None).await?;
+    check(&now, to).map_err(RoomSettingsError::Rule)?;
+    if now.access == to {
+        return Ok(());
+    }
+    let room = room_id(client, id)?;
+    let rule = match to {
+        Access::InviteOnly => "invite",
+        Access::Knock => "knock",
+        Access::AnyoneWithLink | Access::PublicForum => "public",
+    };
+    if to == Access::AnyoneWithLink {
+        // A link gives access to people, never to guest accounts.
+        put(client, &room, "m.room.guest_access", serde_json::json!({"guest_access": "forbidden"})).await?;
+    }
+    put(client, &room, "m.room.join_rules", serde_json::json!({"join_rule": rule})).await?;
+    let publish = to == Access::PublicForum;
+    if publish != now.published {
+        let visibility = if publish { Visibility::Public } else { Visibility::Private };
+        client.send(set_room_visibility::v3::Request::new(room, visibility)).await?;
+    }
+    Ok(())
+}
+
+/// Lets users of the external server be invited. Cannot be undone (Tchap's rule): the
+/// UI asks for confirmation first.
+pub async fn open_to_externals(client: &Client, id: &str) -> Result<(), RoomSettingsError> {
+    let now = get(client, id, None).await?;
+    if now.open_to_externals {
+        return Err(RoomSettingsError::Rule(TchapRule::ExternalsAlreadyAllowed));
+    }
+    if now.published {
+        return Err(RoomSettingsError::Rule(TchapRule::ForumNeverOpenToExternals));
+    }
+    let room = room_id(client, id)?;
+    put(client, &room, "im.vector.room.access_rules", serde_json::json!({"rule": "unrestricted"})).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(access: Access, encrypted: bool, open: bool) -> RoomSettingsView {
+        RoomSettingsView {
+            room_id: "!r:x".into(), name: None, topic: None, alias: None, access, join_rule: String::new(),
+            published: access == Access::PublicForum, encrypted, open_to_externals: open, links: None,
+        }
+    }
+
+    #[test]
+    fn tchaps_rules() {
+        // A private room never becomes a forum, whatever its settings.
+        for from in [Access::InviteOnly, Access::Knock, Access::AnyoneWithLink] {
+            assert_eq!(check(&view(from, true, false), Access::PublicForum), Err(TchapRule::PrivateNeverPublic));
+        }
+        // Private rooms move freely between their own kinds.
+        assert_eq!(check(&view(Access::InviteOnly, true, false), Access::AnyoneWithLink), Ok(()));
+        assert_eq!(check(&view(Access::AnyoneWithLink, true, true), Access::Knock), Ok(()));
+        // A forum becomes private only once encrypted.
+        assert_eq!(check(&view(Access::PublicForum, false, false), Access::InviteOnly), Err(TchapRule::ForumPrivateOnlyIfEncrypted));
+        assert_eq!(check(&view(Access::PublicForum, true, false), Access::InviteOnly), Ok(()));
+        assert_eq!(check(&view(Access::PublicForum, false, false), Access::PublicForum), Ok(()));
+    }
+}

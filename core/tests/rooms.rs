@@ -1,0 +1,133 @@
+//! Creating rooms with Tchap's kinds and changing who may join, against the real
+//! Synapse: every setting is read back from the server and its effect checked with a
+//! second account (joins or is refused, through a link).
+#![recursion_limit = "256"]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chappe_core::{
+    directory,
+    room_create::{self, NewRoom, RoomCreateError, RoomKind},
+    room_settings::{self, Access, RoomSettingsError, TchapRule},
+};
+use common::{random_name, server, wait_joined, Server, User};
+use serde_json::Value;
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+async fn state(server: &Server, user: &User, room: &str, kind: &str) -> Value {
+    server.get(user, &format!("/rooms/{}/state/{kind}/", enc(room))).await.unwrap_or(Value::Null)
+}
+
+async fn try_join(server: &Server, user: &User, target: &str) -> bool {
+    server.post(user, &format!("/join/{}", enc(target)), serde_json::json!({})).await.is_ok()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_three_kinds_are_created_as_tchap_does_and_refuse_bad_forms() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let client = session.client().clone();
+
+    let private = room_create::create(&client, &NewRoom { kind: RoomKind::Private, name: "Privé".into(), topic: Some("Entre nous".into()), alias: None }).await.unwrap();
+    assert_eq!(state(&server, &alice, &private, "m.room.join_rules").await["join_rule"], "invite");
+    assert_eq!(state(&server, &alice, &private, "m.room.encryption").await["algorithm"], "m.megolm.v1.aes-sha2");
+    assert_eq!(state(&server, &alice, &private, "m.room.history_visibility").await["history_visibility"], "invited");
+    assert_eq!(state(&server, &alice, &private, "im.vector.room.access_rules").await["rule"], "restricted");
+    assert_eq!(state(&server, &alice, &private, "m.room.topic").await["topic"], "Entre nous");
+    assert!(!try_join(&server, &bob, &private).await, "an uninvited user joined a private room");
+
+    let open = room_create::create(&client, &NewRoom { kind: RoomKind::PrivateOpenToExternals, name: "Avec externes".into(), topic: None, alias: None }).await.unwrap();
+    assert_eq!(state(&server, &alice, &open, "im.vector.room.access_rules").await["rule"], "unrestricted");
+
+    let alias_local = random_name("forum");
+    let forum = room_create::create(&client, &NewRoom { kind: RoomKind::Forum, name: "Forum".into(), topic: None, alias: Some(alias_local.clone()) }).await.unwrap();
+    let alias = format!("#{alias_local}:localhost");
+    assert_eq!(state(&server, &alice, &forum, "m.room.join_rules").await["join_rule"], "public");
+    assert_eq!(state(&server, &alice, &forum, "m.room.encryption").await, Value::Null);
+    assert_eq!(state(&server, &alice, &forum, "m.room.history_visibility").await["history_visibility"], "shared");
+    let resolved = server.get(&bob, &format!("/directory/room/{}", enc(&alias))).await.unwrap();
+    assert_eq!(resolved["room_id"], forum.as_str());
+    let visibility = server.get(&bob, &format!("/directory/list/room/{}", enc(&forum))).await.unwrap();
+    assert_eq!(visibility["visibility"], "public");
+    assert!(try_join(&server, &bob, &alias).await);
+
+    // The same address again: said plainly.
+    let again = room_create::create(&client, &NewRoom { kind: RoomKind::Forum, name: "Doublon".into(), topic: None, alias: Some(alias_local.clone()) }).await;
+    assert!(matches!(again, Err(RoomCreateError::AliasTaken(a)) if a == alias_local));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn access_changes_follow_tchaps_rules_and_take_effect() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let carol = server.register("carol", "Carol").await.unwrap();
+    let dave = server.register("dave", "Dave").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let client = session.client().clone();
+    let alias_local = random_name("lien");
+    let room = room_create::create(&client, &NewRoom { kind: RoomKind::Private, name: "Par lien".into(), topic: None, alias: Some(alias_local.clone()) }).await.unwrap();
+    wait_joined(&session, &room).await;
+
+    // "Anyone with the link": Bob joins through the matrix.to link Chappe gives.
+    room_settings::set_access(&client, &room, Access::AnyoneWithLink).await.unwrap();
+    let view = room_settings::get(&client, &room, Some("https://tchap.gouv.fr")).await.unwrap();
+    assert_eq!(view.access, Access::AnyoneWithLink);
+    assert!(!view.published);
+    assert_eq!(state(&server, &alice, &room, "m.room.guest_access").await["guest_access"], "forbidden");
+    let links = view.links.unwrap();
+    assert_eq!(links.matrix_to, format!("https://matrix.to/#/%23{alias_local}:localhost"));
+    let dir_b = tempfile::tempdir().unwrap();
+    let bob_session = server.login(&bob, dir_b.path()).await.unwrap();
+    let joined = directory::join(bob_session.client(), links.permalink.as_deref().unwrap()).await.unwrap();
+    assert_eq!(joined, room);
+
+    // Back to invite only: Carol is refused.
+    room_settings::set_access(&client, &room, Access::InviteOnly).await.unwrap();
+    assert_eq!(state(&server, &alice, &room, "m.room.join_rules").await["join_rule"], "invite");
+    assert!(!try_join(&server, &carol, &room).await);
+
+    // Knock: Dave asks, the room sees it.
+    room_settings::set_access(&client, &room, Access::Knock).await.unwrap();
+    server.post(&dave, &format!("/knock/{}", enc(&room)), serde_json::json!({})).await.unwrap();
+    let member = server.get(&alice, &format!("/rooms/{}/state/m.room.member/{}", enc(&room), enc(&dave.user_id))).await.unwrap();
+    assert_eq!(member["membership"], "knock");
+
+    // A private room never becomes a forum.
+    assert!(matches!(
+        room_settings::set_access(&client, &room, Access::PublicForum).await,
+        Err(RoomSettingsError::Rule(TchapRule::PrivateNeverPublic))
+    ));
+    let visibility = server.get(&alice, &format!("/directory/list/room/{}", enc(&room))).await.unwrap();
+    assert_eq!(visibility["visibility"], "private");
+
+    // Opening to externals: once, for good.
+    room_settings::open_to_externals(&client, &room).await.unwrap();
+    assert_eq!(state(&server, &alice, &room, "im.vector.room.access_rules").await["rule"], "unrestricted");
+    assert!(matches!(
+        room_settings::open_to_externals(&client, &room).await,
+        Err(RoomSettingsError::Rule(TchapRule::ExternalsAlreadyAllowed))
+    ));
+
+    // A forum (not encrypted) cannot become private, nor open to externals.
+    let forum_local = random_name("forum");
+    let forum = room_create::create(&client, &NewRoom { kind: RoomKind::Forum, name: "Forum".into(), topic: None, alias: Some(forum_local) }).await.unwrap();
+    wait_joined(&session, &forum).await;
+    assert!(matches!(
+        room_settings::set_access(&client, &forum, Access::InviteOnly).await,
+        Err(RoomSettingsError::Rule(TchapRule::ForumPrivateOnlyIfEncrypted))
+    ));
+    assert!(matches!(
+        room_settings::open_to_externals(&client, &forum).await,
+        Err(RoomSettingsError::Rule(TchapRule::ForumNeverOpenToExternals))
+    ));
+    assert_eq!(state(&server, &alice, &forum, "m.room.join_rules").await["join_rule"], "public");
+}
