@@ -2,6 +2,8 @@
 //! a translated sentence by the UI's i18n table (key `error.<type>`).
 
 use chappe_core::{
+    room_create::RoomCreateError,
+    room_settings::{RoomSettingsError, TchapRule},
     password_policy::PolicyRule,
     register::RegisterError,
     bulk_invite::BulkInviteError,
@@ -71,6 +73,15 @@ pub enum UiError {
     /// The link in the validation mail was not followed (or expired, or was used).
     #[error("email not validated")]
     NotValidated,
+    /// The room address is already used by another room.
+    #[error("alias taken")]
+    AliasTaken,
+    /// A forum needs an address.
+    #[error("alias required")]
+    AliasRequired,
+    /// Tchap's rules forbid this change of the room's access.
+    #[error("tchap rule")]
+    TchapRule(TchapRule),
     /// The password typed to confirm an action is not the account's.
     #[error("wrong password")]
     WrongPassword,
@@ -155,6 +166,30 @@ impl From<RegisterError> for UiError {
             RegisterError::RegistrationClosed => Self::RegistrationClosed,
             RegisterError::NotValidated => Self::NotValidated,
             RegisterError::Login(e) => e.into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<RoomCreateError> for UiError {
+    fn from(err: RoomCreateError) -> Self {
+        match err {
+            RoomCreateError::MissingName => Self::MissingFields,
+            RoomCreateError::MissingAlias => Self::AliasRequired,
+            RoomCreateError::InvalidAlias(_) => Self::InvalidRoomAddress,
+            RoomCreateError::AliasTaken(_) => Self::AliasTaken,
+            RoomCreateError::Sdk(e) => failure::of_sdk(&e).into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<RoomSettingsError> for UiError {
+    fn from(err: RoomSettingsError) -> Self {
+        match err {
+            RoomSettingsError::NoRoom(_) => Self::UnknownRoom,
+            RoomSettingsError::Rule(r) => Self::TchapRule(r),
+            RoomSettingsError::Http(e) => failure::of_http(&e).into(),
             other => Self::Other(other.to_string()),
         }
     }

@@ -10,6 +10,7 @@ mod error;
 mod invite_commands;
 mod keychain;
 mod register_commands;
+mod room_commands;
 mod state;
 
 use std::path::PathBuf;
@@ -54,6 +55,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         directory_commands::set_profile_hidden,
         directory_commands::accept_invite,
         directory_commands::decline_invite,
+        room_commands::create_room,
+        room_commands::room_settings,
+        room_commands::set_room_access,
+        room_commands::open_room_to_externals,
         directory_commands::send_renewal_mail,
         directory_commands::resume_sync,
         directory_commands::list_devices,

@@ -56,6 +56,13 @@ export const commands = {
 	setProfileHidden: (hidden: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_profile_hidden", { hidden })),
 	acceptInvite: (roomId: string) => typedError<string, UiError>(__TAURI_INVOKE("accept_invite", { roomId })),
 	declineInvite: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("decline_invite", { roomId })),
+	/**  Creates a room of one of Tchap's kinds; returns its ID. */
+	createRoom: (form: NewRoom_Deserialize) => typedError<string, UiError>(__TAURI_INVOKE("create_room", { form })),
+	/**  Who may join, the room's links (with the admin's permalink prefix) and flags. */
+	roomSettings: (roomId: string) => typedError<RoomSettingsView_Serialize, UiError>(__TAURI_INVOKE("room_settings", { roomId })),
+	setRoomAccess: (roomId: string, access: Access) => typedError<null, UiError>(__TAURI_INVOKE("set_room_access", { roomId, access })),
+	/**  Irreversible: the UI has asked for confirmation. */
+	openRoomToExternals: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("open_room_to_externals", { roomId })),
 	/**  The account expired: asks the server to mail the renewal link. */
 	sendRenewalMail: () => typedError<null, UiError>(__TAURI_INVOKE("send_renewal_mail")),
 	/**  Syncs again (after the account was renewed); the sync status says if it worked. */
@@ -88,6 +95,15 @@ export const commands = {
 };
 
 /* Types */
+/**  Who may join. */
+export type Access = "inviteOnly" | 
+/**  Anyone may ask; members with the right accept. */
+"knock" | 
+/**  Anyone who has the link (public join rule, not in the directory, no guests). */
+"anyoneWithLink" | 
+/**  Public forum: in the directory, anyone may join. */
+"publicForum";
+
 /**  Static facts the login screen needs. */
 export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 
@@ -204,6 +220,24 @@ export type MessagePreview = {
 	/**  Plain text only: previews never carry HTML. */
 	text: string,
 	kind: PreviewKind,
+};
+
+export type NewRoom = NewRoom_Serialize | NewRoom_Deserialize;
+
+export type NewRoom_Deserialize = {
+	kind: RoomKind,
+	name: string,
+	topic?: string | null,
+	/**  The local part of the room's address (`#part:server`); required for a forum. */
+	alias?: string | null,
+};
+
+export type NewRoom_Serialize = {
+	kind: RoomKind,
+	name: string,
+	topic: string | null,
+	/**  The local part of the room's address (`#part:server`); required for a forum. */
+	alias: string | null,
 };
 
 /**  Why a line cannot be invited in this room. */
@@ -386,6 +420,35 @@ export type RevokeTarget = { kind: "account"; value: string } |
 /**  The token of the email invitation. */
 { kind: "email"; value: string };
 
+/**  Tchap's room kinds. */
+export type RoomKind = "private" | 
+/**  Private, and users of the external server may be invited. Cannot be undone. */
+"privateOpenToExternals" | 
+/**
+ *  Listed in the room directory, anyone of the administration may join; never
+ *  encrypted, never open to externals.
+ */
+"forum";
+
+/**  The shareable forms of a room's link. */
+export type RoomLinks = RoomLinks_Serialize | RoomLinks_Deserialize;
+
+/**  The shareable forms of a room's link. */
+export type RoomLinks_Deserialize = {
+	matrixTo: string,
+	matrixUri: string,
+	/**  With the admin's `permalink_prefix`, when it is not matrix.to. */
+	permalink?: string | null,
+};
+
+/**  The shareable forms of a room's link. */
+export type RoomLinks_Serialize = {
+	matrixTo: string,
+	matrixUri: string,
+	/**  With the admin's `permalink_prefix`, when it is not matrix.to. */
+	permalink: string | null,
+};
+
 export type RoomPreviewView = RoomPreviewView_Serialize | RoomPreviewView_Deserialize;
 
 export type RoomPreviewView_Deserialize = {
@@ -422,6 +485,38 @@ export type RoomPreviewView_Serialize = {
 	joined: boolean,
 	/**  Oldest first; empty when the history is not readable without joining. */
 	messages: PreviewMessage[],
+};
+
+export type RoomSettingsView = RoomSettingsView_Serialize | RoomSettingsView_Deserialize;
+
+export type RoomSettingsView_Deserialize = {
+	roomId: string,
+	name?: string | null,
+	topic?: string | null,
+	alias?: string | null,
+	access: Access,
+	/**  The raw join rule, for the rules Chappe does not offer yet (restricted…). */
+	joinRule: string,
+	published: boolean,
+	encrypted: boolean,
+	/**  Users of the external server may be invited (irreversible). */
+	openToExternals: boolean,
+	links?: RoomLinks_Deserialize | null,
+};
+
+export type RoomSettingsView_Serialize = {
+	roomId: string,
+	name: string | null,
+	topic: string | null,
+	alias: string | null,
+	access: Access,
+	/**  The raw join rule, for the rules Chappe does not offer yet (restricted…). */
+	joinRule: string,
+	published: boolean,
+	encrypted: boolean,
+	/**  Users of the external server may be invited (irreversible). */
+	openToExternals: boolean,
+	links: RoomLinks_Serialize | null,
 };
 
 /**  What the sidebar shows for one room. */
@@ -522,6 +617,9 @@ export type SyncStatus = { state: "starting" } | { state: "running" } |
  */
 { state: "accountExpired" } | { state: "stopped" };
 
+/**  A Tchap rule the change would break. */
+export type TchapRule = "privateNeverPublic" | "forumPrivateOnlyIfEncrypted" | "forumNeverOpenToExternals" | "externalsAlreadyAllowed";
+
 /**  What the timeline shows for one item. */
 export type TimelineItemView = TimelineItemView_Serialize | TimelineItemView_Deserialize;
 
@@ -562,6 +660,12 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 { type: "weakPassword"; data: PolicyRule[] } | { type: "emailInUse" } | { type: "registrationClosed" } | 
 /**  The link in the validation mail was not followed (or expired, or was used). */
 { type: "notValidated" } | 
+/**  The room address is already used by another room. */
+{ type: "aliasTaken" } | 
+/**  A forum needs an address. */
+{ type: "aliasRequired" } | 
+/**  Tchap's rules forbid this change of the room's access. */
+{ type: "tchapRule"; data: TchapRule } | 
 /**  The password typed to confirm an action is not the account's. */
 { type: "wrongPassword" } | 
 /**  This session is signed out with "Sign out", not from the session list. */

@@ -8,6 +8,7 @@ import { t } from "../i18n";
 import { RoomListView } from "./roomList";
 import { invitePanel } from "./invite";
 import { dmPanel, explorePanel, settingsPanel } from "./panels";
+import { newRoomPanel } from "./roomPanels";
 import { placeholderPane, RoomView } from "./room";
 
 export interface MainOptions {
@@ -66,6 +67,7 @@ export class MainScreen {
         el("span", { class: "me-actions" }, settings, this.logoutButton)),
       el("nav", { class: "tools", "aria-label": t("main.account") },
         this.tool("new-dm", t("dm.title"), (close) => dmPanel({ onOpen: (id, n) => this.openById(id, n), onClose: close })),
+        this.tool("new-room", t("newRoom.title"), (close) => newRoomPanel({ onOpen: (id, n) => this.openById(id, n), onClose: close })),
         this.tool("explore", t("explore.title"), (close) => explorePanel({
           onOpen: (id, n) => this.openById(id, n),
           onClose: close,

@@ -8,6 +8,7 @@ import { t } from "../i18n";
 import type { ComposeRequest } from "../actions";
 import { TimelineView } from "./timeline";
 import { invitePanel } from "./invitePanel";
+import { roomSettingsPanel } from "./roomPanels";
 
 /** How close to an edge (px) counts as "at the bottom" / "at the top". */
 const BOTTOM_SLACK = 40;
@@ -55,7 +56,7 @@ export class RoomView {
   private cleanups: (() => void)[] = [];
   private destroyed = false;
   private body: HTMLElement[];
-  private invitePanel: HTMLElement | null = null;
+  private sidePanel: HTMLElement | null = null;
 
   private loaded = false;
   private atBottom = true;
@@ -92,7 +93,9 @@ export class RoomView {
     this.sendError = el("p", { id: "send-error", class: "error send-error", role: "alert" });
 
     const invite = el("button", { id: "room-invite", type: "button", class: "link room-invite" }, t("invite.open"));
-    invite.addEventListener("click", () => this.toggleInvite());
+    invite.addEventListener("click", () => this.togglePanel("invite"));
+    const settings = el("button", { id: "room-settings", type: "button", class: "link" }, t("roomSettings.open"));
+    settings.addEventListener("click", () => this.togglePanel("settings"));
     // What the invite panel covers while open (the room keeps streaming underneath).
     this.body = [
       // The spinner floats over the timeline: showing it must not move what the user reads.
@@ -105,27 +108,34 @@ export class RoomView {
     this.element = el(
       "section",
       { class: "room-view", "data-room-id": room.roomId, "aria-labelledby": "room-name" },
-      el("header", { class: "room-header" }, back, this.avatarEl, this.nameEl, this.flagsEl, invite),
+      el("header", { class: "room-header" }, back, this.avatarEl, this.nameEl, this.flagsEl, invite, settings),
       ...this.body,
     );
     this.update(room);
     this.wire();
   }
 
-  /** Shows or hides the invite panel in place of the timeline and composer. */
-  private toggleInvite(): void {
-    if (this.invitePanel) {
-      this.invitePanel.remove();
-      this.invitePanel = null;
+  /** Shows a panel (invite, settings) in place of the timeline and composer, or hides
+   *  it when it is the one shown. */
+  private togglePanel(kind: "invite" | "settings"): void {
+    const shown = this.sidePanel?.getAttribute("data-kind");
+    if (this.sidePanel) {
+      this.sidePanel.remove();
+      this.sidePanel = null;
       for (const b of this.body) b.hidden = false;
       this.composeBar.hidden = this.compose === null;
-      this.composer.focus();
-      return;
+      if (shown === kind) {
+        this.composer.focus();
+        return;
+      }
     }
     for (const b of this.body) b.hidden = true;
-    this.invitePanel = invitePanel({ roomId: this.roomId, roomName: this.nameEl.textContent ?? "",
-      onClose: () => this.toggleInvite() });
-    this.element.append(this.invitePanel);
+    const onClose = () => this.togglePanel(kind);
+    this.sidePanel = kind === "invite"
+      ? invitePanel({ roomId: this.roomId, roomName: this.nameEl.textContent ?? "", onClose })
+      : roomSettingsPanel({ roomId: this.roomId, onClose });
+    this.sidePanel.setAttribute("data-kind", kind);
+    this.element.append(this.sidePanel);
   }
 
   /** Starts streaming the room's timeline. */

@@ -1,0 +1,47 @@
+//! IPC commands for creating rooms and changing who may join them (Tchap's rules are
+//! checked in `chappe_core::room_settings`; the UI only shows them).
+
+use chappe_core::{
+    room_create::{self, NewRoom},
+    room_settings::{self, Access, RoomSettingsView},
+};
+use tauri::State;
+
+use crate::{error::UiError, state::SharedState};
+
+async fn client(state: &SharedState) -> Result<chappe_core::Client, UiError> {
+    let guard = state.session.read().await;
+    Ok(guard.as_ref().ok_or(UiError::NotLoggedIn)?.client().clone())
+}
+
+/// Creates a room of one of Tchap's kinds; returns its ID.
+#[tauri::command]
+#[specta::specta]
+pub async fn create_room(state: State<'_, SharedState>, form: NewRoom) -> Result<String, UiError> {
+    let client = client(&state).await?;
+    Ok(room_create::create(&client, &form).await?)
+}
+
+/// Who may join, the room's links (with the admin's permalink prefix) and flags.
+#[tauri::command]
+#[specta::specta]
+pub async fn room_settings(state: State<'_, SharedState>, room_id: String) -> Result<RoomSettingsView, UiError> {
+    let client = client(&state).await?;
+    let prefix = state.config.permalink_prefix.clone();
+    Ok(room_settings::get(&client, &room_id, Some(&prefix)).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_room_access(state: State<'_, SharedState>, room_id: String, access: Access) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::set_access(&client, &room_id, access).await?)
+}
+
+/// Irreversible: the UI has asked for confirmation.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_room_to_externals(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::open_to_externals(&client, &room_id).await?)
+}

@@ -1,0 +1,99 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+vi.mock("@tauri-apps/api/core", () => import("../test/tauri"));
+import * as tauri from "../test/tauri";
+import { setLang } from "../i18n";
+import { newRoomPanel, roomSettingsPanel } from "./roomPanels";
+
+const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
+
+describe("new room panel", () => {
+  beforeEach(() => {
+    tauri.reset();
+    setLang("fr");
+  });
+
+  it("creates each kind as one request; a forum needs an address; a taken one is said", async () => {
+    const opened: [string, string][] = [];
+    let n = 0;
+    tauri.handlers.set("create_room", ({ form }: { form: { alias: string | null } }) => {
+      if (form.alias === "pris") throw { type: "aliasTaken" };
+      return `!r${++n}:x`;
+    });
+    document.body.replaceChildren(newRoomPanel({ onOpen: (id, name) => opened.push([id, name]) }));
+    $<HTMLInputElement>("#new-room-name").value = "Équipe";
+    $<HTMLFormElement>("#new-room-form").requestSubmit();
+    await tauri.settle();
+    expect(tauri.callsOf("create_room")).toEqual([{ form: { kind: "private", name: "Équipe", topic: null, alias: null } }]);
+    expect(opened).toEqual([["!r1:x", "Équipe"]]);
+
+    $<HTMLInputElement>("#new-room-kind-forum").click();
+    $<HTMLFormElement>("#new-room-form").requestSubmit();
+    await tauri.settle();
+    expect($("#new-room-error").textContent).toBe("Un forum public a besoin d'une adresse.");
+    expect(tauri.callsOf("create_room")).toHaveLength(1);
+    $<HTMLInputElement>("#new-room-alias").value = "pris";
+    $<HTMLFormElement>("#new-room-form").requestSubmit();
+    await tauri.settle();
+    expect($("#new-room-error").textContent).toBe("Cette adresse est déjà prise par un autre salon.");
+    expect($<HTMLInputElement>("#new-room-name").value).toBe("Équipe");
+  });
+});
+
+describe("room settings panel", () => {
+  beforeEach(() => {
+    tauri.reset();
+    setLang("fr");
+  });
+
+  it("shows who may join and the links, refuses a forum for a private room, and opens to externals after a second click", async () => {
+    let settings = {
+      roomId: "!r:x", name: "R", topic: null, alias: "#r:x", access: "inviteOnly", joinRule: "invite", published: false,
+      encrypted: true, openToExternals: false,
+      links: { matrixTo: "https://matrix.to/#/%23r:x", matrixUri: "matrix:r/r:x", permalink: null },
+    };
+    tauri.handlers.set("room_settings", () => settings);
+    tauri.handlers.set("set_room_access", ({ access }: { access: string }) => {
+      settings = { ...settings, access };
+      return null;
+    });
+    tauri.handlers.set("open_room_to_externals", () => {
+      settings = { ...settings, openToExternals: true };
+      return null;
+    });
+    document.body.replaceChildren(roomSettingsPanel({ roomId: "!r:x" }));
+    await tauri.settle();
+    expect($<HTMLInputElement>("#room-access-inviteOnly").checked).toBe(true);
+    expect($<HTMLInputElement>("#room-access-publicForum").disabled).toBe(true);
+    expect($("#room-link-matrix-to").textContent).toBe("https://matrix.to/#/%23r:x");
+    $<HTMLInputElement>("#room-access-anyoneWithLink").click();
+    await tauri.settle();
+    expect(tauri.callsOf("set_room_access")).toEqual([{ roomId: "!r:x", access: "anyoneWithLink" }]);
+    expect($<HTMLInputElement>("#room-access-anyoneWithLink").checked).toBe(true);
+
+    $("#open-externals").click();
+    await tauri.settle();
+    expect(tauri.callsOf("open_room_to_externals")).toHaveLength(0);
+    expect($("#open-externals").textContent).toBe("Confirmer : ouvrir définitivement aux externes");
+    $("#open-externals").click();
+    await tauri.settle();
+    expect(tauri.callsOf("open_room_to_externals")).toHaveLength(1);
+    expect($("#externals-state").textContent).toBe("Ce salon est ouvert aux externes (définitif).");
+  });
+
+  it("words a refusal by Tchap's rules", async () => {
+    tauri.handlers.set("room_settings", () => ({
+      roomId: "!f:x", name: "F", topic: null, alias: "#f:x", access: "publicForum", joinRule: "public", published: true,
+      encrypted: false, openToExternals: false, links: null,
+    }));
+    tauri.handlers.set("set_room_access", () => {
+      throw { type: "tchapRule", data: "forumPrivateOnlyIfEncrypted" };
+    });
+    document.body.replaceChildren(roomSettingsPanel({ roomId: "!f:x" }));
+    await tauri.settle();
+    expect($("#externals-state").textContent).toBe("Un forum public ne peut pas être ouvert aux externes (règle de Tchap).");
+    $<HTMLInputElement>("#room-access-inviteOnly").click();
+    await tauri.settle();
+    expect($("#room-settings-error").textContent).toBe("Un forum public ne peut devenir privé qu'une fois chiffré (règle de Tchap).");
+    expect($<HTMLInputElement>("#room-access-publicForum").checked).toBe(true);
+  });
+});

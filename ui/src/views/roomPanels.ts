@@ -1,0 +1,154 @@
+// Creating a room (Tchap's three kinds) and a room's access settings: who may join,
+// its links to share, opening it to external users (irreversible, so confirmed).
+// Tchap's rules are checked in Rust; here they are explained before the user tries.
+import { commands } from "../bindings";
+import type * as B from "../bindings";
+import { el } from "../dom";
+import { errorText } from "../format";
+import { t, type StringKey } from "../i18n";
+import { call } from "../ipc";
+import type { UiError } from "../types";
+import { panel, type OpenRoom, type PanelOptions } from "./panels";
+
+type Kind = B.RoomKind;
+type Access = B.Access;
+type Settings = B.RoomSettingsView_Serialize;
+
+export function roomErrorText(e: UiError): string {
+  if (e.type === "tchapRule") return t(`rule.${e.data}` as StringKey);
+  return errorText(e);
+}
+
+export interface NewRoomOptions extends PanelOptions {
+  onOpen: OpenRoom;
+}
+
+/** "Nouveau salon": kind, name, topic, address (required for a forum). */
+export function newRoomPanel(opts: NewRoomOptions): HTMLElement {
+  const kinds: Kind[] = ["private", "privateOpenToExternals", "forum"];
+  const radios = kinds.map((k) => el("input", { type: "radio", name: "new-room-kind", id: `new-room-kind-${k}`, value: k,
+    checked: k === "private" }));
+  const name = el("input", { id: "new-room-name", type: "text", autocomplete: "off", required: true });
+  const topic = el("input", { id: "new-room-topic", type: "text", autocomplete: "off" });
+  const alias = el("input", { id: "new-room-alias", type: "text", autocomplete: "off", spellcheck: "false",
+    autocapitalize: "off", placeholder: t("newRoom.aliasPlaceholder"), "aria-describedby": "new-room-alias-hint" });
+  const submit = el("button", { id: "new-room-submit", type: "submit", class: "primary" }, t("newRoom.create"));
+  const error = el("p", { id: "new-room-error", class: "error", role: "alert" });
+  const kindOf = (): Kind => (radios.find((r) => r.checked)?.value ?? "private") as Kind;
+  const form = el("form", { id: "new-room-form", novalidate: true },
+    el("fieldset", { class: "kinds" }, el("legend", {}, t("newRoom.kind")),
+      ...kinds.map((k, i) => el("label", { class: "check kind", for: `new-room-kind-${k}` }, radios[i],
+        el("span", {}, el("strong", {}, t(`newRoom.kind.${k}` as StringKey)), el("br", {}),
+          el("small", { class: "hint" }, t(`newRoom.kind.${k}.hint` as StringKey)))))),
+    el("div", { class: "field" }, el("label", { for: "new-room-name" }, t("newRoom.name")), name),
+    el("div", { class: "field" }, el("label", { for: "new-room-topic" }, t("newRoom.topic")), topic),
+    el("div", { class: "field" }, el("label", { for: "new-room-alias" }, t("newRoom.alias")), alias,
+      el("small", { id: "new-room-alias-hint", class: "hint" }, t("newRoom.aliasHint"))),
+    submit, error);
+  let busy = false;
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    if (busy) return;
+    error.textContent = "";
+    if (!name.value.trim()) {
+      error.textContent = errorText({ type: "missingFields" });
+      name.focus();
+      return;
+    }
+    if (kindOf() === "forum" && !alias.value.trim()) {
+      error.textContent = errorText({ type: "aliasRequired" });
+      alias.focus();
+      return;
+    }
+    busy = true;
+    submit.disabled = true;
+    const res = await call(commands.createRoom({ kind: kindOf(), name: name.value.trim(),
+      topic: topic.value.trim() || null, alias: alias.value.trim() || null }));
+    busy = false;
+    submit.disabled = false;
+    if (res.status === "ok") opts.onOpen(res.data, name.value.trim());
+    else {
+      error.textContent = roomErrorText(res.error);
+      if (res.error.type === "aliasTaken" || res.error.type === "invalidRoomAddress") alias.focus();
+    }
+  });
+  queueMicrotask(() => name.focus());
+  return panel("new-room-dialog", t("newRoom.title"), opts, form);
+}
+
+export interface RoomSettingsOptions extends PanelOptions {
+  roomId: string;
+}
+
+/** A room's access: who may join, links to copy, opening to external users. */
+export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
+  const body = el("div", { id: "room-settings-body" }, el("p", { class: "hint" }, t("app.loading")));
+  const error = el("p", { id: "room-settings-error", class: "error", role: "alert" });
+  const status = el("p", { id: "room-settings-status", class: "hint", role: "status" });
+  const accesses: Access[] = ["inviteOnly", "knock", "anyoneWithLink", "publicForum"];
+
+  const render = (s: Settings) => {
+    const radios = accesses.map((a) => {
+      const r = el("input", { type: "radio", name: "room-access", id: `room-access-${a}`, value: a, checked: s.access === a,
+        // Tchap: a private room never becomes a forum; shown, but not offered.
+        disabled: a === "publicForum" && s.access !== "publicForum" });
+      r.addEventListener("change", async () => {
+        if (!r.checked) return;
+        error.textContent = "";
+        status.textContent = "";
+        const res = await call(commands.setRoomAccess(opts.roomId, a));
+        if (res.status === "error") error.textContent = roomErrorText(res.error);
+        else status.textContent = t("settings.saved");
+        void load();
+      });
+      return el("label", { class: "check", for: `room-access-${a}` }, r, t(`access.${a}` as StringKey));
+    });
+    const links = s.links
+      ? el("div", { class: "links" }, el("h3", {}, t("roomSettings.links")),
+        ...[["matrix-to", s.links.matrixTo], ["matrix-uri", s.links.matrixUri], ["permalink", s.links.permalink]]
+          .filter((x): x is [string, string] => !!x[1])
+          .map(([id, link]) => {
+            const copy = el("button", { type: "button", class: "link copy" }, t("roomSettings.copy"));
+            copy.addEventListener("click", () => {
+              void navigator.clipboard?.writeText(link).then(() => (status.textContent = t("roomSettings.copied")));
+            });
+            return el("p", { class: "room-link" }, el("code", { id: `room-link-${id}` }, link), " ", copy);
+          }))
+      : null;
+    let externals: HTMLElement;
+    if (s.openToExternals) externals = el("p", { id: "externals-state", class: "hint" }, t("roomSettings.externalsOpen"));
+    else if (s.published) externals = el("p", { id: "externals-state", class: "hint" }, t("rule.forumNeverOpenToExternals"));
+    else {
+      const open = el("button", { id: "open-externals", type: "button", class: "secondary" }, t("roomSettings.openExternals"));
+      let armed = false;
+      open.addEventListener("click", async () => {
+        // Irreversible: a second, explicit click.
+        if (!armed) {
+          armed = true;
+          open.textContent = t("roomSettings.openExternalsConfirm");
+          open.classList.add("danger");
+          return;
+        }
+        open.disabled = true;
+        const res = await call(commands.openRoomToExternals(opts.roomId));
+        if (res.status === "error") error.textContent = roomErrorText(res.error);
+        void load();
+      });
+      externals = el("div", {}, el("p", { class: "hint" }, t("roomSettings.externalsHint")), open);
+    }
+    body.replaceChildren(
+      el("fieldset", { class: "kinds" }, el("legend", {}, t("roomSettings.access")), ...radios),
+      el("p", { class: "hint" }, t("roomSettings.rules")),
+      links ?? el("p", { class: "hint" }, t("roomSettings.noLink")),
+      el("h3", {}, t("roomSettings.externals")), externals);
+  };
+  const load = async () => {
+    const res = await call(commands.roomSettings(opts.roomId));
+    if (res.status === "error") {
+      body.replaceChildren();
+      error.textContent = roomErrorText(res.error);
+    } else render(res.data as Settings);
+  };
+  void load();
+  return panel("room-settings-dialog", t("roomSettings.title"), opts, body, status, error);
+}
