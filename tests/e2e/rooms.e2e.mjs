@@ -1,0 +1,103 @@
+// End-to-end, rooms: in the real window, create a private room with an address, give
+// it to "anyone with the link", copy its link; then a second account pastes the link
+// and is in. Every step is checked on the real Synapse.
+import { Matrix, rand } from "./matrix.mjs";
+import { WebDriver } from "./webdriver.mjs";
+
+const { SYNAPSE_URL, SYNAPSE_SECRET, APP, SHOTS = "target/e2e" } = process.env;
+const mx = new Matrix(SYNAPSE_URL, SYNAPSE_SECRET);
+const wd = new WebDriver(process.env.WEBDRIVER_URL);
+const counts = { passed: 0, failed: 0 };
+const enc = encodeURIComponent;
+
+async function step(name, fn) {
+  const t = Date.now();
+  try {
+    const out = await fn();
+    counts.passed++;
+    console.log(`PASS ${name} (${Date.now() - t} ms)`);
+    return out;
+  } catch (e) {
+    counts.failed++;
+    console.log(`FAIL ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+async function signIn(user) {
+  await wd.waitUntil("login form or main screen", async () =>
+    (await wd.findAll("#login-form")).length > 0 || (await wd.findAll("#logout")).length > 0, 60000);
+  if ((await wd.findAll("#logout")).length > 0) {
+    await wd.click("#logout");
+    await wd.waitFor("#login-form", 30000);
+  }
+  await wd.clear("#login-homeserver");
+  await wd.type("#login-homeserver", SYNAPSE_URL);
+  await wd.type("#login-user", user.username);
+  await wd.type("#login-password", user.password);
+  await wd.click("#login-submit");
+  await wd.waitFor("#logout", 60000);
+}
+
+try {
+  const tag = rand();
+  const alice = await mx.register("alice", "Alice Salons");
+  const bob = await mx.register("bob", "Bob Lien");
+  const name = `Par lien ${tag}`;
+  const alias = `lien-${tag}`;
+  let roomId;
+  let link;
+
+  await step("create a private room with an address", async () => {
+    await wd.start(APP);
+    await signIn(alice);
+    await wd.click("#new-room");
+    await wd.waitFor("#new-room-form", 10000);
+    await wd.type("#new-room-name", name);
+    await wd.type("#new-room-alias", alias);
+    await wd.click("#new-room-submit");
+    await wd.waitUntil("the new room open", async () => (await wd.text("#room-name")).includes(name), 30000);
+    const res = await mx.call("GET", `/_matrix/client/v3/directory/room/${enc(`#${alias}:localhost`)}`, bob.token);
+    roomId = res.room_id;
+    const enc_ = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.encryption/`, alice.token);
+    if (enc_.algorithm !== "m.megolm.v1.aes-sha2") throw new Error("the private room is not encrypted");
+  });
+
+  await step("give it to anyone with the link and copy the link", async () => {
+    await wd.click("#room-settings");
+    await wd.waitFor("#room-access-anyoneWithLink", 30000);
+    await wd.click("#room-access-anyoneWithLink");
+    await wd.waitUntil("saved", async () => (await wd.text("#room-settings-status")).length > 0, 30000);
+    const rules = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(roomId)}/state/m.room.join_rules/`, alice.token);
+    if (rules.join_rule !== "public") throw new Error(`join rule ${rules.join_rule}`);
+    const vis = await mx.call("GET", `/_matrix/client/v3/directory/list/room/${enc(roomId)}`, alice.token);
+    if (vis.visibility !== "private") throw new Error("a link room must not be in the directory");
+    await wd.waitFor("#room-link-matrix-to", 10000);
+    link = await wd.text("#room-link-matrix-to");
+    if (!link.startsWith("https://matrix.to/#/%23lien-")) throw new Error(`link ${link}`);
+    await wd.screenshot(`${SHOTS}/chappe-room-settings.png`);
+  });
+
+  await step("a second account pastes the link and is in the room", async () => {
+    await signIn(bob);
+    await wd.click("#explore");
+    await wd.waitFor("#join-address", 10000);
+    await wd.type("#join-address", link);
+    await wd.click("#join-address-submit");
+    await wd.waitUntil("the room open", async () => (await wd.text("#room-name")).includes(name), 30000);
+    const members = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`, alice.token);
+    if (!members.joined?.[bob.userId]) throw new Error("bob did not join");
+    await wd.click("#logout");
+    await wd.waitFor("#login-form", 30000);
+  });
+} catch (e) {
+  if (counts.failed === 0) {
+    counts.failed++;
+    console.log(`FAIL setup: ${e.message}`);
+  }
+  if (wd.session) await wd.screenshot(`${SHOTS}/failure-rooms.png`).catch(() => {});
+} finally {
+  await wd.quit();
+}
+console.log(`e2e rooms: ${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed ? 1 : 0);
