@@ -27,6 +27,7 @@ pub mod room_create;
 pub mod room_links;
 pub mod room_list;
 pub mod room_settings;
+pub mod room_power;
 pub mod room_preview;
 mod send_queue;
 pub mod session;
