@@ -2,6 +2,7 @@
 //! a translated sentence by the UI's i18n table (key `error.<type>`).
 
 use chappe_core::{
+    room_power::PowerError,
     room_create::RoomCreateError,
     room_settings::{RoomSettingsError, TchapRule},
     password_policy::PolicyRule,
@@ -82,6 +83,14 @@ pub enum UiError {
     /// Tchap's rules forbid this change of the room's access.
     #[error("tchap rule")]
     TchapRule(TchapRule),
+    /// Nobody can give a level (or set a right) above their own.
+    #[error("above own level")]
+    AboveOwnLevel,
+    /// The ACL would forbid the user's own server.
+    #[error("locks own server out")]
+    LocksOwnServerOut,
+    #[error("invalid server pattern")]
+    InvalidServerPattern,
     /// The password typed to confirm an action is not the account's.
     #[error("wrong password")]
     WrongPassword,
@@ -190,6 +199,21 @@ impl From<RoomSettingsError> for UiError {
             RoomSettingsError::NoRoom(_) => Self::UnknownRoom,
             RoomSettingsError::Rule(r) => Self::TchapRule(r),
             RoomSettingsError::Http(e) => failure::of_http(&e).into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<PowerError> for UiError {
+    fn from(err: PowerError) -> Self {
+        match err {
+            PowerError::NoRoom(_) => Self::UnknownRoom,
+            PowerError::InvalidUser(_) => Self::InvalidUserId,
+            PowerError::AboveOwnLevel => Self::AboveOwnLevel,
+            PowerError::NotAllowed => Self::Forbidden,
+            PowerError::LocksOwnServerOut => Self::LocksOwnServerOut,
+            PowerError::InvalidPattern(_) => Self::InvalidServerPattern,
+            PowerError::Http(e) => failure::of_http(&e).into(),
             other => Self::Other(other.to_string()),
         }
     }

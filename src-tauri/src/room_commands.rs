@@ -3,6 +3,7 @@
 
 use chappe_core::{
     room_create::{self, NewRoom},
+    room_power::{self, PowerView, Right, ServerAcl},
     room_settings::{self, Access, RoomSettingsView},
 };
 use tauri::State;
@@ -44,4 +45,45 @@ pub async fn set_room_access(state: State<'_, SharedState>, room_id: String, acc
 pub async fn open_room_to_externals(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
     let client = client(&state).await?;
     Ok(room_settings::open_to_externals(&client, &room_id).await?)
+}
+
+/// The room's rights and who has which level.
+#[tauri::command]
+#[specta::specta]
+pub async fn room_power(state: State<'_, SharedState>, room_id: String) -> Result<PowerView, UiError> {
+    let client = client(&state).await?;
+    Ok(room_power::get(&client, &room_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_room_right(state: State<'_, SharedState>, room_id: String, right: Right, level: i32) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_power::set_right(&client, &room_id, right, i64::from(level)).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_member_level(
+    state: State<'_, SharedState>,
+    room_id: String,
+    user_id: String,
+    level: i32,
+) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_power::set_member_level(&client, &room_id, &user_id, i64::from(level)).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn room_acl(state: State<'_, SharedState>, room_id: String) -> Result<Option<ServerAcl>, UiError> {
+    let client = client(&state).await?;
+    Ok(room_power::get_acl(&client, &room_id).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_room_acl(state: State<'_, SharedState>, room_id: String, acl: ServerAcl) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_power::set_acl(&client, &room_id, &acl).await?)
 }

@@ -63,6 +63,12 @@ export const commands = {
 	setRoomAccess: (roomId: string, access: Access) => typedError<null, UiError>(__TAURI_INVOKE("set_room_access", { roomId, access })),
 	/**  Irreversible: the UI has asked for confirmation. */
 	openRoomToExternals: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("open_room_to_externals", { roomId })),
+	/**  The room's rights and who has which level. */
+	roomPower: (roomId: string) => typedError<PowerView_Serialize, UiError>(__TAURI_INVOKE("room_power", { roomId })),
+	setRoomRight: (roomId: string, right: Right, level: number) => typedError<null, UiError>(__TAURI_INVOKE("set_room_right", { roomId, right, level })),
+	setMemberLevel: (roomId: string, userId: string, level: number) => typedError<null, UiError>(__TAURI_INVOKE("set_member_level", { roomId, userId, level })),
+	roomAcl: (roomId: string) => typedError<ServerAcl | null, UiError>(__TAURI_INVOKE("room_acl", { roomId })),
+	setRoomAcl: (roomId: string, acl: ServerAcl) => typedError<null, UiError>(__TAURI_INVOKE("set_room_acl", { roomId, acl })),
 	/**  The account expired: asks the server to mail the renewal link. */
 	sendRenewalMail: () => typedError<null, UiError>(__TAURI_INVOKE("send_renewal_mail")),
 	/**  Syncs again (after the account was renewed); the sync status says if it worked. */
@@ -213,6 +219,11 @@ export type Me_Serialize = {
 	remembered: boolean,
 };
 
+export type MemberLevel = {
+	userId: string,
+	level: number | null,
+};
+
 /**  The one-line preview under a room's name. */
 export type MessagePreview = {
 	senderName: string,
@@ -301,6 +312,26 @@ export type PolicyRule =
 { type: "lowercase" } | 
 /**  No uppercase ASCII letter. */
 { type: "uppercase" };
+
+export type PowerView = PowerView_Serialize | PowerView_Deserialize;
+
+export type PowerView_Deserialize = {
+	/**  `None` for a creator (above every level). */
+	myLevel?: number | null,
+	usersDefault: number | null,
+	rights: RightLevel[],
+	/**  Members with a level of their own. */
+	members: MemberLevel[],
+};
+
+export type PowerView_Serialize = {
+	/**  `None` for a creator (above every level). */
+	myLevel: number | null,
+	usersDefault: number | null,
+	rights: RightLevel[],
+	/**  Members with a level of their own. */
+	members: MemberLevel[],
+};
 
 export type PreviewKind = "text" | "deleted" | "encrypted" | "other";
 
@@ -419,6 +450,15 @@ export type ReplyView = {
 export type RevokeTarget = { kind: "account"; value: string } | 
 /**  The token of the email invitation. */
 { kind: "email"; value: string };
+
+/**  Every right the editor shows, each one key of `m.room.power_levels`. */
+export type Right = "sendMessages" | "invite" | "kick" | "ban" | "redactOthers" | "changeName" | "changeTopic" | "changeAvatar" | "changeAliases" | "changeJoinRules" | "changeHistory" | "changeEncryption" | "changePowerLevels" | "changeServerAcl" | "notifyRoom";
+
+export type RightLevel = {
+	right: Right,
+	/**  Safe in an f64: levels are integers far below 2^53 (the creator's is shown apart). */
+	level: number | null,
+};
 
 /**  Tchap's room kinds. */
 export type RoomKind = "private" | 
@@ -603,6 +643,13 @@ export type SendState = { state: "sending" } | { state: "sent" } |
 /**  `recoverable`: the send queue will retry by itself when the server returns. */
 { state: "failed"; recoverable: boolean; reason: string };
 
+/**  A room's server ACL (`m.room.server_acl`). */
+export type ServerAcl = {
+	allow: string[],
+	deny: string[],
+	allowIpLiterals: boolean,
+};
+
 /**  What the user should know about the connection to their homeserver. */
 export type SyncStatus = { state: "starting" } | { state: "running" } | 
 /**  The server cannot be reached; messages wait in the send queue. */
@@ -666,6 +713,10 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 { type: "aliasRequired" } | 
 /**  Tchap's rules forbid this change of the room's access. */
 { type: "tchapRule"; data: TchapRule } | 
+/**  Nobody can give a level (or set a right) above their own. */
+{ type: "aboveOwnLevel" } | 
+/**  The ACL would forbid the user's own server. */
+{ type: "locksOwnServerOut" } | { type: "invalidServerPattern" } | 
 /**  The password typed to confirm an action is not the account's. */
 { type: "wrongPassword" } | 
 /**  This session is signed out with "Sign out", not from the session list. */

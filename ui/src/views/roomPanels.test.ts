@@ -96,4 +96,48 @@ describe("room settings panel", () => {
     expect($("#room-settings-error").textContent).toBe("Un forum public ne peut devenir privé qu'une fois chiffré (règle de Tchap).");
     expect($<HTMLInputElement>("#room-access-publicForum").checked).toBe(true);
   });
+
+  it("edits rights and members' levels, says when it would go above one's own, and guards the ACL", async () => {
+    let power = {
+      myLevel: 50, usersDefault: 0,
+      rights: [{ right: "invite", level: 0 }, { right: "kick", level: 50 }],
+      members: [{ userId: "@bob:x", level: 50 }],
+    };
+    tauri.handlers.set("room_settings", () => { throw { type: "unknownRoom" }; });
+    tauri.handlers.set("room_power", () => power);
+    tauri.handlers.set("set_room_right", ({ right, level }: { right: string; level: number }) => {
+      if (level > 50) throw { type: "aboveOwnLevel" };
+      power = { ...power, rights: power.rights.map((r) => (r.right === right ? { right, level } : r)) };
+      return null;
+    });
+    tauri.handlers.set("room_acl", () => null);
+    tauri.handlers.set("set_room_acl", ({ acl }: { acl: { deny: string[] } }) => {
+      if (acl.deny.includes("x")) throw { type: "locksOwnServerOut" };
+      return null;
+    });
+    document.body.replaceChildren(roomSettingsPanel({ roomId: "!r:x" }));
+    await tauri.settle();
+    expect($("#my-level").textContent).toBe("Votre niveau : 50.");
+    expect($('tr[data-right="invite"]').textContent).toContain("Inviter");
+    expect($('tr[data-right="invite"] .role').textContent).toBe("Tous");
+    const invite = $<HTMLInputElement>("#right-invite");
+    invite.value = "50";
+    invite.dispatchEvent(new Event("change"));
+    await tauri.settle();
+    expect(tauri.callsOf("set_room_right")).toEqual([{ roomId: "!r:x", right: "invite", level: 50 }]);
+    expect($('tr[data-right="invite"] .role').textContent).toBe("Modérateurs");
+    const kick = $<HTMLInputElement>("#right-kick");
+    kick.value = "100";
+    kick.dispatchEvent(new Event("change"));
+    await tauri.settle();
+    expect($("#room-rights-error").textContent).toBe("Impossible : cela dépasserait votre propre niveau.");
+
+    // ACL: prefilled with "allow everyone"; a list denying our own server is refused.
+    expect($<HTMLTextAreaElement>("#acl-allow").value).toBe("*");
+    $<HTMLTextAreaElement>("#acl-deny").value = "evil.example\nx";
+    $("#acl-save").click();
+    await tauri.settle();
+    expect(tauri.callsOf("set_room_acl")).toEqual([{ roomId: "!r:x", acl: { allow: ["*"], deny: ["evil.example", "x"], allowIpLiterals: true } }]);
+    expect($("#acl-error").textContent).toBe("Cette liste exclurait votre propre serveur : elle n'a pas été enregistrée.");
+  });
 });

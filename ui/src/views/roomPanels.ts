@@ -150,5 +150,113 @@ export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
     } else render(res.data as Settings);
   };
   void load();
-  return panel("room-settings-dialog", t("roomSettings.title"), opts, body, status, error);
+  return panel("room-settings-dialog", t("roomSettings.title"), opts, body, status, error,
+    rightsSection(opts.roomId), aclSection(opts.roomId));
+}
+
+type Right = B.Right;
+type Power = B.PowerView_Serialize;
+
+/** "Tous (0)", "Modérateurs (50)", "Administrateurs (100)", or the number. */
+export function roleName(level: number): string {
+  if (level === 0) return t("role.default");
+  if (level === 50) return t("role.moderator");
+  if (level === 100) return t("role.admin");
+  return t("role.custom", { level: String(level) });
+}
+
+/** Every right with the level it needs, and members' levels; each change is sent at
+ *  once. Rust refuses what would go above the user's own level. */
+function rightsSection(roomId: string): HTMLElement {
+  const box = el("section", { id: "room-rights", class: "setting", "aria-labelledby": "room-rights-title" });
+  const error = el("p", { id: "room-rights-error", class: "error", role: "alert" });
+  const numberInput = (id: string, value: number, onSet: (v: number) => Promise<void>) => {
+    const input = el("input", { id, type: "number", min: "-100", max: "100", step: "1", value: String(value), class: "level" });
+    const role = el("small", { class: "hint role" }, roleName(value));
+    input.addEventListener("change", async () => {
+      const v = Math.trunc(Number(input.value));
+      if (!Number.isFinite(v)) return;
+      error.textContent = "";
+      await onSet(v);
+    });
+    return [input, role] as const;
+  };
+  const load = async () => {
+    const res = await call(commands.roomPower(roomId));
+    if (res.status === "error") {
+      error.textContent = errorText(res.error);
+      return;
+    }
+    const p = res.data as Power;
+    const rows = p.rights.map((r) => {
+      const [input, role] = numberInput(`right-${r.right}`, r.level ?? 0, async (v) => {
+        const out = await call(commands.setRoomRight(roomId, r.right as Right, v));
+        if (out.status === "error") error.textContent = errorText(out.error);
+        void load();
+      });
+      return el("tr", { "data-right": r.right }, el("th", { scope: "row" }, t(`right.${r.right}` as StringKey)),
+        el("td", {}, input), el("td", {}, role));
+    });
+    const members = p.members.map((m) => {
+      const [input, role] = numberInput(`member-${m.userId}`, m.level ?? 0, async (v) => {
+        const out = await call(commands.setMemberLevel(roomId, m.userId, v));
+        if (out.status === "error") error.textContent = errorText(out.error);
+        void load();
+      });
+      return el("tr", { "data-user-id": m.userId }, el("th", { scope: "row" }, m.userId), el("td", {}, input), el("td", {}, role));
+    });
+    const who = el("input", { id: "member-level-user", type: "text", placeholder: "@nom:serveur", spellcheck: "false", autocapitalize: "off" });
+    const [level] = numberInput("member-level-value", 50, async () => {});
+    const give = el("button", { id: "member-level-give", type: "button", class: "secondary" }, t("rights.give"));
+    give.addEventListener("click", async () => {
+      error.textContent = "";
+      const out = await call(commands.setMemberLevel(roomId, who.value.trim(), Math.trunc(Number(level.value))));
+      if (out.status === "error") error.textContent = errorText(out.error);
+      else void load();
+    });
+    box.replaceChildren(
+      el("h3", { id: "room-rights-title" }, t("rights.title")),
+      el("p", { id: "my-level", class: "hint" }, p.myLevel === null ? t("rights.creator") : t("rights.mine", { level: String(p.myLevel) })),
+      el("p", { class: "hint" }, t("rights.noHigher")),
+      el("table", { class: "rights" }, el("tbody", {}, ...rows)),
+      el("h3", {}, t("rights.members")),
+      el("table", { class: "rights" }, el("tbody", {}, ...members)),
+      el("div", { class: "row" }, who, level, give),
+      error);
+  };
+  void load();
+  return box;
+}
+
+/** Which servers may take part: allow and deny lists (globs), IP literals. */
+function aclSection(roomId: string): HTMLElement {
+  const allow = el("textarea", { id: "acl-allow", rows: "2", spellcheck: "false" });
+  const deny = el("textarea", { id: "acl-deny", rows: "2", spellcheck: "false" });
+  const ips = el("input", { id: "acl-ips", type: "checkbox" });
+  const save = el("button", { id: "acl-save", type: "button", class: "secondary" }, t("acl.save"));
+  const status = el("p", { id: "acl-status", class: "hint", role: "status" });
+  const error = el("p", { id: "acl-error", class: "error", role: "alert" });
+  const lines = (v: string) => v.split(/[\n,]+/).map((x) => x.trim()).filter(Boolean);
+  void call(commands.roomAcl(roomId)).then((res) => {
+    if (res.status === "error") error.textContent = errorText(res.error);
+    else {
+      allow.value = (res.data?.allow ?? ["*"]).join("\n");
+      deny.value = (res.data?.deny ?? []).join("\n");
+      ips.checked = res.data?.allowIpLiterals ?? true;
+    }
+  });
+  save.addEventListener("click", async () => {
+    error.textContent = "";
+    status.textContent = "";
+    const res = await call(commands.setRoomAcl(roomId, { allow: lines(allow.value), deny: lines(deny.value), allowIpLiterals: ips.checked }));
+    if (res.status === "error") error.textContent = errorText(res.error);
+    else status.textContent = t("settings.saved");
+  });
+  return el("section", { id: "room-acl", class: "setting", "aria-labelledby": "room-acl-title" },
+    el("h3", { id: "room-acl-title" }, t("acl.title")),
+    el("p", { class: "hint" }, t("acl.hint")),
+    el("div", { class: "field" }, el("label", { for: "acl-allow" }, t("acl.allow")), allow),
+    el("div", { class: "field" }, el("label", { for: "acl-deny" }, t("acl.deny")), deny),
+    el("label", { class: "check", for: "acl-ips" }, ips, t("acl.ips")),
+    save, status, error);
 }
