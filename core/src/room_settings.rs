@@ -55,6 +55,10 @@ pub enum RoomSettingsError {
     NoRoom(String),
     #[error("Tchap's rules forbid it: {0:?}")]
     Rule(TchapRule),
+    #[error("not a valid room address: {0}")]
+    InvalidAlias(String),
+    #[error("the address {0} is already taken")]
+    AliasTaken(String),
     #[error(transparent)]
     Http(#[from] matrix_sdk::HttpError),
 }
@@ -74,6 +78,10 @@ pub struct RoomSettingsView {
     /// Users of the external server may be invited (irreversible).
     pub open_to_externals: bool,
     pub links: Option<RoomLinks>,
+    /// `invited`, `joined`, `shared` or `world_readable`.
+    pub history: String,
+    /// The room's other addresses.
+    pub alt_aliases: Vec<String>,
 }
 
 fn room_id(client: &Client, id: &str) -> Result<OwnedRoomId, RoomSettingsError> {
@@ -116,7 +124,15 @@ pub async fn get(client: &Client, id: &str, permalink_prefix: Option<&str>) -> R
     let published = client.send(get_room_visibility::v3::Request::new(room.clone())).await?.visibility == Visibility::Public;
     let encrypted = content(client, &room, "m.room.encryption").await?.is_some();
     let open_to_externals = str_field(&content(client, &room, "im.vector.room.access_rules").await?, "rule").as_deref() == Some("unrestricted");
-    let alias = str_field(&content(client, &room, "m.room.canonical_alias").await?, "alias");
+    let canonical = content(client, &room, "m.room.canonical_alias").await?;
+    let alias = str_field(&canonical, "alias");
+    let alt_aliases: Vec<String> = canonical
+        .as_ref()
+        .and_then(|c| c.get("alt_aliases"))
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .unwrap_or_default();
+    let history = str_field(&content(client, &room, "m.room.history_visibility").await?, "history_visibility")
+        .unwrap_or_else(|| "shared".into());
     let name = str_field(&content(client, &room, "m.room.name").await?, "name");
     let topic = str_field(&content(client, &room, "m.room.topic").await?, "topic");
     let access = match (join_rule.as_str(), published) {
@@ -126,7 +142,10 @@ pub async fn get(client: &Client, id: &str, permalink_prefix: Option<&str>) -> R
         _ => Access::InviteOnly,
     };
     let links = room_links::links(alias.as_deref().unwrap_or(room.as_str()), permalink_prefix);
-    Ok(RoomSettingsView { room_id: room.to_string(), name, topic, alias, access, join_rule, published, encrypted, open_to_externals, links })
+    Ok(RoomSettingsView {
+        room_id: room.to_string(), name, topic, alias, access, join_rule, published, encrypted, open_to_externals, links,
+        history, alt_aliases,
+    })
 }
 
 /// Whether Tchap's rules allow going from `now` to `to` (pure, unit-tested).
@@ -180,6 +199,95 @@ pub async fn open_to_externals(client: &Client, id: &str) -> Result<(), RoomSett
     put(client, &room, "im.vector.room.access_rules", serde_json::json!({"rule": "unrestricted"})).await
 }
 
+/// Who can read the history (`m.room.history_visibility`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum History {
+    /// Members, from when they were invited.
+    Invited,
+    /// Members, from when they joined.
+    Joined,
+    /// Members, all of it.
+    Shared,
+    /// Anyone, without joining.
+    WorldReadable,
+}
+
+/// Renames the room (an empty name removes it).
+pub async fn set_name(client: &Client, id: &str, name: &str) -> Result<(), RoomSettingsError> {
+    let room = room_id(client, id)?;
+    put(client, &room, "m.room.name", serde_json::json!({"name": name.trim()})).await
+}
+
+pub async fn set_topic(client: &Client, id: &str, topic: &str) -> Result<(), RoomSettingsError> {
+    let room = room_id(client, id)?;
+    put(client, &room, "m.room.topic", serde_json::json!({"topic": topic.trim()})).await
+}
+
+pub async fn set_history(client: &Client, id: &str, history: History) -> Result<(), RoomSettingsError> {
+    let room = room_id(client, id)?;
+    let value = serde_json::to_value(history).unwrap_or_default();
+    put(client, &room, "m.room.history_visibility", serde_json::json!({"history_visibility": value})).await
+}
+
+/// Turns encryption on. There is no way back (Matrix has none either); a public forum
+/// stays unencrypted, as Tchap wants, until it is made private.
+pub async fn enable_encryption(client: &Client, id: &str) -> Result<(), RoomSettingsError> {
+    let room = room_id(client, id)?;
+    if content(client, &room, "m.room.encryption").await?.is_some() {
+        return Ok(());
+    }
+    put(client, &room, "m.room.encryption", serde_json::json!({"algorithm": "m.megolm.v1.aes-sha2"})).await
+}
+
+/// Adds a local address `#local:our-server` to the room, and makes it the main one if
+/// the room has none (else it joins the alternatives).
+pub async fn add_alias(client: &Client, id: &str, local: &str) -> Result<String, RoomSettingsError> {
+    let room = room_id(client, id)?;
+    let server = client.user_id().map(|u| u.server_name().to_string()).unwrap_or_default();
+    let alias = format!("#{}:{server}", local.trim().trim_start_matches('#'));
+    let alias_id = matrix_sdk::ruma::OwnedRoomAliasId::try_from(alias.as_str())
+        .map_err(|_| RoomSettingsError::InvalidAlias(alias.clone()))?;
+    match client.create_room_alias(&alias_id, &room).await {
+        Ok(()) => {}
+        // Synapse: 409 M_UNKNOWN "Room alias … already exists".
+        Err(e) if e.as_client_api_error().is_some_and(|e| e.status_code.as_u16() == 409) => {
+            return Err(RoomSettingsError::AliasTaken(alias));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let mut canonical = content(client, &room, "m.room.canonical_alias").await?.unwrap_or_else(|| serde_json::json!({}));
+    if canonical.get("alias").and_then(|a| a.as_str()).is_none() {
+        canonical["alias"] = serde_json::json!(alias);
+    } else {
+        let mut alts: Vec<String> = canonical.get("alt_aliases").and_then(|a| serde_json::from_value(a.clone()).ok()).unwrap_or_default();
+        alts.push(alias.clone());
+        canonical["alt_aliases"] = serde_json::json!(alts);
+    }
+    put(client, &room, "m.room.canonical_alias", canonical).await?;
+    Ok(alias)
+}
+
+/// Removes an address: from the server's directory and from the room's list.
+pub async fn remove_alias(client: &Client, id: &str, alias: &str) -> Result<(), RoomSettingsError> {
+    let room = room_id(client, id)?;
+    let alias_id = matrix_sdk::ruma::OwnedRoomAliasId::try_from(alias.trim())
+        .map_err(|_| RoomSettingsError::InvalidAlias(alias.to_owned()))?;
+    client
+        .send(matrix_sdk::ruma::api::client::alias::delete_alias::v3::Request::new(alias_id.clone()))
+        .await?;
+    if let Some(mut canonical) = content(client, &room, "m.room.canonical_alias").await? {
+        if canonical.get("alias").and_then(|a| a.as_str()) == Some(alias_id.as_str()) {
+            canonical.as_object_mut().map(|o| o.remove("alias"));
+        }
+        if let Some(alts) = canonical.get_mut("alt_aliases").and_then(|a| a.as_array_mut()) {
+            alts.retain(|a| a.as_str() != Some(alias_id.as_str()));
+        }
+        put(client, &room, "m.room.canonical_alias", canonical).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,6 +296,7 @@ mod tests {
         RoomSettingsView {
             room_id: "!r:x".into(), name: None, topic: None, alias: None, access, join_rule: String::new(),
             published: access == Access::PublicForum, encrypted, open_to_externals: open, links: None,
+            history: "shared".into(), alt_aliases: Vec::new(),
         }
     }
 

@@ -131,3 +131,50 @@ async fn access_changes_follow_tchaps_rules_and_take_effect() {
     ));
     assert_eq!(state(&server, &alice, &forum, "m.room.join_rules").await["join_rule"], "public");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn name_topic_history_encryption_and_addresses_are_set_and_read_back() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let client = session.client().clone();
+    let forum_local = random_name("forum");
+    let room = room_create::create(&client, &NewRoom { kind: RoomKind::Forum, name: "Avant".into(), topic: None, alias: Some(forum_local.clone()) }).await.unwrap();
+    wait_joined(&session, &room).await;
+
+    room_settings::set_name(&client, &room, " Après ").await.unwrap();
+    room_settings::set_topic(&client, &room, "Le sujet").await.unwrap();
+    room_settings::set_history(&client, &room, room_settings::History::Joined).await.unwrap();
+    assert_eq!(state(&server, &alice, &room, "m.room.name").await["name"], "Après");
+    assert_eq!(state(&server, &alice, &room, "m.room.topic").await["topic"], "Le sujet");
+    assert_eq!(state(&server, &alice, &room, "m.room.history_visibility").await["history_visibility"], "joined");
+
+    // A second address joins the alternatives; both resolve; removing one frees it.
+    let second = random_name("autre");
+    let alias2 = room_settings::add_alias(&client, &room, &second).await.unwrap();
+    assert_eq!(alias2, format!("#{second}:localhost"));
+    let canonical = state(&server, &alice, &room, "m.room.canonical_alias").await;
+    assert_eq!(canonical["alias"], format!("#{forum_local}:localhost"));
+    assert_eq!(canonical["alt_aliases"], serde_json::json!([alias2]));
+    assert_eq!(server.get(&bob, &format!("/directory/room/{}", enc(&alias2))).await.unwrap()["room_id"], room.as_str());
+    assert!(matches!(
+        room_settings::add_alias(&client, &room, &second).await,
+        Err(RoomSettingsError::AliasTaken(_))
+    ));
+    room_settings::remove_alias(&client, &room, &alias2).await.unwrap();
+    assert!(server.get(&bob, &format!("/directory/room/{}", enc(&alias2))).await.is_err());
+    let canonical = state(&server, &alice, &room, "m.room.canonical_alias").await;
+    assert!(!canonical.to_string().contains(&alias2), "{canonical}");
+    assert_eq!(canonical["alias"], format!("#{forum_local}:localhost"));
+
+    // Encryption on (the forum can then become private), never off.
+    room_settings::enable_encryption(&client, &room).await.unwrap();
+    assert_eq!(state(&server, &alice, &room, "m.room.encryption").await["algorithm"], "m.megolm.v1.aes-sha2");
+    room_settings::set_access(&client, &room, Access::InviteOnly).await.unwrap();
+    let view = room_settings::get(&client, &room, None).await.unwrap();
+    assert_eq!(view.access, Access::InviteOnly);
+    assert!(!view.published);
+    assert!(view.encrypted);
+}

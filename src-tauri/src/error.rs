@@ -198,6 +198,8 @@ impl From<RoomSettingsError> for UiError {
         match err {
             RoomSettingsError::NoRoom(_) => Self::UnknownRoom,
             RoomSettingsError::Rule(r) => Self::TchapRule(r),
+            RoomSettingsError::InvalidAlias(_) => Self::InvalidRoomAddress,
+            RoomSettingsError::AliasTaken(_) => Self::AliasTaken,
             RoomSettingsError::Http(e) => failure::of_http(&e).into(),
             other => Self::Other(other.to_string()),
         }

@@ -4,7 +4,7 @@
 use chappe_core::{
     room_create::{self, NewRoom},
     room_power::{self, PowerView, Right, ServerAcl},
-    room_settings::{self, Access, RoomSettingsView},
+    room_settings::{self, Access, History, RoomSettingsView},
 };
 use tauri::State;
 
@@ -86,4 +86,48 @@ pub async fn room_acl(state: State<'_, SharedState>, room_id: String) -> Result<
 pub async fn set_room_acl(state: State<'_, SharedState>, room_id: String, acl: ServerAcl) -> Result<(), UiError> {
     let client = client(&state).await?;
     Ok(room_power::set_acl(&client, &room_id, &acl).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_room_name(state: State<'_, SharedState>, room_id: String, name: String) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::set_name(&client, &room_id, &name).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_room_topic(state: State<'_, SharedState>, room_id: String, topic: String) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::set_topic(&client, &room_id, &topic).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn set_room_history(state: State<'_, SharedState>, room_id: String, history: History) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::set_history(&client, &room_id, history).await?)
+}
+
+/// Irreversible: the UI has asked for confirmation.
+#[tauri::command]
+#[specta::specta]
+pub async fn enable_room_encryption(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::enable_encryption(&client, &room_id).await?)
+}
+
+/// Adds `#local:our-server`; returns the full address.
+#[tauri::command]
+#[specta::specta]
+pub async fn add_room_alias(state: State<'_, SharedState>, room_id: String, local: String) -> Result<String, UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::add_alias(&client, &room_id, &local).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn remove_room_alias(state: State<'_, SharedState>, room_id: String, alias: String) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::remove_alias(&client, &room_id, &alias).await?)
 }

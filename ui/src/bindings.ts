@@ -63,6 +63,14 @@ export const commands = {
 	setRoomAccess: (roomId: string, access: Access) => typedError<null, UiError>(__TAURI_INVOKE("set_room_access", { roomId, access })),
 	/**  Irreversible: the UI has asked for confirmation. */
 	openRoomToExternals: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("open_room_to_externals", { roomId })),
+	setRoomName: (roomId: string, name: string) => typedError<null, UiError>(__TAURI_INVOKE("set_room_name", { roomId, name })),
+	setRoomTopic: (roomId: string, topic: string) => typedError<null, UiError>(__TAURI_INVOKE("set_room_topic", { roomId, topic })),
+	setRoomHistory: (roomId: string, history: History) => typedError<null, UiError>(__TAURI_INVOKE("set_room_history", { roomId, history })),
+	/**  Irreversible: the UI has asked for confirmation. */
+	enableRoomEncryption: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("enable_room_encryption", { roomId })),
+	/**  Adds `#local:our-server`; returns the full address. */
+	addRoomAlias: (roomId: string, local: string) => typedError<string, UiError>(__TAURI_INVOKE("add_room_alias", { roomId, local })),
+	removeRoomAlias: (roomId: string, alias: string) => typedError<null, UiError>(__TAURI_INVOKE("remove_room_alias", { roomId, alias })),
 	/**  The room's rights and who has which level. */
 	roomPower: (roomId: string) => typedError<PowerView_Serialize, UiError>(__TAURI_INVOKE("room_power", { roomId })),
 	setRoomRight: (roomId: string, right: Right, level: number) => typedError<null, UiError>(__TAURI_INVOKE("set_room_right", { roomId, right, level })),
@@ -176,6 +184,17 @@ export type DeviceView_Serialize = {
 	lastSeen: number | null,
 	isCurrent: boolean,
 };
+
+/**  Who can read the history (`m.room.history_visibility`). */
+export type History = 
+/**  Members, from when they were invited. */
+"invited" | 
+/**  Members, from when they joined. */
+"joined" | 
+/**  Members, all of it. */
+"shared" | 
+/**  Anyone, without joining. */
+"world_readable";
 
 /**  One change to an observed list. The UI applies these in order to its own copy. */
 export type ListDiff<T> = { op: "append"; values: T[] } | { op: "clear" } | { op: "pushFront"; value: T } | { op: "pushBack"; value: T } | { op: "popFront" } | { op: "popBack" } | { op: "insert"; index: number; value: T } | { op: "set"; index: number; value: T } | { op: "remove"; index: number } | { op: "truncate"; length: number } | { op: "reset"; values: T[] };
@@ -542,6 +561,10 @@ export type RoomSettingsView_Deserialize = {
 	/**  Users of the external server may be invited (irreversible). */
 	openToExternals: boolean,
 	links?: RoomLinks_Deserialize | null,
+	/**  `invited`, `joined`, `shared` or `world_readable`. */
+	history: string,
+	/**  The room's other addresses. */
+	altAliases: string[],
 };
 
 export type RoomSettingsView_Serialize = {
@@ -557,6 +580,10 @@ export type RoomSettingsView_Serialize = {
 	/**  Users of the external server may be invited (irreversible). */
 	openToExternals: boolean,
 	links: RoomLinks_Serialize | null,
+	/**  `invited`, `joined`, `shared` or `world_readable`. */
+	history: string,
+	/**  The room's other addresses. */
+	altAliases: string[],
 };
 
 /**  What the sidebar shows for one room. */

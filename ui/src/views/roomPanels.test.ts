@@ -48,7 +48,7 @@ describe("room settings panel", () => {
   it("shows who may join and the links, refuses a forum for a private room, and opens to externals after a second click", async () => {
     let settings = {
       roomId: "!r:x", name: "R", topic: null, alias: "#r:x", access: "inviteOnly", joinRule: "invite", published: false,
-      encrypted: true, openToExternals: false,
+      encrypted: true, openToExternals: false, history: "invited", altAliases: [],
       links: { matrixTo: "https://matrix.to/#/%23r:x", matrixUri: "matrix:r/r:x", permalink: null },
     };
     tauri.handlers.set("room_settings", () => settings);
@@ -83,7 +83,7 @@ describe("room settings panel", () => {
   it("words a refusal by Tchap's rules", async () => {
     tauri.handlers.set("room_settings", () => ({
       roomId: "!f:x", name: "F", topic: null, alias: "#f:x", access: "publicForum", joinRule: "public", published: true,
-      encrypted: false, openToExternals: false, links: null,
+      encrypted: false, openToExternals: false, links: null, history: "shared", altAliases: [],
     }));
     tauri.handlers.set("set_room_access", () => {
       throw { type: "tchapRule", data: "forumPrivateOnlyIfEncrypted" };
@@ -139,5 +139,52 @@ describe("room settings panel", () => {
     await tauri.settle();
     expect(tauri.callsOf("set_room_acl")).toEqual([{ roomId: "!r:x", acl: { allow: ["*"], deny: ["evil.example", "x"], allowIpLiterals: true } }]);
     expect($("#acl-error").textContent).toBe("Cette liste exclurait votre propre serveur : elle n'a pas été enregistrée.");
+  });
+
+  it("renames, sets the history, adds an address and turns encryption on after a second click", async () => {
+    let settings = {
+      roomId: "!r:x", name: "Ancien", topic: null, alias: "#a:x", access: "publicForum", joinRule: "public", published: true,
+      encrypted: false, openToExternals: false, links: null, history: "shared", altAliases: ["#b:x"],
+    };
+    tauri.handlers.set("room_settings", () => settings);
+    for (const cmd of ["set_room_name", "set_room_history", "remove_room_alias"]) tauri.handlers.set(cmd, () => null);
+    tauri.handlers.set("add_room_alias", ({ local }: { local: string }) => {
+      if (local === "pris") throw { type: "aliasTaken" };
+      settings = { ...settings, altAliases: [...settings.altAliases, `#${local}:x`] };
+      return `#${local}:x`;
+    });
+    tauri.handlers.set("enable_room_encryption", () => {
+      settings = { ...settings, encrypted: true };
+      return null;
+    });
+    document.body.replaceChildren(roomSettingsPanel({ roomId: "!r:x" }));
+    await tauri.settle();
+    const name = $<HTMLInputElement>("#room-name-input");
+    expect(name.value).toBe("Ancien");
+    name.value = "Nouveau";
+    name.dispatchEvent(new Event("change"));
+    await tauri.settle();
+    expect(tauri.callsOf("set_room_name")).toEqual([{ roomId: "!r:x", name: "Nouveau" }]);
+    const history = $<HTMLSelectElement>("#room-history");
+    expect(history.value).toBe("shared");
+    history.value = "joined";
+    history.dispatchEvent(new Event("change"));
+    await tauri.settle();
+    expect(tauri.callsOf("set_room_history")).toEqual([{ roomId: "!r:x", history: "joined" }]);
+    expect(Array.from(document.querySelectorAll("#room-aliases li"), (li) => li.getAttribute("data-alias"))).toEqual(["#a:x", "#b:x"]);
+    $<HTMLInputElement>("#alias-add").value = "pris";
+    $("#alias-add-submit").click();
+    await tauri.settle();
+    expect($("#room-settings-error").textContent).toBe("Cette adresse est déjà prise par un autre salon.");
+    $<HTMLInputElement>("#alias-add").value = "c";
+    $("#alias-add-submit").click();
+    await tauri.settle();
+    expect(Array.from(document.querySelectorAll("#room-aliases li"), (li) => li.getAttribute("data-alias"))).toEqual(["#a:x", "#b:x", "#c:x"]);
+    $("#enable-encryption").click();
+    await tauri.settle();
+    expect(tauri.callsOf("enable_room_encryption")).toHaveLength(0);
+    $("#enable-encryption").click();
+    await tauri.settle();
+    expect($("#encryption-state").textContent).toBe("Les messages de ce salon sont chiffrés de bout en bout (définitif).");
   });
 });

@@ -137,10 +137,64 @@ export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
       externals = el("div", {}, el("p", { class: "hint" }, t("roomSettings.externalsHint")), open);
     }
     body.replaceChildren(
+      generalSection(s),
       el("fieldset", { class: "kinds" }, el("legend", {}, t("roomSettings.access")), ...radios),
       el("p", { class: "hint" }, t("roomSettings.rules")),
       links ?? el("p", { class: "hint" }, t("roomSettings.noLink")),
       el("h3", {}, t("roomSettings.externals")), externals);
+  };
+  /** Runs a change, then shows the outcome and the room as it now is. */
+  const apply = async <T>(p: Promise<{ status: "ok"; data: T } | { status: "error"; error: UiError }>) => {
+    error.textContent = "";
+    status.textContent = "";
+    const res = await call(p);
+    if (res.status === "error") error.textContent = roomErrorText(res.error);
+    else status.textContent = t("settings.saved");
+    void load();
+  };
+  const generalSection = (s: Settings): HTMLElement => {
+    const name = el("input", { id: "room-name-input", type: "text", value: s.name ?? "" });
+    name.addEventListener("change", () => void apply(commands.setRoomName(opts.roomId, name.value)));
+    const topic = el("input", { id: "room-topic-input", type: "text", value: s.topic ?? "" });
+    topic.addEventListener("change", () => void apply(commands.setRoomTopic(opts.roomId, topic.value)));
+    const histories: B.History[] = ["invited", "joined", "shared", "world_readable"];
+    const history = el("select", { id: "room-history" }, ...histories.map((h) =>
+      el("option", { value: h, selected: s.history === h }, t(`history.${h}` as StringKey))));
+    history.addEventListener("change", () => void apply(commands.setRoomHistory(opts.roomId, history.value as B.History)));
+    let encryption: HTMLElement;
+    if (s.encrypted) encryption = el("p", { id: "encryption-state", class: "hint" }, t("roomSettings.encrypted"));
+    else {
+      const on = el("button", { id: "enable-encryption", type: "button", class: "secondary" }, t("roomSettings.encrypt"));
+      let armed = false;
+      on.addEventListener("click", () => {
+        // Never off again: a second, explicit click.
+        if (!armed) {
+          armed = true;
+          on.textContent = t("roomSettings.encryptConfirm");
+          on.classList.add("danger");
+          return;
+        }
+        void apply(commands.enableRoomEncryption(opts.roomId));
+      });
+      encryption = on;
+    }
+    const aliases = [s.alias, ...s.altAliases].filter((a): a is string => !!a);
+    const aliasList = el("ul", { id: "room-aliases", class: "results compact" }, ...aliases.map((a) => {
+      const remove = el("button", { type: "button", class: "link" }, t("invite.revoke"));
+      remove.addEventListener("click", () => void apply(commands.removeRoomAlias(opts.roomId, a)));
+      return el("li", { "data-alias": a }, el("code", {}, a), remove);
+    }));
+    const add = el("input", { id: "alias-add", type: "text", placeholder: t("newRoom.aliasPlaceholder"), spellcheck: "false", autocapitalize: "off" });
+    const addButton = el("button", { id: "alias-add-submit", type: "button", class: "secondary" }, t("roomSettings.addAlias"));
+    addButton.addEventListener("click", () => {
+      if (add.value.trim()) void apply(commands.addRoomAlias(opts.roomId, add.value.trim()));
+    });
+    return el("section", { id: "room-general", class: "setting" },
+      el("div", { class: "field" }, el("label", { for: "room-name-input" }, t("newRoom.name")), name),
+      el("div", { class: "field" }, el("label", { for: "room-topic-input" }, t("newRoom.topic")), topic),
+      el("div", { class: "field" }, el("label", { for: "room-history" }, t("roomSettings.history")), history),
+      el("h3", {}, t("roomSettings.encryption")), encryption,
+      el("h3", {}, t("roomSettings.aliases")), aliasList, el("div", { class: "row" }, add, addButton));
   };
   const load = async () => {
     const res = await call(commands.roomSettings(opts.roomId));
