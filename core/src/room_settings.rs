@@ -59,6 +59,8 @@ pub enum RoomSettingsError {
     InvalidAlias(String),
     #[error("the address {0} is already taken")]
     AliasTaken(String),
+    #[error("not a room version: {0}")]
+    InvalidVersion(String),
     #[error(transparent)]
     Http(#[from] matrix_sdk::HttpError),
 }
@@ -286,6 +288,17 @@ pub async fn remove_alias(client: &Client, id: &str, alias: &str) -> Result<(), 
         put(client, &room, "m.room.canonical_alias", canonical).await?;
     }
     Ok(())
+}
+
+/// Replaces the room by a new one of `version` (the server copies its name, rules and
+/// members' rights and leaves a tombstone in the old one pointing at the new). Returns
+/// the new room's ID.
+pub async fn upgrade(client: &Client, id: &str, version: &str) -> Result<String, RoomSettingsError> {
+    let room = room_id(client, id)?;
+    let version = matrix_sdk::ruma::RoomVersionId::try_from(version.trim())
+        .map_err(|_| RoomSettingsError::InvalidVersion(version.to_owned()))?;
+    let req = matrix_sdk::ruma::api::client::room::upgrade_room::v3::Request::new(room, version);
+    Ok(client.send(req).await?.replacement_room.to_string())
 }
 
 #[cfg(test)]

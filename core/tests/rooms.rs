@@ -178,3 +178,20 @@ async fn name_topic_history_encryption_and_addresses_are_set_and_read_back() {
     assert!(!view.published);
     assert!(view.encrypted);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_upgraded_room_points_to_its_replacement() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let client = session.client().clone();
+    let room = room_create::create(&client, &NewRoom { kind: RoomKind::Private, name: "Ancienne version".into(), topic: None, alias: None }).await.unwrap();
+    wait_joined(&session, &room).await;
+    assert!(matches!(room_settings::upgrade(&client, &room, "pas une version!").await, Err(RoomSettingsError::InvalidVersion(_))));
+    let new_room = room_settings::upgrade(&client, &room, "12").await.unwrap();
+    assert_ne!(new_room, room);
+    assert_eq!(state(&server, &alice, &room, "m.room.tombstone").await["replacement_room"], new_room.as_str());
+    assert_eq!(state(&server, &alice, &new_room, "m.room.name").await["name"], "Ancienne version");
+    assert_eq!(state(&server, &alice, &new_room, "m.room.encryption").await["algorithm"], "m.megolm.v1.aes-sha2");
+}

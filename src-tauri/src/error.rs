@@ -83,6 +83,8 @@ pub enum UiError {
     /// Tchap's rules forbid this change of the room's access.
     #[error("tchap rule")]
     TchapRule(TchapRule),
+    #[error("invalid room version")]
+    InvalidRoomVersion,
     /// Nobody can give a level (or set a right) above their own.
     #[error("above own level")]
     AboveOwnLevel,
@@ -200,6 +202,7 @@ impl From<RoomSettingsError> for UiError {
             RoomSettingsError::Rule(r) => Self::TchapRule(r),
             RoomSettingsError::InvalidAlias(_) => Self::InvalidRoomAddress,
             RoomSettingsError::AliasTaken(_) => Self::AliasTaken,
+            RoomSettingsError::InvalidVersion(_) => Self::InvalidRoomVersion,
             RoomSettingsError::Http(e) => failure::of_http(&e).into(),
             other => Self::Other(other.to_string()),
         }

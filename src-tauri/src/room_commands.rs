@@ -131,3 +131,11 @@ pub async fn remove_room_alias(state: State<'_, SharedState>, room_id: String, a
     let client = client(&state).await?;
     Ok(room_settings::remove_alias(&client, &room_id, &alias).await?)
 }
+
+/// Replaces the room by a new one of `version`; returns the new room's ID.
+#[tauri::command]
+#[specta::specta]
+pub async fn upgrade_room(state: State<'_, SharedState>, room_id: String, version: String) -> Result<String, UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::upgrade(&client, &room_id, &version).await?)
+}

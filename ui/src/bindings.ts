@@ -63,6 +63,8 @@ export const commands = {
 	setRoomAccess: (roomId: string, access: Access) => typedError<null, UiError>(__TAURI_INVOKE("set_room_access", { roomId, access })),
 	/**  Irreversible: the UI has asked for confirmation. */
 	openRoomToExternals: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("open_room_to_externals", { roomId })),
+	/**  Replaces the room by a new one of `version`; returns the new room's ID. */
+	upgradeRoom: (roomId: string, version: string) => typedError<string, UiError>(__TAURI_INVOKE("upgrade_room", { roomId, version })),
 	setRoomName: (roomId: string, name: string) => typedError<null, UiError>(__TAURI_INVOKE("set_room_name", { roomId, name })),
 	setRoomTopic: (roomId: string, topic: string) => typedError<null, UiError>(__TAURI_INVOKE("set_room_topic", { roomId, topic })),
 	setRoomHistory: (roomId: string, history: History) => typedError<null, UiError>(__TAURI_INVOKE("set_room_history", { roomId, history })),
@@ -739,7 +741,7 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  A forum needs an address. */
 { type: "aliasRequired" } | 
 /**  Tchap's rules forbid this change of the room's access. */
-{ type: "tchapRule"; data: TchapRule } | 
+{ type: "tchapRule"; data: TchapRule } | { type: "invalidRoomVersion" } | 
 /**  Nobody can give a level (or set a right) above their own. */
 { type: "aboveOwnLevel" } | 
 /**  The ACL would forbid the user's own server. */

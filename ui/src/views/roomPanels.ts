@@ -194,7 +194,29 @@ export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
       el("div", { class: "field" }, el("label", { for: "room-topic-input" }, t("newRoom.topic")), topic),
       el("div", { class: "field" }, el("label", { for: "room-history" }, t("roomSettings.history")), history),
       el("h3", {}, t("roomSettings.encryption")), encryption,
-      el("h3", {}, t("roomSettings.aliases")), aliasList, el("div", { class: "row" }, add, addButton));
+      el("h3", {}, t("roomSettings.aliases")), aliasList, el("div", { class: "row" }, add, addButton),
+      el("h3", {}, t("roomSettings.upgrade")), upgradeRow());
+  };
+  /** Room version upgrade: the server makes a new room and a tombstone in this one. */
+  const upgradeRow = (): HTMLElement => {
+    const version = el("input", { id: "upgrade-version", type: "text", value: "12", class: "level" });
+    const go = el("button", { id: "upgrade-room", type: "button", class: "secondary" }, t("roomSettings.upgradeButton"));
+    let armed = false;
+    go.addEventListener("click", async () => {
+      if (!armed) {
+        armed = true;
+        go.textContent = t("roomSettings.upgradeConfirm");
+        go.classList.add("danger");
+        return;
+      }
+      go.disabled = true;
+      error.textContent = "";
+      const res = await call(commands.upgradeRoom(opts.roomId, version.value.trim()));
+      go.disabled = false;
+      if (res.status === "error") error.textContent = roomErrorText(res.error);
+      else status.textContent = t("roomSettings.upgraded", { room: res.data });
+    });
+    return el("div", { class: "row" }, el("label", { for: "upgrade-version" }, t("roomSettings.version")), version, go);
   };
   const load = async () => {
     const res = await call(commands.roomSettings(opts.roomId));
