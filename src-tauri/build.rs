@@ -48,6 +48,7 @@ fn chappe_commands() -> &'static [&'static str] {
         "room_settings",
         "set_room_access",
         "open_room_to_externals",
+        "set_room_restricted",
         "upgrade_room",
         "set_room_name",
         "set_room_topic",

@@ -290,6 +290,29 @@ pub async fn remove_alias(client: &Client, id: &str, alias: &str) -> Result<(), 
     Ok(())
 }
 
+/// Restricts joining to members of `spaces` (join rule `restricted`), or lets anyone
+/// ask and members of the spaces join directly (`knock_restricted`). A forum becomes
+/// private this way, so Tchap's rule applies: only once encrypted.
+pub async fn set_restricted(client: &Client, id: &str, spaces: &[String], knock: bool) -> Result<(), RoomSettingsError> {
+    let now = get(client, id, None).await?;
+    check(&now, Access::InviteOnly).map_err(RoomSettingsError::Rule)?;
+    let room = room_id(client, id)?;
+    let mut allow = Vec::new();
+    for space in spaces {
+        let space = <&RoomId>::try_from(space.trim()).map_err(|_| RoomSettingsError::NoRoom(space.clone()))?;
+        allow.push(serde_json::json!({"type": "m.room_membership", "room_id": space}));
+    }
+    if allow.is_empty() {
+        return Err(RoomSettingsError::NoRoom("no space given".into()));
+    }
+    let rule = if knock { "knock_restricted" } else { "restricted" };
+    put(client, &room, "m.room.join_rules", serde_json::json!({"join_rule": rule, "allow": allow})).await?;
+    if now.published {
+        client.send(set_room_visibility::v3::Request::new(room, Visibility::Private)).await?;
+    }
+    Ok(())
+}
+
 /// Replaces the room by a new one of `version` (the server copies its name, rules and
 /// members' rights and leaves a tombstone in the old one pointing at the new). Returns
 /// the new room's ID.

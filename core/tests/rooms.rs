@@ -195,3 +195,34 @@ async fn an_upgraded_room_points_to_its_replacement() {
     assert_eq!(state(&server, &alice, &new_room, "m.room.name").await["name"], "Ancienne version");
     assert_eq!(state(&server, &alice, &new_room, "m.room.encryption").await["algorithm"], "m.megolm.v1.aes-sha2");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_room_restricted_to_a_space_lets_its_members_in_and_no_one_else() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let carol = server.register("carol", "Carol").await.unwrap();
+    let dave = server.register("dave", "Dave").await.unwrap();
+    // A space (a room of type m.space) with Carol in it.
+    let space = server
+        .post(&alice, "/createRoom", serde_json::json!({"name": "Ministère", "preset": "public_chat",
+            "creation_content": {"type": "m.space"}}))
+        .await
+        .unwrap()["room_id"].as_str().unwrap().to_owned();
+    server.join(&carol, &space).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let client = session.client().clone();
+    let room = room_create::create(&client, &NewRoom { kind: RoomKind::Private, name: "Espace".into(), topic: None, alias: None }).await.unwrap();
+    wait_joined(&session, &room).await;
+
+    room_settings::set_restricted(&client, &room, &[space.clone()], false).await.unwrap();
+    let rules = state(&server, &alice, &room, "m.room.join_rules").await;
+    assert_eq!(rules["join_rule"], "restricted");
+    assert_eq!(rules["allow"][0]["room_id"], space.as_str());
+    assert!(try_join(&server, &carol, &room).await, "a member of the space was refused");
+    assert!(!try_join(&server, &dave, &room).await, "someone outside the space joined");
+
+    room_settings::set_restricted(&client, &room, &[space.clone()], true).await.unwrap();
+    assert_eq!(state(&server, &alice, &room, "m.room.join_rules").await["join_rule"], "knock_restricted");
+    server.post(&dave, &format!("/knock/{}", enc(&room)), serde_json::json!({})).await.unwrap();
+}

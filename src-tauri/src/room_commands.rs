@@ -139,3 +139,16 @@ pub async fn upgrade_room(state: State<'_, SharedState>, room_id: String, versio
     let client = client(&state).await?;
     Ok(room_settings::upgrade(&client, &room_id, &version).await?)
 }
+
+/// Joining reserved to members of `spaces` (or, with `knock`, on request for others).
+#[tauri::command]
+#[specta::specta]
+pub async fn set_room_restricted(
+    state: State<'_, SharedState>,
+    room_id: String,
+    spaces: Vec<String>,
+    knock: bool,
+) -> Result<(), UiError> {
+    let client = client(&state).await?;
+    Ok(room_settings::set_restricted(&client, &room_id, &spaces, knock).await?)
+}

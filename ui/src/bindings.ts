@@ -63,6 +63,8 @@ export const commands = {
 	setRoomAccess: (roomId: string, access: Access) => typedError<null, UiError>(__TAURI_INVOKE("set_room_access", { roomId, access })),
 	/**  Irreversible: the UI has asked for confirmation. */
 	openRoomToExternals: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("open_room_to_externals", { roomId })),
+	/**  Joining reserved to members of `spaces` (or, with `knock`, on request for others). */
+	setRoomRestricted: (roomId: string, spaces: string[], knock: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_room_restricted", { roomId, spaces, knock })),
 	/**  Replaces the room by a new one of `version`; returns the new room's ID. */
 	upgradeRoom: (roomId: string, version: string) => typedError<string, UiError>(__TAURI_INVOKE("upgrade_room", { roomId, version })),
 	setRoomName: (roomId: string, name: string) => typedError<null, UiError>(__TAURI_INVOKE("set_room_name", { roomId, name })),

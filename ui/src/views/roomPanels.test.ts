@@ -187,4 +187,24 @@ describe("room settings panel", () => {
     await tauri.settle();
     expect($("#encryption-state").textContent).toBe("Les messages de ce salon sont chiffrés de bout en bout (définitif).");
   });
+
+  it("reserves the room to members of spaces, with requests from others", async () => {
+    let settings = {
+      roomId: "!r:x", name: "R", topic: null, alias: null, access: "inviteOnly", joinRule: "invite", published: false,
+      encrypted: true, openToExternals: false, links: null, history: "invited", altAliases: [],
+    };
+    tauri.handlers.set("room_settings", () => settings);
+    tauri.handlers.set("set_room_restricted", ({ knock }: { knock: boolean }) => {
+      settings = { ...settings, joinRule: knock ? "knock_restricted" : "restricted" };
+      return null;
+    });
+    document.body.replaceChildren(roomSettingsPanel({ roomId: "!r:x" }));
+    await tauri.settle();
+    $<HTMLInputElement>("#restricted-spaces").value = "!s1:x, !s2:x";
+    $<HTMLInputElement>("#restricted-knock").click();
+    $("#restricted-apply").click();
+    await tauri.settle();
+    expect(tauri.callsOf("set_room_restricted")).toEqual([{ roomId: "!r:x", spaces: ["!s1:x", "!s2:x"], knock: true }]);
+    expect($("#restricted-state").textContent).toBe("Ce salon est réservé aux membres d'espaces.");
+  });
 });

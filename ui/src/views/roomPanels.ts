@@ -138,7 +138,7 @@ export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
     }
     body.replaceChildren(
       generalSection(s),
-      el("fieldset", { class: "kinds" }, el("legend", {}, t("roomSettings.access")), ...radios),
+      el("fieldset", { class: "kinds" }, el("legend", {}, t("roomSettings.access")), ...radios, spacesRow(s)),
       el("p", { class: "hint" }, t("roomSettings.rules")),
       links ?? el("p", { class: "hint" }, t("roomSettings.noLink")),
       el("h3", {}, t("roomSettings.externals")), externals);
@@ -196,6 +196,21 @@ export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
       el("h3", {}, t("roomSettings.encryption")), encryption,
       el("h3", {}, t("roomSettings.aliases")), aliasList, el("div", { class: "row" }, add, addButton),
       el("h3", {}, t("roomSettings.upgrade")), upgradeRow());
+  };
+  /** Members of chosen spaces join directly (others may ask, with "knock"). */
+  const spacesRow = (s: Settings): HTMLElement => {
+    const restricted = s.joinRule === "restricted" || s.joinRule === "knock_restricted";
+    const spaces = el("input", { id: "restricted-spaces", type: "text", placeholder: "!espace:serveur", spellcheck: "false",
+      autocapitalize: "off" });
+    const knock = el("input", { id: "restricted-knock", type: "checkbox", checked: s.joinRule === "knock_restricted" });
+    const applyButton = el("button", { id: "restricted-apply", type: "button", class: "secondary" }, t("roomSettings.restrictedApply"));
+    applyButton.addEventListener("click", () => {
+      const ids = spaces.value.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean);
+      void apply(commands.setRoomRestricted(opts.roomId, ids, knock.checked));
+    });
+    return el("div", { class: "restricted" + (restricted ? " current" : "") },
+      el("p", { id: "restricted-state", class: "hint" }, restricted ? t("roomSettings.restrictedNow") : t("roomSettings.restrictedHint")),
+      el("div", { class: "row" }, spaces, el("label", { class: "check", for: "restricted-knock" }, knock, t("roomSettings.restrictedKnock")), applyButton));
   };
   /** Room version upgrade: the server makes a new room and a tombstone in this one. */
   const upgradeRow = (): HTMLElement => {
