@@ -32,6 +32,9 @@ pub struct AppInfo {
     /// A secret store answers: sessions can be remembered. `false`: the login form asks
     /// the user to accept signing in again at each start.
     pub keychain_available: bool,
+    /// A room link the app was started with (`chappe matrix:r/forum:server`, or a
+    /// matrix.to link): the main screen previews that room.
+    pub start_link: Option<String>,
 }
 
 /// Who is logged in.
@@ -71,6 +74,9 @@ pub async fn app_info(state: State<'_, SharedState>) -> Result<AppInfo, UiError>
             .map(|p| p.to_string())
             .collect(),
         keychain_available: keychain::available(&state.data_dir).await,
+        start_link: std::env::args()
+            .skip(1)
+            .find(|a| chappe_core::room_links::parse(a).is_some()),
     })
 }
 

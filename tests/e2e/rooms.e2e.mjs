@@ -47,6 +47,8 @@ try {
   const alias = `lien-${tag}`;
   let roomId;
   let link;
+  let uri;
+  const carol = await mx.register("carol", "Carol Lien");
 
   await step("create a private room with an address", async () => {
     await wd.start(APP);
@@ -75,6 +77,8 @@ try {
     await wd.waitFor("#room-link-matrix-to", 10000);
     link = await wd.text("#room-link-matrix-to");
     if (!link.startsWith("https://matrix.to/#/%23lien-")) throw new Error(`link ${link}`);
+    uri = await wd.text("#room-link-matrix-uri");
+    if (uri !== `matrix:r/${alias}:localhost`) throw new Error(`uri ${uri}`);
     await wd.screenshot(`${SHOTS}/chappe-room-settings.png`);
   });
 
@@ -87,6 +91,21 @@ try {
     await wd.waitUntil("the room open", async () => (await wd.text("#room-name")).includes(name), 30000);
     const members = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`, alice.token);
     if (!members.joined?.[bob.userId]) throw new Error("bob did not join");
+    await wd.click("#logout");
+    await wd.waitFor("#login-form", 30000);
+  });
+
+  await step("the app opened with the room's matrix: link previews it; joining from there works", async () => {
+    await wd.quit();
+    await wd.start(APP, [uri]);
+    await signIn(carol);
+    await wd.waitUntil("the preview of the linked room", async () =>
+      (await wd.findAll("#room-preview-name")).length > 0 && (await wd.text("#room-preview-name")).includes(name), 30000);
+    await wd.screenshot(`${SHOTS}/chappe-start-link.png`);
+    await wd.click("#room-preview-join");
+    await wd.waitUntil("the room open", async () => (await wd.text("#room-name")).includes(name), 30000);
+    const members = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`, alice.token);
+    if (!members.joined?.[carol.userId]) throw new Error("carol did not join");
     await wd.click("#logout");
     await wd.waitFor("#login-form", 30000);
   });

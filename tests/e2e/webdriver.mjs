@@ -38,9 +38,9 @@ export class WebDriver {
     return this.cmd("GET", "/status");
   }
 
-  async start(application) {
+  async start(application, args = []) {
     const value = await this.cmd("POST", "/session", {
-      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application } } },
+      capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application, args } } },
     });
     this.session = value.sessionId;
     return value;

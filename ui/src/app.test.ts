@@ -15,7 +15,7 @@ const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as
 const ME = { userId: "@alice:x", displayName: "Alice", homeserver: "https://x" };
 
 const INFO = { version: "0.1.0", defaultHomeserver: "https://matrix.example", disableCustomUrls: false,
-  brand: "Chappe", roomDirectoryServers: [] as string[], configProblems: [] as string[], keychainAvailable: true };
+  brand: "Chappe", roomDirectoryServers: [] as string[], configProblems: [] as string[], keychainAvailable: true, startLink: null as string | null };
 
 function serve(restored: unknown, info = INFO) {
   tauri.handlers.set("app_info", () => info);
@@ -60,6 +60,19 @@ describe("app start-up", () => {
     tauri.handlers.set("restore_session", () => { throw { type: "unreachable", data: "down" }; });
     await boot();
     expect($("#login-error").textContent).toContain("injoignable");
+  });
+
+  it("opened with a room link, previews that room once signed in", async () => {
+    serve(ME);
+    tauri.handlers.set("app_info", () => ({ ...INFO, startLink: "matrix:r/forum:x" }));
+    tauri.handlers.set("public_rooms", () => ({ rooms: [], next: null, totalEstimate: null }));
+    tauri.handlers.set("room_preview", () => ({ roomId: "!f:x", name: "Forum", topic: null, alias: "#forum:x", members: 2,
+      joinRule: "public", worldReadable: false, joined: false, messages: [] }));
+    await boot();
+    expect($("#explore-dialog")).not.toBeNull();
+    expect($<HTMLInputElement>("#join-address").value).toBe("matrix:r/forum:x");
+    expect(tauri.callsOf("room_preview")).toEqual([{ room: "matrix:r/forum:x", via: null }]);
+    expect($("#room-preview-name").textContent).toBe("Forum");
   });
 
   it("goes straight to the main screen with a saved session, and subscribes", async () => {

@@ -71,7 +71,15 @@ export class App {
     this.main = main;
     this.root.append(main.element);
     main.start();
+    // Opened with a room link: show that room once, after sign-in if needed.
+    const link = this.info?.startLink;
+    if (link && !this.linkShown) {
+      this.linkShown = true;
+      main.openLink(link);
+    }
   }
+
+  private linkShown = false;
 
   get mainScreen(): MainScreen | null {
     return this.main;

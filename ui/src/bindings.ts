@@ -145,6 +145,11 @@ export type AppInfo_Deserialize = {
 	 *  the user to accept signing in again at each start.
 	 */
 	keychainAvailable: boolean,
+	/**
+	 *  A room link the app was started with (`chappe matrix:r/forum:server`, or a
+	 *  matrix.to link): the main screen previews that room.
+	 */
+	startLink?: string | null,
 };
 
 /**  Static facts the login screen needs. */
@@ -167,6 +172,11 @@ export type AppInfo_Serialize = {
 	 *  the user to accept signing in again at each start.
 	 */
 	keychainAvailable: boolean,
+	/**
+	 *  A room link the app was started with (`chappe matrix:r/forum:server`, or a
+	 *  matrix.to link): the main screen previews that room.
+	 */
+	startLink: string | null,
 };
 
 export type DeviceView = DeviceView_Serialize | DeviceView_Deserialize;

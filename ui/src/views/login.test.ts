@@ -22,7 +22,7 @@ describe("login view", () => {
   });
 
   it("has the form's fields, prefilled with the default homeserver", () => {
-    showLogin(root, { info: { version: "1.2.3", defaultHomeserver: "https://matrix.gouv.example", disableCustomUrls: false, brand: "Chappe", roomDirectoryServers: [], configProblems: [], keychainAvailable: true }, onLoggedIn: () => {} });
+    showLogin(root, { info: { version: "1.2.3", defaultHomeserver: "https://matrix.gouv.example", disableCustomUrls: false, brand: "Chappe", roomDirectoryServers: [], configProblems: [], keychainAvailable: true, startLink: null }, onLoggedIn: () => {} });
     for (const id of ["login-form", "login-homeserver", "login-user", "login-password", "login-submit", "login-error"]) {
       expect(document.getElementById(id), id).not.toBeNull();
     }
@@ -38,7 +38,7 @@ describe("login view", () => {
     tauri.handlers.set("login", () => ({ ...ME, remembered: false }));
     const done: unknown[] = [];
     showLogin(root, { info: { version: "1", defaultHomeserver: "https://x", disableCustomUrls: false, brand: "Chappe",
-      roomDirectoryServers: [], configProblems: [], keychainAvailable: false }, onLoggedIn: (me) => done.push(me) });
+      roomDirectoryServers: [], configProblems: [], keychainAvailable: false, startLink: null }, onLoggedIn: (me) => done.push(me) });
     expect($("#no-keychain").textContent).toContain("ne sera pas mémorisée");
     fill("alice", "pw");
     $<HTMLFormElement>("#login-form").requestSubmit();
@@ -54,7 +54,7 @@ describe("login view", () => {
 
   it("with a keychain, says nothing about it", () => {
     showLogin(root, { info: { version: "1", defaultHomeserver: null, disableCustomUrls: false, brand: "Chappe",
-      roomDirectoryServers: [], configProblems: [], keychainAvailable: true }, onLoggedIn: () => {} });
+      roomDirectoryServers: [], configProblems: [], keychainAvailable: true, startLink: null }, onLoggedIn: () => {} });
     expect($("#no-keychain")).toBeNull();
   });
 

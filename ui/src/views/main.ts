@@ -35,6 +35,9 @@ export class MainScreen {
   private banner: HTMLElement;
   private bannerText: HTMLElement;
   private relogin: HTMLButtonElement;
+  private exploreButton!: HTMLButtonElement;
+  /** A room link to preview when the explore panel opens (the app's start link). */
+  private pendingLink: string | null = null;
   private renewal = this.renewalActions();
   private logoutButton: HTMLButtonElement;
   private pane: HTMLElement;
@@ -68,11 +71,12 @@ export class MainScreen {
       el("nav", { class: "tools", "aria-label": t("main.account") },
         this.tool("new-dm", t("dm.title"), (close) => dmPanel({ onOpen: (id, n) => this.openById(id, n), onClose: close })),
         this.tool("new-room", t("newRoom.title"), (close) => newRoomPanel({ onOpen: (id, n) => this.openById(id, n), onClose: close })),
-        this.tool("explore", t("explore.title"), (close) => explorePanel({
+        this.exploreButton = this.tool("explore", t("explore.title"), (close) => explorePanel({
           onOpen: (id, n) => this.openById(id, n),
           onClose: close,
           isJoined: (id) => this.rooms.some((r) => r.roomId === id && !r.isInvite),
           servers: opts.directoryServers ?? [],
+          initialAddress: this.pendingLink ?? undefined,
         }))),
       this.banner,
       // Explicit, not silent: without a keychain nothing is written to disk in clear.
@@ -202,6 +206,13 @@ export class MainScreen {
   }
 
   /** Opens a room known only by ID (just created or joined): the list will catch up. */
+  /** Previews the room a link points at, in the explore panel, to join it from there. */
+  openLink(link: string): void {
+    this.pendingLink = link;
+    this.exploreButton.click();
+    this.pendingLink = null;
+  }
+
   openById(roomId: string, name: string): void {
     const known = this.rooms.find((r) => r.roomId === roomId);
     this.open(known ? { ...known, isInvite: false } : {

@@ -196,6 +196,8 @@ export interface ExploreOptions extends PanelOptions {
   isJoined: (roomId: string) => boolean;
   /** Other servers whose directory the admin suggests (offered in the server field). */
   servers?: readonly string[];
+  /** A room link to preview at once (the app was opened with it). */
+  initialAddress?: string;
 }
 
 /** Errors about the server field rather than the search. */
@@ -279,7 +281,7 @@ export function explorePanel(opts: ExploreOptions): HTMLElement {
 
   // The preview of one room, above the results: what it is, its latest messages when
   // anyone may read them, and the way in its join rule allows.
-  const previewBox = el("section", { id: "room-preview", class: "room-preview", hidden: true, "aria-live": "polite" });
+  const previewBox = el("section", { id: "room-preview", class: "room-peek", hidden: true, "aria-live": "polite" });
   const showPreview = async (target: string) => {
     error.textContent = "";
     previewBox.hidden = false;
@@ -397,6 +399,10 @@ export function explorePanel(opts: ExploreOptions): HTMLElement {
     void join(target, target, joinAddress);
   });
   void firstPage.now();
+  if (opts.initialAddress) {
+    address.value = opts.initialAddress;
+    void showPreview(opts.initialAddress);
+  }
   queueMicrotask(() => search.focus());
   return panel("explore-dialog", t("explore.title"), opts,
     el("div", { class: "row fields" },
