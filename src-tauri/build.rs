@@ -48,6 +48,7 @@ fn chappe_commands() -> &'static [&'static str] {
         "room_settings",
         "set_room_access",
         "open_room_to_externals",
+        "choose_room_avatar",
         "set_room_restricted",
         "upgrade_room",
         "set_room_name",

@@ -61,6 +61,11 @@ pub enum RoomSettingsError {
     AliasTaken(String),
     #[error("not a room version: {0}")]
     InvalidVersion(String),
+    /// Not a PNG, JPEG, GIF or WebP image.
+    #[error("not an image Chappe accepts")]
+    NotAnImage,
+    #[error("the image is too large")]
+    ImageTooLarge,
     #[error(transparent)]
     Http(#[from] matrix_sdk::HttpError),
 }
@@ -313,6 +318,38 @@ pub async fn set_restricted(client: &Client, id: &str, spaces: &[String], knock:
     Ok(())
 }
 
+/// Largest room picture accepted (the server may have a lower limit of its own).
+pub const MAX_AVATAR_BYTES: usize = 5 * 1024 * 1024;
+
+/// The image type of `bytes`, from their first bytes (never from a file name): PNG,
+/// JPEG, GIF or WebP. Anything else, SVG included (scripts), is refused.
+pub fn image_type(bytes: &[u8]) -> Option<mime::Mime> {
+    let t = match bytes {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [0xFF, 0xD8, 0xFF, ..] => "image/jpeg",
+        [b'G', b'I', b'F', b'8', ..] => "image/gif",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "image/webp",
+        _ => return None,
+    };
+    t.parse().ok()
+}
+
+/// Uploads `bytes` and makes them the room's picture; returns the `mxc://` address.
+pub async fn set_avatar(client: &Client, id: &str, bytes: Vec<u8>) -> Result<String, RoomSettingsError> {
+    if bytes.len() > MAX_AVATAR_BYTES {
+        return Err(RoomSettingsError::ImageTooLarge);
+    }
+    let mime = image_type(&bytes).ok_or(RoomSettingsError::NotAnImage)?;
+    let room_id = room_id(client, id)?;
+    let room = client.get_room(&room_id).ok_or_else(|| RoomSettingsError::NoRoom(id.to_owned()))?;
+    room.upload_avatar(&mime, bytes, None).await.map_err(|e| match e {
+        matrix_sdk::Error::Http(h) => RoomSettingsError::Http(*h),
+        other => RoomSettingsError::NoRoom(other.to_string()),
+    })?;
+    let avatar = content(client, &room_id, "m.room.avatar").await?;
+    Ok(str_field(&avatar, "url").unwrap_or_default())
+}
+
 /// Replaces the room by a new one of `version` (the server copies its name, rules and
 /// members' rights and leaves a tombstone in the old one pointing at the new). Returns
 /// the new room's ID.
@@ -334,6 +371,15 @@ mod tests {
             published: access == Access::PublicForum, encrypted, open_to_externals: open, links: None,
             history: "shared".into(), alt_aliases: Vec::new(),
         }
+    }
+
+    #[test]
+    fn pictures_are_recognised_by_their_bytes_and_svg_is_refused() {
+        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n...").map(|m| m.to_string()), Some("image/png".into()));
+        assert_eq!(image_type(b"\xff\xd8\xff\xe0").map(|m| m.to_string()), Some("image/jpeg".into()));
+        assert_eq!(image_type(b"RIFF\0\0\0\0WEBPVP8 ").map(|m| m.to_string()), Some("image/webp".into()));
+        assert_eq!(image_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>"), None);
+        assert_eq!(image_type(b""), None);
     }
 
     #[test]

@@ -226,3 +226,30 @@ async fn a_room_restricted_to_a_space_lets_its_members_in_and_no_one_else() {
     assert_eq!(state(&server, &alice, &room, "m.room.join_rules").await["join_rule"], "knock_restricted");
     server.post(&dave, &format!("/knock/{}", enc(&room)), serde_json::json!({})).await.unwrap();
 }
+
+/// A 1x1 transparent PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_room_picture_is_uploaded_and_an_svg_refused() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let client = session.client().clone();
+    let room = room_create::create(&client, &NewRoom { kind: RoomKind::Private, name: "Image".into(), topic: None, alias: None }).await.unwrap();
+    wait_joined(&session, &room).await;
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
+    assert!(matches!(room_settings::set_avatar(&client, &room, svg).await, Err(RoomSettingsError::NotAnImage)));
+    assert_eq!(state(&server, &alice, &room, "m.room.avatar").await, Value::Null);
+    let mxc = room_settings::set_avatar(&client, &room, PNG.to_vec()).await.unwrap();
+    assert!(mxc.starts_with("mxc://localhost/"), "{mxc}");
+    let avatar = state(&server, &alice, &room, "m.room.avatar").await;
+    assert_eq!(avatar["url"], mxc.as_str());
+    assert_eq!(avatar["info"]["mimetype"], "image/png");
+}

@@ -85,6 +85,9 @@ pub enum UiError {
     TchapRule(TchapRule),
     #[error("invalid room version")]
     InvalidRoomVersion,
+    /// Not a PNG, JPEG, GIF or WebP picture (SVG is never accepted).
+    #[error("not an image")]
+    NotAnImage,
     /// Nobody can give a level (or set a right) above their own.
     #[error("above own level")]
     AboveOwnLevel,
@@ -203,6 +206,10 @@ impl From<RoomSettingsError> for UiError {
             RoomSettingsError::InvalidAlias(_) => Self::InvalidRoomAddress,
             RoomSettingsError::AliasTaken(_) => Self::AliasTaken,
             RoomSettingsError::InvalidVersion(_) => Self::InvalidRoomVersion,
+            RoomSettingsError::NotAnImage => Self::NotAnImage,
+            RoomSettingsError::ImageTooLarge => Self::FileTooLarge {
+                max_bytes: u32::try_from(chappe_core::room_settings::MAX_AVATAR_BYTES).unwrap_or(u32::MAX),
+            },
             RoomSettingsError::Http(e) => failure::of_http(&e).into(),
             other => Self::Other(other.to_string()),
         }

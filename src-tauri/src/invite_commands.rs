@@ -105,7 +105,7 @@ fn cp1252(b: u8) -> char {
 
 /// Runs a blocking native dialog on the main thread (GTK wants it there) and waits
 /// for the answer without blocking the async runtime.
-async fn on_main<R: Runtime, T: Send + 'static>(
+pub(crate) async fn on_main<R: Runtime, T: Send + 'static>(
     app: &AppHandle<R>,
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, UiError> {

@@ -59,6 +59,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         room_commands::room_settings,
         room_commands::set_room_access,
         room_commands::open_room_to_externals,
+        room_commands::choose_room_avatar,
         room_commands::set_room_restricted,
         room_commands::upgrade_room,
         room_commands::set_room_name,

@@ -152,3 +152,30 @@ pub async fn set_room_restricted(
     let client = client(&state).await?;
     Ok(room_settings::set_restricted(&client, &room_id, &spaces, knock).await?)
 }
+
+/// Lets the user pick a picture (PNG, JPEG, GIF, WebP) and makes it the room's;
+/// `false` if cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn choose_room_avatar(
+    app: tauri::AppHandle,
+    state: State<'_, SharedState>,
+    room_id: String,
+) -> Result<bool, UiError> {
+    let path = crate::invite_commands::on_main(&app, || {
+        rfd::FileDialog::new()
+            .add_filter("Image", &["png", "jpg", "jpeg", "gif", "webp"])
+            .pick_file()
+    })
+    .await?;
+    let Some(path) = path else { return Ok(false) };
+    let max = room_settings::MAX_AVATAR_BYTES;
+    let size = std::fs::metadata(&path).map_err(|e| UiError::Other(e.to_string()))?.len();
+    if size > max as u64 {
+        return Err(UiError::FileTooLarge { max_bytes: u32::try_from(max).unwrap_or(u32::MAX) });
+    }
+    let bytes = std::fs::read(&path).map_err(|e| UiError::Other(e.to_string()))?;
+    let client = client(&state).await?;
+    room_settings::set_avatar(&client, &room_id, bytes).await?;
+    Ok(true)
+}

@@ -63,6 +63,11 @@ export const commands = {
 	setRoomAccess: (roomId: string, access: Access) => typedError<null, UiError>(__TAURI_INVOKE("set_room_access", { roomId, access })),
 	/**  Irreversible: the UI has asked for confirmation. */
 	openRoomToExternals: (roomId: string) => typedError<null, UiError>(__TAURI_INVOKE("open_room_to_externals", { roomId })),
+	/**
+	 *  Lets the user pick a picture (PNG, JPEG, GIF, WebP) and makes it the room's;
+	 *  `false` if cancelled.
+	 */
+	chooseRoomAvatar: (roomId: string) => typedError<boolean, UiError>(__TAURI_INVOKE("choose_room_avatar", { roomId })),
 	/**  Joining reserved to members of `spaces` (or, with `knock`, on request for others). */
 	setRoomRestricted: (roomId: string, spaces: string[], knock: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_room_restricted", { roomId, spaces, knock })),
 	/**  Replaces the room by a new one of `version`; returns the new room's ID. */
@@ -754,6 +759,8 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 { type: "aliasRequired" } | 
 /**  Tchap's rules forbid this change of the room's access. */
 { type: "tchapRule"; data: TchapRule } | { type: "invalidRoomVersion" } | 
+/**  Not a PNG, JPEG, GIF or WebP picture (SVG is never accepted). */
+{ type: "notAnImage" } | 
 /**  Nobody can give a level (or set a right) above their own. */
 { type: "aboveOwnLevel" } | 
 /**  The ACL would forbid the user's own server. */

@@ -207,4 +207,26 @@ describe("room settings panel", () => {
     expect(tauri.callsOf("set_room_restricted")).toEqual([{ roomId: "!r:x", spaces: ["!s1:x", "!s2:x"], knock: true }]);
     expect($("#restricted-state").textContent).toBe("Ce salon est réservé aux membres d'espaces.");
   });
+
+  it("changes the room's picture through the file dialog, and says when the file is not an image", async () => {
+    tauri.handlers.set("room_settings", () => ({
+      roomId: "!r:x", name: "R", topic: null, alias: null, access: "inviteOnly", joinRule: "invite", published: false,
+      encrypted: true, openToExternals: false, links: null, history: "invited", altAliases: [],
+    }));
+    let answer: unknown = { type: "notAnImage" };
+    tauri.handlers.set("choose_room_avatar", () => {
+      if (typeof answer === "object") throw answer;
+      return answer;
+    });
+    document.body.replaceChildren(roomSettingsPanel({ roomId: "!r:x" }));
+    await tauri.settle();
+    $("#room-avatar").click();
+    await tauri.settle();
+    expect($("#room-settings-error").textContent).toBe("Ce fichier n'est pas une image PNG, JPEG, GIF ou WebP.");
+    answer = true;
+    $("#room-avatar").click();
+    await tauri.settle();
+    expect(tauri.callsOf("choose_room_avatar")).toEqual([{ roomId: "!r:x" }, { roomId: "!r:x" }]);
+    expect($("#room-settings-status").textContent).toBe("Enregistré.");
+  });
 });

@@ -193,9 +193,21 @@ export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
       el("div", { class: "field" }, el("label", { for: "room-name-input" }, t("newRoom.name")), name),
       el("div", { class: "field" }, el("label", { for: "room-topic-input" }, t("newRoom.topic")), topic),
       el("div", { class: "field" }, el("label", { for: "room-history" }, t("roomSettings.history")), history),
+      avatarButton(),
       el("h3", {}, t("roomSettings.encryption")), encryption,
       el("h3", {}, t("roomSettings.aliases")), aliasList, el("div", { class: "row" }, add, addButton),
       el("h3", {}, t("roomSettings.upgrade")), upgradeRow());
+  };
+  /** The room's picture, chosen with the system's file dialog. */
+  const avatarButton = (): HTMLElement => {
+    const b = el("button", { id: "room-avatar", type: "button", class: "secondary" }, t("roomSettings.avatar"));
+    b.addEventListener("click", async () => {
+      error.textContent = "";
+      const res = await call(commands.chooseRoomAvatar(opts.roomId));
+      if (res.status === "error") error.textContent = roomErrorText(res.error);
+      else if (res.data) status.textContent = t("settings.saved");
+    });
+    return b;
   };
   /** Members of chosen spaces join directly (others may ask, with "knock"). */
   const spacesRow = (s: Settings): HTMLElement => {
