@@ -215,14 +215,14 @@ async fn a_room_restricted_to_a_space_lets_its_members_in_and_no_one_else() {
     let room = room_create::create(&client, &NewRoom { kind: RoomKind::Private, name: "Espace".into(), topic: None, alias: None }).await.unwrap();
     wait_joined(&session, &room).await;
 
-    room_settings::set_restricted(&client, &room, &[space.clone()], false).await.unwrap();
+    room_settings::set_restricted(&client, &room, std::slice::from_ref(&space), false).await.unwrap();
     let rules = state(&server, &alice, &room, "m.room.join_rules").await;
     assert_eq!(rules["join_rule"], "restricted");
     assert_eq!(rules["allow"][0]["room_id"], space.as_str());
     assert!(try_join(&server, &carol, &room).await, "a member of the space was refused");
     assert!(!try_join(&server, &dave, &room).await, "someone outside the space joined");
 
-    room_settings::set_restricted(&client, &room, &[space.clone()], true).await.unwrap();
+    room_settings::set_restricted(&client, &room, std::slice::from_ref(&space), true).await.unwrap();
     assert_eq!(state(&server, &alice, &room, "m.room.join_rules").await["join_rule"], "knock_restricted");
     server.post(&dave, &format!("/knock/{}", enc(&room)), serde_json::json!({})).await.unwrap();
 }
