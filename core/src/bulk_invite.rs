@@ -16,11 +16,9 @@ use matrix_sdk::{
                     self,
                     v3::{InvitationRecipient, InviteUserId},
                 },
-                state::get_state_event_for_key,
             },
             error::{ErrorKind, RetryAfter},
         },
-        events::StateEventType,
         OwnedUserId, RoomId, UserId,
     },
     Client, Room, RoomMemberships,
@@ -32,6 +30,7 @@ use crate::{
     failure::{self, Failure},
     identity::{IdentityError, IdentityServer},
     invite_list::{Entry, Invitee, Problem, Verdict},
+    room_state,
 };
 
 /// Why a line cannot be invited in this room.
@@ -112,21 +111,14 @@ const MAX_WAIT_MS: u64 = 60_000;
 /// Profile lookups run this many at a time in the preview.
 const LOOKUPS_IN_FLIGHT: usize = 8;
 
-/// A state event (whole, with its sender), read from the server: the synced state
-/// may lack it.
+/// A state event (whole, with its sender) from the server; `None` when missing or
+/// unreadable: the server then decides on each invite.
 async fn state_event(client: &Client, room: &Room, event_type: &str) -> Option<serde_json::Value> {
-    let mut req = get_state_event_for_key::v3::Request::new(
-        room.room_id().to_owned(),
-        StateEventType::from(event_type),
-        String::new(),
-    );
-    req.format = get_state_event_for_key::v3::StateEventFormat::Event;
-    let res = client.send(req).await.ok()?;
-    serde_json::from_str(res.event_or_content.get()).ok()
+    room_state::event(client, room.room_id(), event_type).await.ok().flatten()
 }
 
 async fn state_content(client: &Client, room: &Room, event_type: &str) -> Option<serde_json::Value> {
-    state_event(client, room, event_type).await?.get_mut("content").map(serde_json::Value::take)
+    room_state::content(client, room.room_id(), event_type).await.ok().flatten()
 }
 
 /// Tchap's access rule of the room (`restricted`, `unrestricted`, `direct`).

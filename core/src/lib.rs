@@ -27,6 +27,7 @@ pub mod room_create;
 pub mod room_links;
 pub mod room_list;
 pub mod room_settings;
+mod room_state;
 pub mod room_power;
 pub mod room_preview;
 mod send_queue;

@@ -8,16 +8,13 @@
 use std::collections::BTreeMap;
 
 use matrix_sdk::{
-    ruma::{
-        api::client::state::{get_state_event_for_key, send_state_event},
-        events::StateEventType,
-        serde::Raw,
-        OwnedRoomId, RoomId, UserId,
-    },
+    ruma::{OwnedRoomId, RoomId, UserId},
     Client,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+
+use crate::room_state;
 
 /// A creator's level in room version 12 and later: above everyone.
 pub const CREATOR_LEVEL: i64 = i64::MAX;
@@ -147,26 +144,15 @@ pub enum PowerError {
 }
 
 fn room_id(client: &Client, id: &str) -> Result<OwnedRoomId, PowerError> {
-    let rid = <&RoomId>::try_from(id).map_err(|_| PowerError::NoRoom(id.to_owned()))?;
-    client.get_room(rid).ok_or_else(|| PowerError::NoRoom(id.to_owned()))?;
-    Ok(rid.to_owned())
+    room_state::known_room(client, id).ok_or_else(|| PowerError::NoRoom(id.to_owned()))
 }
 
 async fn event(client: &Client, room: &RoomId, kind: &str) -> Result<Option<Value>, PowerError> {
-    let mut req = get_state_event_for_key::v3::Request::new(room.to_owned(), StateEventType::from(kind), String::new());
-    req.format = get_state_event_for_key::v3::StateEventFormat::Event;
-    match client.send(req).await {
-        Ok(res) => Ok(serde_json::from_str(res.event_or_content.get()).ok()),
-        Err(e) if e.as_client_api_error().is_some_and(|e| e.status_code.as_u16() == 404) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    Ok(room_state::event(client, room, kind).await?)
 }
 
 async fn put(client: &Client, room: &RoomId, kind: &str, content: &Value) -> Result<(), PowerError> {
-    let raw = serde_json::value::to_raw_value(content).map_err(|e| PowerError::NoRoom(e.to_string()))?;
-    let req = send_state_event::v3::Request::new_raw(room.to_owned(), StateEventType::from(kind), String::new(), Raw::from_json(raw));
-    client.send(req).await?;
-    Ok(())
+    Ok(room_state::put(client, room, kind, content).await?)
 }
 
 /// The user's level: listed, creator (v12+), or the default.

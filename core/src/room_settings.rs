@@ -14,16 +14,17 @@ use matrix_sdk::{
         api::client::{
             directory::{get_room_visibility, set_room_visibility},
             room::Visibility,
-            state::{get_state_event_for_key, send_state_event},
         },
-        events::StateEventType,
         OwnedRoomId, RoomId,
     },
     Client,
 };
 use serde::{Deserialize, Serialize};
 
-use crate::room_links::{self, RoomLinks};
+use crate::{
+    room_links::{self, RoomLinks},
+    room_state,
+};
 
 /// Who may join.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
@@ -92,32 +93,15 @@ pub struct RoomSettingsView {
 }
 
 fn room_id(client: &Client, id: &str) -> Result<OwnedRoomId, RoomSettingsError> {
-    let rid = <&RoomId>::try_from(id).map_err(|_| RoomSettingsError::NoRoom(id.to_owned()))?;
-    client.get_room(rid).ok_or_else(|| RoomSettingsError::NoRoom(id.to_owned()))?;
-    Ok(rid.to_owned())
+    room_state::known_room(client, id).ok_or_else(|| RoomSettingsError::NoRoom(id.to_owned()))
 }
 
-/// A state event's content from the server (the synced state may lack it); `None`
-/// when the room has none.
 async fn content(client: &Client, room: &RoomId, kind: &str) -> Result<Option<serde_json::Value>, RoomSettingsError> {
-    let req = get_state_event_for_key::v3::Request::new(room.to_owned(), StateEventType::from(kind), String::new());
-    match client.send(req).await {
-        Ok(res) => Ok(serde_json::from_str(res.event_or_content.get()).ok()),
-        Err(e) if e.as_client_api_error().is_some_and(|e| e.status_code.as_u16() == 404) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
+    Ok(room_state::content(client, room, kind).await?)
 }
 
 async fn put(client: &Client, room: &RoomId, kind: &str, body: serde_json::Value) -> Result<(), RoomSettingsError> {
-    let raw = serde_json::value::to_raw_value(&body).map_err(|e| RoomSettingsError::NoRoom(e.to_string()))?;
-    let req = send_state_event::v3::Request::new_raw(
-        room.to_owned(),
-        StateEventType::from(kind),
-        String::new(),
-        matrix_sdk::ruma::serde::Raw::from_json(raw),
-    );
-    client.send(req).await?;
-    Ok(())
+    Ok(room_state::put(client, room, kind, &body).await?)
 }
 
 fn str_field(v: &Option<serde_json::Value>, key: &str) -> Option<String> {
