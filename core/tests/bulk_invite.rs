@@ -17,13 +17,9 @@ use chappe_core::{
     invite_list::{self, Problem},
     invites::{self, PendingInvite, RevokeTarget},
 };
-use common::{server, wait_joined, HttpStub, User};
+use common::{enc, server, wait_joined, HttpStub, User};
 use futures_util::future::join_all;
 use matrix_sdk::ruma::RoomId;
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 /// What the test expects for one item of the file.
 #[derive(Debug)]

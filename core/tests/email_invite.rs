@@ -13,16 +13,13 @@ use chappe_core::{
     invite_list::{self, Problem},
     invites::{self, PendingInvite, RevokeTarget},
 };
+use common::enc;
 use common::{
     identity::{identity_server, random_email},
     server, wait_joined,
 };
 use matrix_sdk::ruma::RoomId;
 use serde_json::{json, Value};
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn emails_are_looked_up_invited_by_mail_listed_and_withdrawn() {

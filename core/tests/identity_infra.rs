@@ -7,7 +7,8 @@
 mod common;
 
 use common::{
-    identity::{enc, identity_server, json_ok, random_email},
+    identity::{identity_server, json_ok, random_email},
+    enc,
     random_name, server, wait_for, Server, User, SYNC_TIMEOUT,
 };
 use serde_json::{json, Value};

@@ -5,7 +5,7 @@
 mod common;
 
 use chappe_core::invites;
-use common::{server, wait_for, SYNC_TIMEOUT};
+use common::{enc, server, wait_for, SYNC_TIMEOUT};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_accepted_invitation_becomes_a_joined_room_and_a_declined_one_goes_away() {
@@ -48,12 +48,12 @@ async fn an_accepted_invitation_becomes_a_joined_room_and_a_declined_one_goes_aw
     // Bob sees Alice joined one room and not the other.
     server.send_text(&bob, &keep, "bienvenue").await.unwrap();
     let members = server
-        .get(&bob, &format!("/rooms/{}/joined_members", urlenc(&keep)))
+        .get(&bob, &format!("/rooms/{}/joined_members", enc(&keep)))
         .await
         .unwrap();
     assert!(members["joined"].get(&alice.user_id).is_some());
     let members = server
-        .get(&bob, &format!("/rooms/{}/joined_members", urlenc(&drop)))
+        .get(&bob, &format!("/rooms/{}/joined_members", enc(&drop)))
         .await
         .unwrap();
     assert!(members["joined"].get(&alice.user_id).is_none());
@@ -69,6 +69,3 @@ async fn an_accepted_invitation_becomes_a_joined_room_and_a_declined_one_goes_aw
     session.stop().await;
 }
 
-fn urlenc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}

@@ -10,12 +10,9 @@ use chappe_core::{
     room_create::{self, NewRoom, RoomKind},
     room_power::{self, PowerError, Right, ServerAcl},
 };
+use common::enc;
 use common::{server, wait_joined};
 use serde_json::json;
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn rights_are_enforced_by_the_server_and_guarded_in_the_client() {

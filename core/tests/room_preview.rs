@@ -5,12 +5,9 @@
 mod common;
 
 use chappe_core::{directory, room_preview};
+use common::enc;
 use common::{random_name, server};
 use serde_json::json;
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_readable_public_room_is_previewed_with_its_latest_messages_before_joining() {

@@ -11,12 +11,9 @@ use chappe_core::{
     room_create::{self, NewRoom, RoomCreateError, RoomKind},
     room_settings::{self, Access, RoomSettingsError, TchapRule},
 };
+use common::enc;
 use common::{random_name, server, wait_joined, Server, User};
 use serde_json::Value;
-
-fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
 
 async fn state(server: &Server, user: &User, room: &str, kind: &str) -> Value {
     server.get(user, &format!("/rooms/{}/state/{kind}/", enc(room))).await.unwrap_or(Value::Null)

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::{
     mail::{Mail, Mailbox},
-    random_name, Server, User,
+    enc, random_name, Server, User,
 };
 
 pub struct IdentityServer {
@@ -53,10 +53,6 @@ pub fn identity_server() -> Option<IdentityServer> {
         mailbox: Mailbox::from_env(),
         http,
     })
-}
-
-pub fn enc(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// A fresh address nobody uses, at a domain that is never delivered for real.

@@ -207,7 +207,8 @@ impl Server {
     }
 }
 
-fn enc(s: &str) -> String {
+/// Percent-encodes a path segment (room IDs, aliases, user IDs).
+pub fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
