@@ -10,12 +10,6 @@ use tauri::State;
 
 use crate::{error::UiError, state::SharedState};
 
-/// The logged-in client, or `NotLoggedIn`. Cloning a `Client` is cheap (an `Arc`).
-async fn client(state: &SharedState) -> Result<chappe_core::Client, UiError> {
-    let guard = state.session.read().await;
-    Ok(guard.as_ref().ok_or(UiError::NotLoggedIn)?.client().clone())
-}
-
 // At most this many people per search, as Element asks.
 const USER_SEARCH_LIMIT: u32 = 20;
 const PUBLIC_ROOMS_PAGE: u32 = 30;
@@ -26,7 +20,7 @@ pub async fn search_users(
     state: State<'_, SharedState>,
     term: String,
 ) -> Result<Vec<UserResult>, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(directory::search_users(&client, &term, USER_SEARCH_LIMIT).await?)
 }
 
@@ -37,7 +31,7 @@ pub async fn direct_chat(
     state: State<'_, SharedState>,
     user_id: String,
 ) -> Result<String, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(directory::direct_chat(&client, &user_id).await?)
 }
 
@@ -49,7 +43,7 @@ pub async fn public_rooms(
     server: Option<String>,
     since: Option<String>,
 ) -> Result<PublicRoomsPage, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(directory::public_rooms(
         &client,
         search.as_deref(),
@@ -64,14 +58,14 @@ pub async fn public_rooms(
 #[tauri::command]
 #[specta::specta]
 pub async fn join_room(state: State<'_, SharedState>, room: String) -> Result<String, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(directory::join(&client, &room).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn profile_hidden(state: State<'_, SharedState>) -> Result<bool, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(directory::profile_hidden(&client).await?)
 }
 
@@ -81,7 +75,7 @@ pub async fn set_profile_hidden(
     state: State<'_, SharedState>,
     hidden: bool,
 ) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(directory::set_profile_hidden(&client, hidden).await?)
 }
 
@@ -91,7 +85,7 @@ pub async fn accept_invite(
     state: State<'_, SharedState>,
     room_id: String,
 ) -> Result<String, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(chappe_core::invites::accept(&client, &room_id)
         .await?
         .to_string())
@@ -100,7 +94,7 @@ pub async fn accept_invite(
 #[tauri::command]
 #[specta::specta]
 pub async fn decline_invite(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(chappe_core::invites::decline(&client, &room_id).await?)
 }
 
@@ -112,7 +106,7 @@ pub async fn room_preview(
     room: String,
     via: Option<String>,
 ) -> Result<RoomPreviewView, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_preview::preview(&client, &room, via.as_deref()).await?)
 }
 
@@ -124,7 +118,7 @@ pub async fn knock_room(
     room: String,
     via: Option<String>,
 ) -> Result<String, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_preview::knock(&client, &room, via.as_deref()).await?)
 }
 
@@ -132,7 +126,7 @@ pub async fn knock_room(
 #[tauri::command]
 #[specta::specta]
 pub async fn list_devices(state: State<'_, SharedState>) -> Result<Vec<DeviceView>, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(devices::list(&client).await?)
 }
 
@@ -144,7 +138,7 @@ pub async fn sign_out_device(
     device_id: String,
     password: String,
 ) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     let password = zeroize::Zeroizing::new(password);
     Ok(devices::sign_out(&client, &device_id, &password).await?)
 }
@@ -156,7 +150,7 @@ pub async fn sign_out_other_devices(
     state: State<'_, SharedState>,
     password: String,
 ) -> Result<u32, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     let password = zeroize::Zeroizing::new(password);
     Ok(devices::sign_out_others(&client, &password).await?)
 }
@@ -165,7 +159,7 @@ pub async fn sign_out_other_devices(
 #[tauri::command]
 #[specta::specta]
 pub async fn send_renewal_mail(state: State<'_, SharedState>) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     chappe_core::account_validity::send_renewal_mail(&client)
         .await
         .map_err(|e| match e {

@@ -18,11 +18,6 @@ use crate::{error::UiError, state::SharedState};
 /// Above this, a "list" is not an address book: refuse it before reading it all.
 const MAX_LIST_BYTES: u32 = 2 * 1024 * 1024;
 
-async fn client(state: &SharedState) -> Result<chappe_core::Client, UiError> {
-    let guard = state.session.read().await;
-    Ok(guard.as_ref().ok_or(UiError::NotLoggedIn)?.client().clone())
-}
-
 /// The identity server for email invitations: `CHAPPE_IDENTITY_SERVER`, else the
 /// admin's `m.identity_server`, else the first of `identity_servers`. Registered with
 /// once per session (the token is kept in it). `CHAPPE_EXTRA_CA` names a PEM file of
@@ -56,7 +51,7 @@ pub async fn invite_preview(
     room_id: String,
     list: String,
 ) -> Result<Vec<Row>, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     let room = bulk_invite::joined_room(&client, &room_id)?;
     let identity = identity_server(&state).await?;
     let entries = invite_list::parse(&list);
@@ -73,7 +68,7 @@ pub async fn invite_send(
     rows: Vec<Row>,
     channel: Channel<Progress>,
 ) -> Result<Vec<Row>, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     bulk_invite::joined_room(&client, &room_id)?;
     let identity = identity_server(&state).await?;
     Ok(bulk_invite::send(&client, &room_id, rows, identity.as_deref(), |p| {
@@ -165,7 +160,7 @@ pub async fn pending_invites(
     state: State<'_, SharedState>,
     room_id: String,
 ) -> Result<Vec<PendingInvite>, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(invites::pending(&client, &room_id).await?)
 }
 
@@ -176,7 +171,7 @@ pub async fn revoke_invite(
     room_id: String,
     target: RevokeTarget,
 ) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(invites::revoke(&client, &room_id, &target).await?)
 }
 

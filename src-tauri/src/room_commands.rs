@@ -10,16 +10,11 @@ use tauri::State;
 
 use crate::{error::UiError, state::SharedState};
 
-async fn client(state: &SharedState) -> Result<chappe_core::Client, UiError> {
-    let guard = state.session.read().await;
-    Ok(guard.as_ref().ok_or(UiError::NotLoggedIn)?.client().clone())
-}
-
 /// Creates a room of one of Tchap's kinds; returns its ID.
 #[tauri::command]
 #[specta::specta]
 pub async fn create_room(state: State<'_, SharedState>, form: NewRoom) -> Result<String, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_create::create(&client, &form).await?)
 }
 
@@ -27,7 +22,7 @@ pub async fn create_room(state: State<'_, SharedState>, form: NewRoom) -> Result
 #[tauri::command]
 #[specta::specta]
 pub async fn room_settings(state: State<'_, SharedState>, room_id: String) -> Result<RoomSettingsView, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     let prefix = state.config.permalink_prefix.clone();
     Ok(room_settings::get(&client, &room_id, Some(&prefix)).await?)
 }
@@ -35,7 +30,7 @@ pub async fn room_settings(state: State<'_, SharedState>, room_id: String) -> Re
 #[tauri::command]
 #[specta::specta]
 pub async fn set_room_access(state: State<'_, SharedState>, room_id: String, access: Access) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::set_access(&client, &room_id, access).await?)
 }
 
@@ -43,7 +38,7 @@ pub async fn set_room_access(state: State<'_, SharedState>, room_id: String, acc
 #[tauri::command]
 #[specta::specta]
 pub async fn open_room_to_externals(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::open_to_externals(&client, &room_id).await?)
 }
 
@@ -51,14 +46,14 @@ pub async fn open_room_to_externals(state: State<'_, SharedState>, room_id: Stri
 #[tauri::command]
 #[specta::specta]
 pub async fn room_power(state: State<'_, SharedState>, room_id: String) -> Result<PowerView, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_power::get(&client, &room_id).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn set_room_right(state: State<'_, SharedState>, room_id: String, right: Right, level: i32) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_power::set_right(&client, &room_id, right, i64::from(level)).await?)
 }
 
@@ -70,42 +65,42 @@ pub async fn set_member_level(
     user_id: String,
     level: i32,
 ) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_power::set_member_level(&client, &room_id, &user_id, i64::from(level)).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn room_acl(state: State<'_, SharedState>, room_id: String) -> Result<Option<ServerAcl>, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_power::get_acl(&client, &room_id).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn set_room_acl(state: State<'_, SharedState>, room_id: String, acl: ServerAcl) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_power::set_acl(&client, &room_id, &acl).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn set_room_name(state: State<'_, SharedState>, room_id: String, name: String) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::set_name(&client, &room_id, &name).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn set_room_topic(state: State<'_, SharedState>, room_id: String, topic: String) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::set_topic(&client, &room_id, &topic).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn set_room_history(state: State<'_, SharedState>, room_id: String, history: History) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::set_history(&client, &room_id, history).await?)
 }
 
@@ -113,7 +108,7 @@ pub async fn set_room_history(state: State<'_, SharedState>, room_id: String, hi
 #[tauri::command]
 #[specta::specta]
 pub async fn enable_room_encryption(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::enable_encryption(&client, &room_id).await?)
 }
 
@@ -121,14 +116,14 @@ pub async fn enable_room_encryption(state: State<'_, SharedState>, room_id: Stri
 #[tauri::command]
 #[specta::specta]
 pub async fn add_room_alias(state: State<'_, SharedState>, room_id: String, local: String) -> Result<String, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::add_alias(&client, &room_id, &local).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub async fn remove_room_alias(state: State<'_, SharedState>, room_id: String, alias: String) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::remove_alias(&client, &room_id, &alias).await?)
 }
 
@@ -136,7 +131,7 @@ pub async fn remove_room_alias(state: State<'_, SharedState>, room_id: String, a
 #[tauri::command]
 #[specta::specta]
 pub async fn upgrade_room(state: State<'_, SharedState>, room_id: String, version: String) -> Result<String, UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::upgrade(&client, &room_id, &version).await?)
 }
 
@@ -149,7 +144,7 @@ pub async fn set_room_restricted(
     spaces: Vec<String>,
     knock: bool,
 ) -> Result<(), UiError> {
-    let client = client(&state).await?;
+    let client = state.client().await?;
     Ok(room_settings::set_restricted(&client, &room_id, &spaces, knock).await?)
 }
 
@@ -175,7 +170,7 @@ pub async fn choose_room_avatar(
         return Err(UiError::FileTooLarge { max_bytes: u32::try_from(max).unwrap_or(u32::MAX) });
     }
     let bytes = std::fs::read(&path).map_err(|e| UiError::Other(e.to_string()))?;
-    let client = client(&state).await?;
+    let client = state.client().await?;
     room_settings::set_avatar(&client, &room_id, bytes).await?;
     Ok(true)
 }

@@ -73,6 +73,12 @@ pub struct AppState {
 pub type SharedState = Arc<AppState>;
 
 impl AppState {
+    /// The logged-in client, or `NotLoggedIn`. Cloning a `Client` is cheap (an `Arc`).
+    pub async fn client(&self) -> Result<chappe_core::Client, crate::error::UiError> {
+        let guard = self.session.read().await;
+        Ok(guard.as_ref().ok_or(crate::error::UiError::NotLoggedIn)?.client().clone())
+    }
+
     pub fn new(
         data_dir: PathBuf,
         config: Config,
