@@ -5,6 +5,7 @@
 // (CHAPPE_TEST_MAILDIR); without it the scenario says so and is skipped.
 import { readdir, readFile } from "node:fs/promises";
 import { rand } from "./matrix.mjs";
+import { firstScreen, scenario, signIn, toLoginForm } from "./scenario.mjs";
 import { WebDriver } from "./webdriver.mjs";
 
 const { SYNAPSE_URL, APP, SHOTS = "target/e2e", CHAPPE_TEST_MAILDIR } = process.env;
@@ -13,21 +14,7 @@ if (!CHAPPE_TEST_MAILDIR) {
   process.exit(0);
 }
 const wd = new WebDriver(process.env.WEBDRIVER_URL);
-const counts = { passed: 0, failed: 0 };
-
-async function step(name, fn) {
-  const t = Date.now();
-  try {
-    const out = await fn();
-    counts.passed++;
-    console.log(`PASS ${name} (${Date.now() - t} ms)`);
-    return out;
-  } catch (e) {
-    counts.failed++;
-    console.log(`FAIL ${name}: ${e.message}`);
-    throw e;
-  }
-}
+const { step, failed, exit } = scenario(wd, "account", SHOTS);
 
 /** The link of the newest mail to `address` containing `part`, as the reader sees it. */
 async function mailedLink(address, part, timeoutMs = 30000) {
@@ -46,11 +33,6 @@ async function mailedLink(address, part, timeoutMs = 30000) {
   throw new Error(`no mail to ${address} with a ${part} link`);
 }
 
-async function waitMainOrLogin() {
-  await wd.waitUntil("login form or main screen", async () =>
-    (await wd.findAll("#login-form")).length > 0 || (await wd.findAll("#logout")).length > 0, 60000);
-}
-
 try {
   const tag = rand();
   const email = `agent.${tag}@chappe.test`;
@@ -59,11 +41,7 @@ try {
 
   await step("create an account from the login screen", async () => {
     await wd.start(APP);
-    await waitMainOrLogin();
-    if ((await wd.findAll("#logout")).length > 0) {
-      await wd.click("#logout");
-      await wd.waitFor("#login-form", 30000);
-    }
+    await toLoginForm(wd);
     await wd.click("#show-register");
     await wd.waitFor("#register-form", 10000);
     await wd.type("#register-email", email);
@@ -92,21 +70,14 @@ try {
   await step("after quitting and restarting the app, the session is back without a password", async () => {
     await wd.quit();
     await wd.start(APP);
-    await waitMainOrLogin();
+    await firstScreen(wd);
     if ((await wd.findAll("#logout")).length === 0) throw new Error("the login form came back");
     const again = await wd.text("#me-id");
     if (again !== userId) throw new Error(`restored ${again}, expected ${userId}`);
   });
 
   await step("sign out, then sign in with the work email", async () => {
-    await wd.click("#logout");
-    await wd.waitFor("#login-form", 30000);
-    await wd.clear("#login-homeserver");
-    await wd.type("#login-homeserver", SYNAPSE_URL);
-    await wd.type("#login-user", email);
-    await wd.type("#login-password", password);
-    await wd.click("#login-submit");
-    await wd.waitFor("#logout", 60000);
+    await signIn(wd, SYNAPSE_URL, email, password);
     const who = await wd.text("#me-id");
     if (who !== userId) throw new Error(`signed in as ${who}, expected ${userId}`);
     // The scenarios of a run share the data folder and keychain: leave it signed out.
@@ -114,13 +85,8 @@ try {
     await wd.waitFor("#login-form", 30000);
   });
 } catch (e) {
-  if (counts.failed === 0) {
-    counts.failed++;
-    console.log(`FAIL setup: ${e.message}`);
-  }
-  if (wd.session) await wd.screenshot(`${SHOTS}/failure-account.png`).catch(() => {});
+  await failed(e);
 } finally {
   await wd.quit();
 }
-console.log(`e2e account: ${counts.passed} passed, ${counts.failed} failed`);
-process.exit(counts.failed ? 1 : 0);
+exit();

@@ -4,28 +4,16 @@
 // is withdrawn. Emails get an identity server when the run provides one
 // (CHAPPE_IDENTITY_SERVER, set by `make test-e2e` from the local sydent).
 import { Matrix, rand } from "./matrix.mjs";
+import { scenario, signIn } from "./scenario.mjs";
 import { WebDriver } from "./webdriver.mjs";
 
 const { SYNAPSE_URL, SYNAPSE_SECRET, APP, SHOTS = "target/e2e" } = process.env;
 const withIdentity = !!process.env.CHAPPE_IDENTITY_SERVER;
 const mx = new Matrix(SYNAPSE_URL, SYNAPSE_SECRET);
 const wd = new WebDriver(process.env.WEBDRIVER_URL);
-const counts = { passed: 0, failed: 0 };
+const { step, failed, exit } = scenario(wd, "invite", SHOTS);
 const enc = encodeURIComponent;
 
-async function step(name, fn) {
-  const t = Date.now();
-  try {
-    const out = await fn();
-    counts.passed++;
-    console.log(`PASS ${name} (${Date.now() - t} ms)`);
-    return out;
-  } catch (e) {
-    counts.failed++;
-    console.log(`FAIL ${name}: ${e.message}`);
-    throw e;
-  }
-}
 
 async function membership(user, roomId, userId) {
   try {
@@ -60,18 +48,7 @@ try {
 
   await step("log in and open the invite panel of a room", async () => {
     await wd.start(APP);
-    await wd.waitUntil("login form or main screen", async () =>
-      (await wd.findAll("#login-form")).length > 0 || (await wd.findAll("#logout")).length > 0, 60000);
-    // The data folder is shared by the scenarios of one run: leave a restored session.
-    if ((await wd.findAll("#logout")).length > 0) {
-      await wd.click("#logout");
-      await wd.waitFor("#login-form", 30000);
-    }
-    await wd.clear("#login-homeserver");
-    await wd.type("#login-homeserver", SYNAPSE_URL);
-    await wd.type("#login-user", alice.username);
-    await wd.type("#login-password", alice.password);
-    await wd.click("#login-submit");
+    await signIn(wd, SYNAPSE_URL, alice.username, alice.password);
     await wd.waitFor(`li.room[data-room-id="${roomId}"]`, 60000);
     await wd.click(`li.room[data-room-id="${roomId}"]`);
     await wd.waitFor("#room-invite", 30000);
@@ -122,13 +99,8 @@ try {
     if ((await membership(alice, roomId, carol.userId)) !== "invite") throw new Error("carol lost her invitation");
   });
 } catch (e) {
-  if (counts.failed === 0) {
-    counts.failed++;
-    console.log(`FAIL setup: ${e.message}`);
-  }
-  if (wd.session) await wd.screenshot(`${SHOTS}/failure-invite.png`).catch(() => {});
+  await failed(e);
 } finally {
   await wd.quit();
 }
-console.log(`e2e invite: ${counts.passed} passed, ${counts.failed} failed`);
-process.exit(counts.failed ? 1 : 0);
+exit();

@@ -1,26 +1,13 @@
 // End-to-end, second scenario: the conversation features in the real window against
 // the real Synapse. React, reply, see who is typing and who read, delete.
 import { Matrix, rand } from "./matrix.mjs";
+import { scenario, signIn } from "./scenario.mjs";
 import { WebDriver } from "./webdriver.mjs";
 
 const { SYNAPSE_URL, SYNAPSE_SECRET, APP, SHOTS = "target/e2e" } = process.env;
 const mx = new Matrix(SYNAPSE_URL, SYNAPSE_SECRET);
 const wd = new WebDriver(process.env.WEBDRIVER_URL);
-const counts = { passed: 0, failed: 0 };
-
-async function step(name, fn) {
-  const t = Date.now();
-  try {
-    const out = await fn();
-    counts.passed++;
-    console.log(`PASS ${name} (${Date.now() - t} ms)`);
-    return out;
-  } catch (e) {
-    counts.failed++;
-    console.log(`FAIL ${name}: ${e.message}`);
-    throw e;
-  }
-}
+const { step, failed, exit } = scenario(wd, "conversation", SHOTS);
 
 const enc = encodeURIComponent;
 async function roomEvents(user, roomId) {
@@ -54,18 +41,7 @@ try {
 
   await step("log in and open the room", async () => {
     await wd.start(APP);
-    await wd.waitUntil("login form or main screen", async () =>
-      (await wd.findAll("#login-form")).length > 0 || (await wd.findAll("#logout")).length > 0, 60000);
-    // The data folder is shared by the scenarios of one run: leave a restored session.
-    if ((await wd.findAll("#logout")).length > 0) {
-      await wd.click("#logout");
-      await wd.waitFor("#login-form", 30000);
-    }
-    await wd.clear("#login-homeserver");
-    await wd.type("#login-homeserver", SYNAPSE_URL);
-    await wd.type("#login-user", alice.username);
-    await wd.type("#login-password", alice.password);
-    await wd.click("#login-submit");
+    await signIn(wd, SYNAPSE_URL, alice.username, alice.password);
     await wd.waitFor(`li.room[data-room-id="${roomId}"]`, 60000);
     await wd.click(`li.room[data-room-id="${roomId}"]`);
     await wd.waitUntil("bob's question", async () => (await wd.text("#timeline")).includes(`question ${tag}`));
@@ -175,13 +151,8 @@ try {
     await wd.screenshot(`${SHOTS}/chappe-settings.png`);
   });
 } catch (e) {
-  if (counts.failed === 0) {
-    counts.failed++;
-    console.log(`FAIL setup: ${e.message}`);
-  }
-  if (wd.session) await wd.screenshot(`${SHOTS}/failure-conversation.png`).catch(() => {});
+  await failed(e);
 } finally {
   await wd.quit();
 }
-console.log(`e2e conversation: ${counts.passed} passed, ${counts.failed} failed`);
-process.exit(counts.failed ? 1 : 0);
+exit();

@@ -3,27 +3,16 @@
 // The server really stops (tests/server/synapse.sh stop), then starts on its data.
 import { execFileSync } from "node:child_process";
 import { Matrix, rand } from "./matrix.mjs";
+import { scenario, signIn } from "./scenario.mjs";
 import { WebDriver } from "./webdriver.mjs";
 
 const { SYNAPSE_URL, SYNAPSE_SECRET, APP, SHOTS = "target/e2e", SYNAPSE_NAME = "test" } = process.env;
 const mx = new Matrix(SYNAPSE_URL, SYNAPSE_SECRET);
 const wd = new WebDriver(process.env.WEBDRIVER_URL);
-const counts = { passed: 0, failed: 0 };
+const { step, failed, exit } = scenario(wd, "offline", SHOTS);
 const port = new URL(SYNAPSE_URL).port;
 const synapse = (...args) => execFileSync("bash", ["tests/server/synapse.sh", ...args], { stdio: "inherit" });
 
-async function step(name, fn) {
-  const t = Date.now();
-  try {
-    await fn();
-    counts.passed++;
-    console.log(`PASS ${name} (${Date.now() - t} ms)`);
-  } catch (e) {
-    counts.failed++;
-    console.log(`FAIL ${name}: ${e.message}`);
-    throw e;
-  }
-}
 
 let stopped = false;
 try {
@@ -35,17 +24,7 @@ try {
 
   await step("log in and open the room", async () => {
     await wd.start(APP);
-    await wd.waitUntil("login form or main screen", async () =>
-      (await wd.findAll("#login-form")).length > 0 || (await wd.findAll("#logout")).length > 0, 60000);
-    if ((await wd.findAll("#logout")).length > 0) {
-      await wd.click("#logout");
-      await wd.waitFor("#login-form", 30000);
-    }
-    await wd.clear("#login-homeserver");
-    await wd.type("#login-homeserver", SYNAPSE_URL);
-    await wd.type("#login-user", alice.username);
-    await wd.type("#login-password", alice.password);
-    await wd.click("#login-submit");
+    await signIn(wd, SYNAPSE_URL, alice.username, alice.password);
     await wd.waitFor(`li.room[data-room-id="${roomId}"]`, 60000);
     await wd.click(`li.room[data-room-id="${roomId}"]`);
     await wd.waitFor("#composer", 10000);
@@ -79,11 +58,7 @@ try {
       wd.script("const b = document.querySelector('#sync-banner'); return !!b && b.hidden;"), 60000);
   });
 } catch (e) {
-  if (counts.failed === 0) {
-    counts.failed++;
-    console.log(`FAIL setup: ${e.message}`);
-  }
-  if (wd.session) await wd.screenshot(`${SHOTS}/failure-offline.png`).catch(() => {});
+  await failed(e);
 } finally {
   // Never leave the shared test server down for what runs next.
   if (stopped) {
@@ -93,5 +68,4 @@ try {
   }
   await wd.quit();
 }
-console.log(`e2e offline: ${counts.passed} passed, ${counts.failed} failed`);
-process.exit(counts.failed ? 1 : 0);
+exit();

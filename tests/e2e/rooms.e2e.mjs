@@ -2,42 +2,14 @@
 // it to "anyone with the link", copy its link; then a second account pastes the link
 // and is in. Every step is checked on the real Synapse.
 import { Matrix, rand } from "./matrix.mjs";
+import { scenario, signIn } from "./scenario.mjs";
 import { WebDriver } from "./webdriver.mjs";
 
 const { SYNAPSE_URL, SYNAPSE_SECRET, APP, SHOTS = "target/e2e" } = process.env;
 const mx = new Matrix(SYNAPSE_URL, SYNAPSE_SECRET);
 const wd = new WebDriver(process.env.WEBDRIVER_URL);
-const counts = { passed: 0, failed: 0 };
+const { step, failed, exit } = scenario(wd, "rooms", SHOTS);
 const enc = encodeURIComponent;
-
-async function step(name, fn) {
-  const t = Date.now();
-  try {
-    const out = await fn();
-    counts.passed++;
-    console.log(`PASS ${name} (${Date.now() - t} ms)`);
-    return out;
-  } catch (e) {
-    counts.failed++;
-    console.log(`FAIL ${name}: ${e.message}`);
-    throw e;
-  }
-}
-
-async function signIn(user) {
-  await wd.waitUntil("login form or main screen", async () =>
-    (await wd.findAll("#login-form")).length > 0 || (await wd.findAll("#logout")).length > 0, 60000);
-  if ((await wd.findAll("#logout")).length > 0) {
-    await wd.click("#logout");
-    await wd.waitFor("#login-form", 30000);
-  }
-  await wd.clear("#login-homeserver");
-  await wd.type("#login-homeserver", SYNAPSE_URL);
-  await wd.type("#login-user", user.username);
-  await wd.type("#login-password", user.password);
-  await wd.click("#login-submit");
-  await wd.waitFor("#logout", 60000);
-}
 
 try {
   const tag = rand();
@@ -52,7 +24,7 @@ try {
 
   await step("create a private room with an address", async () => {
     await wd.start(APP);
-    await signIn(alice);
+    await signIn(wd, SYNAPSE_URL, alice.username, alice.password);
     await wd.click("#new-room");
     await wd.waitFor("#new-room-form", 10000);
     await wd.type("#new-room-name", name);
@@ -83,7 +55,7 @@ try {
   });
 
   await step("a second account pastes the link and is in the room", async () => {
-    await signIn(bob);
+    await signIn(wd, SYNAPSE_URL, bob.username, bob.password);
     await wd.click("#explore");
     await wd.waitFor("#join-address", 10000);
     await wd.type("#join-address", link);
@@ -98,7 +70,7 @@ try {
   await step("the app opened with the room's matrix: link previews it; joining from there works", async () => {
     await wd.quit();
     await wd.start(APP, [uri]);
-    await signIn(carol);
+    await signIn(wd, SYNAPSE_URL, carol.username, carol.password);
     await wd.waitUntil("the preview of the linked room", async () =>
       (await wd.findAll("#room-preview-name")).length > 0 && (await wd.text("#room-preview-name")).includes(name), 30000);
     await wd.screenshot(`${SHOTS}/chappe-start-link.png`);
@@ -110,13 +82,8 @@ try {
     await wd.waitFor("#login-form", 30000);
   });
 } catch (e) {
-  if (counts.failed === 0) {
-    counts.failed++;
-    console.log(`FAIL setup: ${e.message}`);
-  }
-  if (wd.session) await wd.screenshot(`${SHOTS}/failure-rooms.png`).catch(() => {});
+  await failed(e);
 } finally {
   await wd.quit();
 }
-console.log(`e2e rooms: ${counts.passed} passed, ${counts.failed} failed`);
-process.exit(counts.failed ? 1 : 0);
+exit();
