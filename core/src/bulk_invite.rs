@@ -158,11 +158,7 @@ fn on_external_server(user_id: &UserId) -> bool {
 
 /// The joined room `room_id`, for callers that only have its ID.
 pub fn joined_room(client: &Client, room_id: &str) -> Result<Room, BulkInviteError> {
-    <&RoomId>::try_from(room_id)
-        .ok()
-        .and_then(|id| client.get_room(id))
-        .filter(|r| r.state() == matrix_sdk::RoomState::Joined)
-        .ok_or_else(|| BulkInviteError::NoRoom(room_id.to_owned()))
+    room_state::joined(client, room_id).ok_or_else(|| BulkInviteError::NoRoom(room_id.to_owned()))
 }
 
 /// The preview: one row per entry, in order, saying what would happen.

@@ -55,11 +55,7 @@ pub enum PendingInvite {
 }
 
 fn joined_room(client: &Client, room_id: &str) -> Result<matrix_sdk::Room, InviteError> {
-    let id = <&RoomId>::try_from(room_id).map_err(|_| InviteError::NoRoom(room_id.to_owned()))?;
-    client
-        .get_room(id)
-        .filter(|r| r.state() == RoomState::Joined)
-        .ok_or_else(|| InviteError::NoRoom(room_id.to_owned()))
+    crate::room_state::joined(client, room_id).ok_or_else(|| InviteError::NoRoom(room_id.to_owned()))
 }
 
 /// The invitations of a room still waiting for an answer, read from the server's

@@ -24,6 +24,11 @@ pub(crate) fn known_room(client: &Client, id: &str) -> Option<OwnedRoomId> {
     Some(rid.to_owned())
 }
 
+/// The room `id` if the user has joined it.
+pub(crate) fn joined(client: &Client, id: &str) -> Option<matrix_sdk::Room> {
+    client.get_room(<&RoomId>::try_from(id).ok()?).filter(|r| r.state() == matrix_sdk::RoomState::Joined)
+}
+
 /// The whole event (with `sender` and `content`) of type `kind`, empty state key;
 /// `None` when the room has none.
 pub(crate) async fn event(client: &Client, room: &RoomId, kind: &str) -> Result<Option<Value>, HttpError> {
