@@ -9,6 +9,7 @@ mod directory_commands;
 mod error;
 mod invite_commands;
 mod keychain;
+mod media_commands;
 mod register_commands;
 mod room_commands;
 mod state;
@@ -87,6 +88,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         invite_commands::invite_report_csv,
         invite_commands::pending_invites,
         invite_commands::revoke_invite,
+        media_commands::save_media,
     ])
 }
 
@@ -138,6 +140,7 @@ pub fn run() {
     let specta = specta_builder();
     let app = tauri::Builder::default()
         .invoke_handler(specta.invoke_handler())
+        .register_asynchronous_uri_scheme_protocol(media_commands::SCHEME, media_commands::handle)
         .setup(move |app| {
             specta.mount_events(app);
             let (config, problems) = chappe_core::config::load(&config_files(app));
