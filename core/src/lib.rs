@@ -16,6 +16,7 @@ pub mod diff;
 pub mod directory;
 pub mod discovery;
 pub mod failure;
+pub mod files;
 pub mod html;
 pub mod identity;
 pub mod invite_list;

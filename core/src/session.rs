@@ -200,6 +200,8 @@ impl Session {
         let (rooms, list_task) =
             room_list::start(client.clone(), sync_service.room_list_service()).await?;
         let supervisor = sync::supervise(client.clone(), sync_service.clone(), status.clone());
+        // Uploads report their progress to the local echo (a bar on the file being sent).
+        client.send_queue().enable_upload_progress(true);
         let sender = send_queue::keep_sending(client.clone(), status.subscribe());
         sync_service.start().await;
         Ok(Self {

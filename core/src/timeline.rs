@@ -160,10 +160,13 @@ pub struct ReplyView {
 }
 
 /// Where an own message is on its way to the server.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum SendState {
-    Sending,
+    /// `progress`: the share of an attachment uploaded so far (0 to 1), when one is.
+    Sending {
+        progress: Option<f64>,
+    },
     Sent,
     /// `recoverable`: the send queue will retry by itself when the server returns.
     Failed {
@@ -296,7 +299,14 @@ fn event_view(
                         .collect(),
                     send_state: match ev.send_state() {
                         None | Some(EventSendState::Sent { .. }) => SendState::Sent,
-                        Some(EventSendState::NotSentYet { .. }) => SendState::Sending,
+                        Some(EventSendState::NotSentYet { progress }) => SendState::Sending {
+                            progress: progress.as_ref().map(|p| {
+                                let total = p.progress.total.max(1);
+                                #[allow(clippy::cast_precision_loss)] // a share, not a count
+                                let share = p.progress.current as f64 / total as f64;
+                                share.clamp(0.0, 1.0)
+                            }),
+                        },
                         Some(EventSendState::SendingFailed {
                             error,
                             is_recoverable,
@@ -404,6 +414,14 @@ impl RoomTimeline {
 
     pub fn room_id(&self) -> &str {
         self.room_id.as_str()
+    }
+
+    pub(crate) fn timeline_ref(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    pub(crate) fn client(&self) -> Client {
+        self.timeline.room().client()
     }
 
     /// The items as they are now, and every change from then on.

@@ -222,3 +222,101 @@ async fn in_an_encrypted_room_attachments_are_decrypted_and_their_keys_never_lea
     let err = media::fetch(alice.client(), &other, &MediaKey::parse(&doc.key).unwrap()).await;
     assert!(matches!(err, Err(media::MediaError::Unknown)), "{err:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_picture_sent_from_chappe_reaches_a_colleague_encrypted_with_size_and_thumbnail() {
+    let (alice, bob, room_id, _a, _b) = two_sessions(true).await;
+    let alice_timeline = alice.open_room(&room_id).await.unwrap();
+    let bob_timeline = bob.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = bob_timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+
+    let big = image::RgbImage::from_fn(1600, 1200, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 239) as u8])
+    });
+    let mut png = Vec::new();
+    big.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    alice_timeline
+        .send_file("plan du site.png", png.clone())
+        .await
+        .expect("queued");
+
+    let seen = media_message(&mut items, &mut stream, "plan du site.png").await;
+    assert_eq!(seen.kind, MediaKind::Image);
+    assert_eq!((seen.width, seen.height), (Some(1600), Some(1200)));
+    assert_eq!(seen.mimetype.as_deref(), Some("image/png"));
+    assert!(
+        seen.key.starts_with("e/"),
+        "encrypted in an encrypted room: {}",
+        seen.key
+    );
+    let preview = seen.preview_key.expect("a thumbnail");
+    assert_ne!(
+        preview, seen.key,
+        "the thumbnail, not the 1600×1200 original"
+    );
+    let thumb = media::fetch(
+        bob.client(),
+        bob.media(),
+        &MediaKey::parse(&preview).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(media::sniff_image(&thumb), Some("image/jpeg"));
+    let whole = media::fetch(
+        bob.client(),
+        bob.media(),
+        &MediaKey::parse(&seen.key).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        whole, png,
+        "identical bytes after encryption and decryption"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_file_above_the_servers_upload_limit_is_refused_before_anything_is_sent() {
+    let (alice, _bob, room_id, _a, _b) = two_sessions(false).await;
+    // What the server itself announces.
+    let max = chappe_core::files::upload_limit(alice.client())
+        .await
+        .expect("the server says its limit");
+    let config: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/_matrix/client/v1/media/config",
+            alice.client().homeserver().as_str().trim_end_matches('/')
+        ))
+        .bearer_auth(alice.client().access_token().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(config["m.upload.size"].as_u64(), Some(max));
+
+    // A sparse file: as large as wanted without writing it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("archives.zip");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(max + 1)
+        .unwrap();
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    match timeline.send_path(&path).await {
+        Err(chappe_core::files::FileError::TooLarge { name, size, max: m }) => {
+            assert_eq!((name.as_str(), size, m), ("archives.zip", max + 1, max));
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    let (items, _) = timeline.subscribe().await;
+    assert!(
+        !items
+            .iter()
+            .any(|i| matches!(i, TimelineItemView::Message { body, .. } if body == "archives.zip")),
+        "nothing queued"
+    );
+}

@@ -208,11 +208,15 @@ async fn twenty_messages_typed_during_an_outage_arrive_once_each_in_order() {
     let timeline = session.open_room(&room_id).await.unwrap();
 
     relay.cut();
-    let bodies: Vec<String> = (1..=20).map(|n| format!("message {n:02} pendant la panne")).collect();
+    let bodies: Vec<String> = (1..=20)
+        .map(|n| format!("message {n:02} pendant la panne"))
+        .collect();
     type_during_outage(&timeline, &bodies).await;
     wait_status(&session, SyncStatus::Offline).await;
     assert!(
-        alice_bodies(&server, &bob, &alice, &room_id).await.is_empty(),
+        alice_bodies(&server, &bob, &alice, &room_id)
+            .await
+            .is_empty(),
         "nothing can pass a cut connection"
     );
 
@@ -226,13 +230,18 @@ async fn messages_typed_during_an_outage_survive_quitting_the_app_and_leave_once
     let server = server();
     let alice = server.register("alice", "Alice").await.unwrap();
     let bob = server.register("bob", "Bob").await.unwrap();
-    let room_id = server.create_room(&bob, "Redémarrage", &[&alice]).await.unwrap();
+    let room_id = server
+        .create_room(&bob, "Redémarrage", &[&alice])
+        .await
+        .unwrap();
     server.join(&alice, &room_id).await.unwrap();
     let relay = Relay::to(&server.url).await;
     let dir = tempfile::tempdir().unwrap();
     let stored = saved_session(&server, &alice, &room_id, dir.path(), &relay).await;
 
-    let bodies: Vec<String> = (1..=20).map(|n| format!("avant et après redémarrage {n:02}")).collect();
+    let bodies: Vec<String> = (1..=20)
+        .map(|n| format!("avant et après redémarrage {n:02}"))
+        .collect();
     // First run: online, then the server goes away and ten messages are typed; the
     // user quits while they are still waiting.
     let mut first = Session::restore(stored.clone()).await.unwrap();
@@ -244,7 +253,9 @@ async fn messages_typed_during_an_outage_survive_quitting_the_app_and_leave_once
     drop(timeline);
     first.stop().await;
     drop(first);
-    assert!(alice_bodies(&server, &bob, &alice, &room_id).await.is_empty());
+    assert!(alice_bodies(&server, &bob, &alice, &room_id)
+        .await
+        .is_empty());
 
     // Second run, still offline: ten more are typed after the first ten.
     let mut second = Session::restore(stored).await.unwrap();

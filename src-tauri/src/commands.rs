@@ -269,7 +269,7 @@ pub async fn close_room(state: State<'_, SharedState>) -> Result<(), UiError> {
 }
 
 /// The open room's timeline, if it is `room_id`.
-async fn timeline_of(
+pub(crate) async fn timeline_of(
     state: &SharedState,
     room_id: &str,
 ) -> Result<chappe_core::RoomTimeline, UiError> {

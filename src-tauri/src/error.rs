@@ -106,6 +106,9 @@ pub enum UiError {
     #[error("file too large")]
     #[serde(rename_all = "camelCase")]
     FileTooLarge { max_bytes: u32 },
+    /// An empty file is not sent.
+    #[error("empty file")]
+    EmptyFile,
     #[error("{0}")]
     Other(String),
 }

@@ -7,6 +7,7 @@
 mod commands;
 mod directory_commands;
 mod error;
+mod file_commands;
 mod invite_commands;
 mod keychain;
 mod media_commands;
@@ -89,6 +90,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         invite_commands::pending_invites,
         invite_commands::revoke_invite,
         media_commands::save_media,
+        file_commands::send_files,
+        file_commands::send_pasted_file,
     ])
 }
 
@@ -140,6 +143,11 @@ pub fn run() {
     let specta = specta_builder();
     let app = tauri::Builder::default()
         .invoke_handler(specta.invoke_handler())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(drop) = event {
+                file_commands::on_drag_drop(window, drop);
+            }
+        })
         .register_asynchronous_uri_scheme_protocol(media_commands::SCHEME, media_commands::handle)
         .setup(move |app| {
             specta.mount_events(app);

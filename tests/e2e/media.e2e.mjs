@@ -1,7 +1,7 @@
 // End-to-end: pictures and files from a colleague, in the real window. The picture is
 // drawn from the app's `media:` scheme (Rust fetches it; the webview has no token); a
 // "PNG" that is really an SVG with a script is never drawn; a document gets a file card.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Matrix, rand } from "./matrix.mjs";
 import { scenario, signIn } from "./scenario.mjs";
 import { WebDriver } from "./webdriver.mjs";
@@ -70,6 +70,28 @@ try {
       return !!card && !!card.querySelector('button[data-action=save-media]') && /Ko|kB/.test(card.querySelector('.file-size')?.textContent ?? '');`),
     30000);
     await wd.screenshot(`${SHOTS}/chappe-media.png`);
+  });
+
+  await step("two files picked with the attach button reach bob, the picture with its size", async () => {
+    const dir = process.env.E2E_PICK_DIR;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/rapport annuel.png`, PHOTO);
+    const csv = `nom;montant\nétude;${tag}\n`;
+    writeFileSync(`${dir}/budget.csv`, csv);
+    await wd.click("#attach");
+    const image = await mx.waitForMessage(bob, roomId, "rapport annuel.png", 60000);
+    if (image.content.msgtype !== "m.image" || image.content.info?.w !== 160 || image.content.info?.h !== 100) {
+      throw new Error(`picture sent as ${JSON.stringify(image.content)}`);
+    }
+    const file = await mx.waitForMessage(bob, roomId, "budget.csv", 60000);
+    if (file.content.msgtype !== "m.file") throw new Error(`csv sent as ${file.content.msgtype}`);
+    const res = await fetch(`${SYNAPSE_URL}/_matrix/client/v1/media/download/${file.content.url.slice(6)}`,
+      { headers: { authorization: `Bearer ${bob.token}` } });
+    if ((await res.text()) !== csv) throw new Error("the csv bob downloads is not the one sent");
+    await wd.waitUntil("own picture drawn", async () => wd.script(`
+      const img = [...document.querySelectorAll('li.message.own figure.attachment img.preview')].find((i) => i.alt === 'rapport annuel.png');
+      return !!img && img.complete && img.naturalWidth > 0;`), 30000);
+    await wd.screenshot(`${SHOTS}/chappe-files-sent.png`);
   });
 } catch (e) {
   await failed(e);

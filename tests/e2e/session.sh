@@ -51,6 +51,11 @@ if [ -n "${CHAPPE_TEST_IDENTITY_SERVER:-}" ]; then
 fi
 # WebKit's sandbox needs user namespaces the CI container may not allow.
 export WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1
+# What the app's "attach files" dialog returns in the test (WebDriver cannot drive a
+# native dialog); the media scenario writes these files before clicking.
+export E2E_PICK_DIR=$WORK/pick
+export CHAPPE_TEST_PICK_FILES="$E2E_PICK_DIR/rapport annuel.png
+$E2E_PICK_DIR/budget.csv"
 export RUST_LOG=${RUST_LOG:-warn,chappe=info,chappe_core=info}
 PORT=${WEBDRIVER_PORT:-4444}
 tauri-driver --port "$PORT" --native-port $((PORT + 1)) >"$WORK/tauri-driver.log" 2>&1 &

@@ -120,6 +120,13 @@ export const commands = {
 	 *  if the user cancelled.
 	 */
 	saveMedia: (key: string, filename: string) => typedError<boolean, UiError>(__TAURI_INVOKE("save_media", { key, filename })),
+	/**
+	 *  Opens the native dialog (several files allowed) and queues what was picked into the
+	 *  open room. An empty list: cancelled.
+	 */
+	sendFiles: (roomId: string) => typedError<FileOutcome_Serialize[], UiError>(__TAURI_INVOKE("send_files", { roomId })),
+	/**  Queues a pasted file (an image copied from a screenshot tool, usually). */
+	sendPastedFile: (roomId: string, name: string, bytes: number[]) => typedError<null, UiError>(__TAURI_INVOKE("send_pasted_file", { roomId, name, bytes })),
 };
 
 /* Types */
@@ -207,6 +214,21 @@ export type DeviceView_Serialize = {
 	/**  Milliseconds since the epoch. */
 	lastSeen: number | null,
 	isCurrent: boolean,
+};
+
+/**  What happened to one file; `error` is `None` when it is queued (its local echo shows). */
+export type FileOutcome = FileOutcome_Serialize | FileOutcome_Deserialize;
+
+/**  What happened to one file; `error` is `None` when it is queued (its local echo shows). */
+export type FileOutcome_Deserialize = {
+	name: string,
+	error?: UiError | null,
+};
+
+/**  What happened to one file; `error` is `None` when it is queued (its local echo shows). */
+export type FileOutcome_Serialize = {
+	name: string,
+	error: UiError | null,
 };
 
 /**  Who can read the history (`m.room.history_visibility`). */
@@ -735,7 +757,19 @@ export type Row_Serialize = {
 };
 
 /**  Where an own message is on its way to the server. */
-export type SendState = { state: "sending" } | { state: "sent" } | 
+export type SendState = SendState_Serialize | SendState_Deserialize;
+
+/**  Where an own message is on its way to the server. */
+export type SendState_Deserialize = 
+/**  `progress`: the share of an attachment uploaded so far (0 to 1), when one is. */
+{ state: "sending"; progress?: number | null } | { state: "sent" } | 
+/**  `recoverable`: the send queue will retry by itself when the server returns. */
+{ state: "failed"; recoverable: boolean; reason: string };
+
+/**  Where an own message is on its way to the server. */
+export type SendState_Serialize = 
+/**  `progress`: the share of an attachment uploaded so far (0 to 1), when one is. */
+{ state: "sending"; progress: number | null } | { state: "sent" } | 
 /**  `recoverable`: the send queue will retry by itself when the server returns. */
 { state: "failed"; recoverable: boolean; reason: string };
 
@@ -771,7 +805,7 @@ export type TimelineItemView_Deserialize = { kind: "message"; id: string; sender
 /**  Sanitised HTML when the sender formatted the message; `None` otherwise. */
 html?: string | null; 
 /**  `notice` and `emote` messages are shown differently. */
-msgtype: string; edited: boolean; sendState: SendState; inReplyTo?: ReplyView | null; reactions: ReactionView[]; 
+msgtype: string; edited: boolean; sendState: SendState_Deserialize; inReplyTo?: ReplyView | null; reactions: ReactionView[]; 
 /**  Users (Matrix IDs) whose read receipt is on this message: they read up to here. */
 readBy: string[]; 
 /**  The image, video, sound or file the message carries, if any. */
@@ -786,7 +820,7 @@ export type TimelineItemView_Serialize = { kind: "message"; id: string; sender: 
 /**  Sanitised HTML when the sender formatted the message; `None` otherwise. */
 html: string | null; 
 /**  `notice` and `emote` messages are shown differently. */
-msgtype: string; edited: boolean; sendState: SendState; inReplyTo: ReplyView | null; reactions: ReactionView[]; 
+msgtype: string; edited: boolean; sendState: SendState_Serialize; inReplyTo: ReplyView | null; reactions: ReactionView[]; 
 /**  Users (Matrix IDs) whose read receipt is on this message: they read up to here. */
 readBy: string[]; 
 /**  The image, video, sound or file the message carries, if any. */
@@ -826,7 +860,9 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  A file to load is larger than Chappe accepts for its kind. */
 { type: "fileTooLarge"; data: {
 	maxBytes: number,
-} } | { type: "other"; data: string };
+} } | 
+/**  An empty file is not sent. */
+{ type: "emptyFile" } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;

@@ -1,4 +1,7 @@
 import { commands } from "../bindings";
+import { listen } from "@tauri-apps/api/event";
+import type { FileOutcome } from "../bindings";
+import { attachButton, onPaste, outcomesText } from "./fileSend";
 import type { ListDiff, RoomSummary, TimelineItemView } from "../types";
 import { applyDiff } from "../diff";
 import { call, openRoom, subscribeTyping, type Stream } from "../ipc";
@@ -102,7 +105,7 @@ export class RoomView {
       el("div", { class: "timeline-wrap" }, this.scroller, this.spinner),
       this.typingEl,
       this.composeBar,
-      el("div", { class: "composer" }, this.composer, this.sendButton),
+      el("div", { class: "composer" }, attachButton(room.roomId, this.reportFiles), this.composer, this.sendButton),
       this.sendError,
     ];
     this.element = el(
@@ -328,7 +331,24 @@ export class RoomView {
       this.noteTyping();
     });
     this.sendButton.addEventListener("click", () => this.submit());
+    const paste = onPaste(this.roomId, this.reportFiles);
+    this.composer.addEventListener("paste", (ev) => void paste(ev));
+    // Files dropped on the window are sent by Rust to the open room; it says how it went.
+    let unlisten: (() => void) | null = null;
+    let gone = false;
+    void listen<FileOutcome[]>("files-dropped", (ev) => this.reportFiles(outcomesText(ev.payload)))
+      .then((stop) => (gone ? stop() : (unlisten = stop)))
+      .catch(() => {});
+    this.cleanups.push(() => {
+      gone = true;
+      unlisten?.();
+    });
   }
+
+  /** Says which files could not be sent (empty text: all queued, nothing to say). */
+  private reportFiles = (text: string): void => {
+    this.sendError.textContent = text;
+  };
 
   /** Reply or edit mode: a bar above the composer says which message, Esc cancels. */
   private startCompose(req: ComposeRequest): void {

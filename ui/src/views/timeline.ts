@@ -6,6 +6,7 @@ import {
 } from "../format";
 import { currentLang, t } from "../i18n";
 import { attachment } from "./attachment";
+import { uploadBar } from "./fileSend";
 
 function isoTime(ms: number | null): string | undefined {
   return typeof ms === "number" && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
@@ -91,6 +92,7 @@ export function renderMessage(item: MessageItem, first: boolean): HTMLLIElement 
         el("time", { class: "time", datetime: isoTime(item.timestamp), title: fullTime(item.timestamp) || undefined },
           messageTime(item.timestamp)),
         sendState(item))),
+    item.media ? uploadBar(s) : null,
     failed && s.reason ? el("div", { class: "send-reason" }, s.reason) : null,
     reactions(item),
     readBy(item),
