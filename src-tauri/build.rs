@@ -77,5 +77,6 @@ fn chappe_commands() -> &'static [&'static str] {
         "pending_invites",
         "revoke_invite",
         "save_media",
+        "scan_media",
     ]
 }

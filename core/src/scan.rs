@@ -20,7 +20,9 @@
 //! (it was restarted with another key).
 //!
 //! The scanner's address is the admin's `content_scanner.url`, else the homeserver's
-//! (where Tchap serves it). The user's access token is sent to it: the scanner needs it
+//! (where Tchap serves it). A homeserver that does not know the scanner's API has no
+//! scanner: its files are [`ScanStatus::NoScanner`], shown as before this feature. An
+//! admin's scanner that does not know it is misconfigured: no verdict. The user's access token is sent to it: the scanner needs it
 //! to download authenticated media, and it is the admin's own service.
 
 use std::{io::Read, sync::Mutex, time::Duration};
@@ -60,8 +62,10 @@ pub enum ScanStatus {
     /// The scanner refuses this type of file (its `allowed_mimetypes` policy).
     Forbidden { info: String },
     /// No verdict: the scanner is down, slow or answered an error. Not a verdict of
-    /// clean: the file is not offered either.
+    /// clean.
     Unavailable { reason: String },
+    /// The homeserver has no content scanner (and the admin configured none).
+    NoScanner,
 }
 
 impl ScanStatus {
@@ -86,6 +90,8 @@ pub enum ScanError {
     Forbidden(String),
     #[error("the file is not on the server")]
     NotFound,
+    #[error("no content scanner at this address")]
+    NoScanner,
     #[error("the content scanner cannot be reached: {0}")]
     Unreachable(#[source] reqwest::Error),
     #[error("the content scanner answered {status}: {reason}")]
@@ -100,6 +106,8 @@ pub enum ScanError {
 #[derive(Debug)]
 pub struct ContentScanner {
     base: Url,
+    /// Set by the admin (else the homeserver's address, which may have none).
+    configured: bool,
     public_key: Mutex<Option<Curve25519PublicKey>>,
 }
 
@@ -114,18 +122,19 @@ impl ContentScanner {
     /// The scanner at `configured` (the admin's `content_scanner.url`), else at the
     /// homeserver.
     pub fn new(configured: Option<&str>, homeserver: &Url) -> Result<Self, ScanError> {
-        let base = match configured.map(str::trim).filter(|s| !s.is_empty()) {
+        let (base, configured) = match configured.map(str::trim).filter(|s| !s.is_empty()) {
             Some(url) => {
                 let parsed = Url::parse(url).map_err(|_| ScanError::BadUrl(url.to_owned()))?;
                 if !matches!(parsed.scheme(), "http" | "https") {
                     return Err(ScanError::BadUrl(url.to_owned()));
                 }
-                parsed
+                (parsed, true)
             }
-            None => homeserver.clone(),
+            None => (homeserver.clone(), false),
         };
         Ok(Self {
             base,
+            configured,
             public_key: Mutex::new(None),
         })
     }
@@ -144,6 +153,7 @@ impl ContentScanner {
         };
         let answer = match self.ask(client, sources, key, Ask::Scan).await {
             Ok(bytes) => bytes,
+            Err(ScanError::NoScanner) if !self.configured => return ScanStatus::NoScanner,
             Err(e) => return status_of_error(e),
         };
         #[derive(serde::Deserialize)]
@@ -339,6 +349,9 @@ async fn answer(
     }
     #[derive(serde::Deserialize, Default)]
     struct Problem {
+        /// A Matrix error: the request reached the homeserver, not a scanner.
+        #[serde(default)]
+        errcode: Option<String>,
         #[serde(default)]
         reason: Option<String>,
         #[serde(default)]
@@ -346,6 +359,9 @@ async fn answer(
     }
     let problem: Problem = serde_json::from_slice(&body).unwrap_or_default();
     let info = problem.info.unwrap_or_default();
+    if problem.errcode.as_deref() == Some("M_UNRECOGNIZED") {
+        return Err(ScanError::NoScanner);
+    }
     Err(match problem.reason.as_deref() {
         Some("MCS_MEDIA_NOT_CLEAN") => ScanError::Infected(info),
         Some("MCS_MIME_TYPE_FORBIDDEN") => ScanError::Forbidden(info),

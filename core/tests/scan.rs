@@ -214,10 +214,27 @@ async fn without_a_reachable_scanner_the_status_is_unavailable_not_clean() {
         "{refused:?}"
     );
 
-    // A homeserver without a scanner (the default address, when the admin set none):
-    // Synapse does not serve the scanner's API, which is no verdict either.
-    let none = ContentScanner::new(None, &alice.client().homeserver()).unwrap();
-    let status = none.scan(alice.client(), alice.media(), &key).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_homeserver_without_a_scanner_says_so_and_an_admins_wrong_address_is_no_verdict() {
+    let (alice, bob, room_id, _a, _b) = two_sessions(false).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+    send_file(&bob, &room_id, "note.txt", b"Note de service").await;
+    let note = media_message(&mut items, &mut stream, "note.txt").await;
+    let key = MediaKey::parse(&note.key).unwrap();
+    let homeserver = alice.client().homeserver();
+
+    // No scanner configured: the homeserver is asked, and Synapse alone does not know
+    // the scanner's API (Tchap's homeservers do).
+    let default = ContentScanner::new(None, &homeserver).unwrap();
+    let status = default.scan(alice.client(), alice.media(), &key).await;
+    assert_eq!(status, ScanStatus::NoScanner);
+    // The admin named a scanner, and that address is not one: no verdict.
+    let wrong = ContentScanner::new(Some(homeserver.as_str()), &homeserver).unwrap();
+    let status = wrong.scan(alice.client(), alice.media(), &key).await;
     assert!(
         matches!(status, ScanStatus::Unavailable { .. }),
         "{status:?}"

@@ -12,6 +12,7 @@ mod keychain;
 mod media_commands;
 mod register_commands;
 mod room_commands;
+mod scan_commands;
 mod state;
 
 use std::path::PathBuf;
@@ -89,6 +90,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         invite_commands::pending_invites,
         invite_commands::revoke_invite,
         media_commands::save_media,
+        scan_commands::scan_media,
     ])
 }
 
