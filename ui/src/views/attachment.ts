@@ -58,11 +58,14 @@ const REMEMBERED_VERDICTS = 5000;
 export function scanStatus(key: string): Promise<ScanStatus> {
   const known = verdicts.get(key);
   if (known) return known;
-  const asked = commands.scanMedia(key).then((res): ScanStatus => {
-    const status: ScanStatus = res.status === "ok" ? res.data : { kind: "unavailable", reason: res.error.type };
-    if (status.kind === "unavailable") verdicts.delete(key);
-    return status;
-  });
+  const asked = commands.scanMedia(key)
+    .then((res): ScanStatus => (res.status === "ok" ? res.data : { kind: "unavailable", reason: res.error.type }))
+    // The IPC itself failed (no shell): no verdict either.
+    .catch((e: unknown): ScanStatus => ({ kind: "unavailable", reason: String(e) }))
+    .then((status) => {
+      if (status.kind === "unavailable") verdicts.delete(key);
+      return status;
+    });
   verdicts.set(key, asked);
   // Oldest first (a Map keeps insertion order).
   while (verdicts.size > REMEMBERED_VERDICTS) verdicts.delete(verdicts.keys().next().value as string);
