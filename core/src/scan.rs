@@ -58,12 +58,18 @@ const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 pub enum ScanStatus {
     Clean,
     /// The antivirus flagged it. `info` is the scanner's own words, for logs.
-    Infected { info: String },
+    Infected {
+        info: String,
+    },
     /// The scanner refuses this type of file (its `allowed_mimetypes` policy).
-    Forbidden { info: String },
+    Forbidden {
+        info: String,
+    },
     /// No verdict: the scanner is down, slow or answered an error. Not a verdict of
     /// clean.
-    Unavailable { reason: String },
+    Unavailable {
+        reason: String,
+    },
     /// The homeserver has no content scanner (and the admin configured none).
     NoScanner,
 }
@@ -146,7 +152,12 @@ impl ContentScanner {
     /// Asks the scanner whether the file behind `key` is clean. Never fails: whatever
     /// goes wrong is [`ScanStatus::Unavailable`], with the reason. A thumbnail's verdict
     /// is its file's (the scanner scans whole files).
-    pub async fn scan(&self, client: &Client, sources: &MediaSources, key: &MediaKey) -> ScanStatus {
+    pub async fn scan(
+        &self,
+        client: &Client,
+        sources: &MediaSources,
+        key: &MediaKey,
+    ) -> ScanStatus {
         let key = match key {
             MediaKey::Thumbnail(uri, _, _) => &MediaKey::Plain(uri.clone()),
             other => other,
@@ -256,11 +267,10 @@ impl ContentScanner {
                         .header(reqwest::header::CONTENT_TYPE, "application/json")
                         .body(body.to_string());
                     match answer(req.timeout(timeout).send().await).await {
-                        Err(ScanError::Status { status: 400, reason })
-                            if reason == "MCS_MEDIA_FAILED_TO_DECRYPT" && attempt == 0 =>
-                        {
-                            continue
-                        }
+                        Err(ScanError::Status {
+                            status: 400,
+                            reason,
+                        }) if reason == "MCS_MEDIA_FAILED_TO_DECRYPT" && attempt == 0 => continue,
                         other => return other,
                     }
                 }
@@ -338,9 +348,7 @@ fn encrypted_source(sources: &MediaSources, uri: &OwnedMxcUri) -> Result<MediaSo
 }
 
 /// The body of a 200 answer, or the scanner's error (`{"reason": …, "info": …}`).
-async fn answer(
-    sent: Result<reqwest::Response, reqwest::Error>,
-) -> Result<Vec<u8>, ScanError> {
+async fn answer(sent: Result<reqwest::Response, reqwest::Error>) -> Result<Vec<u8>, ScanError> {
     let response = sent.map_err(ScanError::Unreachable)?;
     let status = response.status();
     let body = response.bytes().await.map_err(ScanError::Unreachable)?;
@@ -433,9 +441,18 @@ mod tests {
     #[test]
     fn only_infected_and_forbidden_files_are_blocked() {
         assert!(!ScanStatus::Clean.is_blocked());
-        assert!(ScanStatus::Infected { info: String::new() }.is_blocked());
-        assert!(ScanStatus::Forbidden { info: String::new() }.is_blocked());
-        assert!(!ScanStatus::Unavailable { reason: String::new() }.is_blocked());
+        assert!(ScanStatus::Infected {
+            info: String::new()
+        }
+        .is_blocked());
+        assert!(ScanStatus::Forbidden {
+            info: String::new()
+        }
+        .is_blocked());
+        assert!(!ScanStatus::Unavailable {
+            reason: String::new()
+        }
+        .is_blocked());
         assert_eq!(
             serde_json::to_value(ScanStatus::Unavailable { reason: "x".into() }).unwrap(),
             json!({"kind": "unavailable", "reason": "x"})

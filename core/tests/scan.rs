@@ -147,9 +147,13 @@ async fn clean_and_infected(encrypted: bool, url: &str) {
         MediaKey::parse(&virus.key).unwrap(),
     );
 
-    let status = scanner.scan(alice.client(), alice.media(), &clean_key).await;
+    let status = scanner
+        .scan(alice.client(), alice.media(), &clean_key)
+        .await;
     assert_eq!(status, ScanStatus::Clean);
-    let status = scanner.scan(alice.client(), alice.media(), &virus_key).await;
+    let status = scanner
+        .scan(alice.client(), alice.media(), &virus_key)
+        .await;
     assert!(
         matches!(status, ScanStatus::Infected { .. }),
         "EICAR must be reported infected: {status:?}"
@@ -213,7 +217,6 @@ async fn without_a_reachable_scanner_the_status_is_unavailable_not_clean() {
         matches!(refused, Err(ScanError::Unreachable(_))),
         "{refused:?}"
     );
-
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -34,10 +34,7 @@ async fn scanner(state: &SharedState) -> Result<Arc<ContentScanner>, UiError> {
 /// Errors only for a key that is not one; a scanner that cannot answer is a status.
 #[tauri::command]
 #[specta::specta]
-pub async fn scan_media(
-    state: State<'_, SharedState>,
-    key: String,
-) -> Result<ScanStatus, UiError> {
+pub async fn scan_media(state: State<'_, SharedState>, key: String) -> Result<ScanStatus, UiError> {
     let key = MediaKey::parse(&key).map_err(UiError::from)?;
     let scanner = scanner(&state).await?;
     let (client, sources) = {
