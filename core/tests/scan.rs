@@ -243,3 +243,86 @@ async fn a_homeserver_without_a_scanner_says_so_and_an_admins_wrong_address_is_n
         "{status:?}"
     );
 }
+
+/// A scanner of this test's own (tests/server/scanner.sh), stopped when dropped.
+struct OwnScanner {
+    name: &'static str,
+    port: u16,
+}
+
+impl OwnScanner {
+    const SCRIPT: &'static str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/server/scanner.sh");
+
+    /// Starts it; `FRESH=1` wipes its data first, so it comes back with a new key.
+    fn start(name: &'static str, port: u16) -> Self {
+        let status = std::process::Command::new("bash")
+            .args([Self::SCRIPT, "start", name, &port.to_string()])
+            .arg(&server().url)
+            .env("FRESH", "1")
+            .status()
+            .expect("running scanner.sh");
+        assert!(status.success(), "scanner.sh start {name} failed");
+        Self { name, port }
+    }
+
+    fn log(&self) -> String {
+        let cache = std::env::var("CHAPPE_CACHE").unwrap_or_else(|_| {
+            format!(
+                "{}/.cache/chappe",
+                std::env::var("HOME").unwrap_or_default()
+            )
+        });
+        std::fs::read_to_string(format!("{cache}/scanner-{}/scanner.log", self.name))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for OwnScanner {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .args([Self::SCRIPT, "stop", self.name])
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scanner_restarted_with_a_new_key_still_gets_the_file_key() {
+    // Needs the scanner installed, which CHAPPE_TEST_SCANNER implies.
+    if scanner_url().is_none() {
+        return;
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let own = OwnScanner::start("keytest", port);
+    let (alice, bob, room_id, _a, _b) = two_sessions(true).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+    send_file(&bob, &room_id, "budget.txt", b"Budget 2027 : 12 postes").await;
+    let doc = media_message(&mut items, &mut stream, "budget.txt").await;
+    let key = MediaKey::parse(&doc.key).unwrap();
+    let scanner = ContentScanner::new(
+        Some(&format!("http://127.0.0.1:{}", own.port)),
+        &alice.client().homeserver(),
+    )
+    .unwrap();
+    assert_eq!(
+        scanner.scan(alice.client(), alice.media(), &key).await,
+        ScanStatus::Clean
+    );
+
+    // The admin reinstalls the scanner: new private key, and Chappe still holds the
+    // old public key. The scanner cannot read the request; Chappe fetches the new key
+    // and asks again, without the user seeing anything.
+    let own = OwnScanner::start("keytest", port);
+    assert_eq!(
+        scanner.scan(alice.client(), alice.media(), &key).await,
+        ScanStatus::Clean
+    );
+    assert!(
+        own.log().contains("Failed to decrypt encrypted body"),
+        "the first request used the stale key"
+    );
+}
