@@ -37,19 +37,25 @@ IDENTITY_ENV = \
 	CHAPPE_TEST_IDENTITY_SERVER=$$(bash tests/server/identity.sh url test) \
 	CHAPPE_TEST_IDENTITY_CA=$$(bash tests/server/identity.sh ca) \
 	CHAPPE_TEST_MAILDIR=$$(bash tests/server/identity.sh maildir test)
+# And the antivirus scanner of attachments (matrix-content-scanner, tests/server/scanner.sh)
+# in front of it.
+SCANNER_PORT ?= 18095
+SCANNER_ENV = CHAPPE_TEST_SCANNER=$$(bash tests/server/scanner.sh url test)
 
 test-server:
 	FRESH=1 bash tests/server/identity.sh start test $(SMTP_PORT) $(SYDENT_PORT) $(IDENTITY_PORT)
 	FRESH=1 IDENTITY_SMTP_PORT=$(SMTP_PORT) bash tests/server/synapse.sh start test $(TEST_PORT)
+	FRESH=1 bash tests/server/scanner.sh start test $(SCANNER_PORT) http://127.0.0.1:$(TEST_PORT)
 
 stop-test-server:
+	bash tests/server/scanner.sh stop test
 	bash tests/server/synapse.sh stop test
 	bash tests/server/identity.sh stop test
 
 test-rust: test-server
 	CHAPPE_TEST_HOMESERVER=$$(bash tests/server/synapse.sh url test) \
 	CHAPPE_TEST_SECRET=$$(bash tests/server/synapse.sh secret test) \
-	$(IDENTITY_ENV) \
+	$(IDENTITY_ENV) $(SCANNER_ENV) \
 	cargo test --workspace
 
 test-ui:
@@ -58,7 +64,7 @@ test-ui:
 test-e2e: test-server app
 	SYNAPSE_URL=$$(bash tests/server/synapse.sh url test) \
 	SYNAPSE_SECRET=$$(bash tests/server/synapse.sh secret test) \
-	$(IDENTITY_ENV) \
+	$(IDENTITY_ENV) $(SCANNER_ENV) \
 	APP="$(APP)" bash tests/e2e/run.sh
 
 test: setup

@@ -79,5 +79,6 @@ fn chappe_commands() -> &'static [&'static str] {
         "save_media",
         "send_files",
         "send_pasted_file",
+        "scan_media",
     ]
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Chappe needs to build, run its demo and run its tests on Debian 12:
 # system packages, tauri-driver, the UI's npm packages, the Synapse venv and the venv of
-# the identity server and SMTP sink (sydent, aiosmtpd).
+# the identity server and SMTP sink (sydent, aiosmtpd), and the content scanner's venv
+# (matrix-content-scanner, built from source with cargo: a few minutes the first time).
 # Idempotent and quick when everything is already there. Run as root (or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libsecret-1-dev
   webkit2gtk-driver xvfb xauth x11-apps imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
   fonts-noto-color-emoji
+  libmagic1
 )
 
 missing=()
@@ -44,4 +46,5 @@ fi
 
 bash tests/server/synapse.sh install
 bash tests/server/identity.sh install
+bash tests/server/scanner.sh install
 echo "setup: done"

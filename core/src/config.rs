@@ -1,7 +1,8 @@
 //! Admin policy: Element-style JSON config files. A machine-wide file (set by the
 //! admin's installer) overrides the user's own; keys an admin knows from Element:
 //! `default_server_config`, `identity_servers`, `disable_custom_urls`,
-//! `room_directory.servers`, `permalink_prefix`, `brand`. Unknown keys are ignored
+//! `room_directory.servers`, `permalink_prefix`, `brand`; and Tchap's
+//! `content_scanner.url`. Unknown keys are ignored
 //! (Element configs carry many). A malformed file never stops the app: it is skipped
 //! and reported with its path, line and column.
 
@@ -29,6 +30,12 @@ pub struct RoomDirectory {
     pub servers: Option<Vec<String>>,
 }
 
+/// `content_scanner`, as in Tchap's config.json.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct ContentScannerConfig {
+    pub url: Option<String>,
+}
+
 /// One file's content. Every key is optional, so a file sets only what it needs.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 pub struct ConfigFile {
@@ -38,6 +45,7 @@ pub struct ConfigFile {
     pub room_directory: Option<RoomDirectory>,
     pub permalink_prefix: Option<String>,
     pub brand: Option<String>,
+    pub content_scanner: Option<ContentScannerConfig>,
 }
 
 /// The settings in force after merging the files.
@@ -55,6 +63,9 @@ pub struct Config {
     pub room_directory_servers: Vec<String>,
     pub permalink_prefix: String,
     pub brand: String,
+    /// The antivirus scanner of attachments (matrix-content-scanner); `None`: the
+    /// homeserver's address, where Tchap serves it.
+    pub content_scanner_url: Option<String>,
 }
 
 impl Default for Config {
@@ -67,6 +78,7 @@ impl Default for Config {
             room_directory_servers: Vec::new(),
             permalink_prefix: "https://matrix.to".to_owned(),
             brand: "Chappe".to_owned(),
+            content_scanner_url: None,
         }
     }
 }
@@ -145,6 +157,9 @@ impl Config {
         }
         if let Some(b) = non_empty(file.brand) {
             self.brand = b;
+        }
+        if let Some(u) = non_empty(file.content_scanner.and_then(|c| c.url)) {
+            self.content_scanner_url = Some(u);
         }
     }
 
@@ -229,6 +244,7 @@ mod tests {
                 "m.identity_server": {"base_url": "https://matrix.agent.tchap.gouv.fr"}
             },
             "disable_custom_urls": true,
+            "content_scanner": {"url": "https://scan.agent.tchap.gouv.fr"},
             "unknown_element_key": {"anything": 1}
         }"#,
         );
@@ -249,6 +265,10 @@ mod tests {
             vec!["https://matrix.agent.tchap.gouv.fr"]
         );
         assert_eq!(config.permalink_prefix, "https://matrix.to");
+        assert_eq!(
+            config.content_scanner_url.as_deref(),
+            Some("https://scan.agent.tchap.gouv.fr")
+        );
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub mod room_power;
 pub mod room_preview;
 pub mod room_settings;
 mod room_state;
+pub mod scan;
 mod send_queue;
 pub mod session;
 pub mod sync;

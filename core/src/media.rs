@@ -153,7 +153,9 @@ impl MediaSources {
         }
     }
 
-    fn source_of(&self, uri: &OwnedMxcUri) -> Option<MediaSource> {
+    /// The remembered source of an encrypted attachment (with its key material): for
+    /// the content scanner, which needs the key to scan the file.
+    pub fn source_of(&self, uri: &OwnedMxcUri) -> Option<MediaSource> {
         let r = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         r.by_uri.get(uri).cloned()
     }

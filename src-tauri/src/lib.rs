@@ -13,6 +13,7 @@ mod keychain;
 mod media_commands;
 mod register_commands;
 mod room_commands;
+mod scan_commands;
 mod state;
 
 use std::path::PathBuf;
@@ -92,6 +93,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         media_commands::save_media,
         file_commands::send_files,
         file_commands::send_pasted_file,
+        scan_commands::scan_media,
     ])
 }
 

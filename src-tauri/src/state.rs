@@ -68,6 +68,8 @@ pub struct AppState {
     pub forwarders: Mutex<Forwarders>,
     /// The identity server for email invitations, with this session's token.
     pub identity: Mutex<Option<Arc<chappe_core::identity::IdentityServer>>>,
+    /// The content scanner of attachments, made on first use for this session.
+    pub scanner: Mutex<Option<Arc<chappe_core::scan::ContentScanner>>>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -96,6 +98,7 @@ impl AppState {
             open_room: Mutex::new(None),
             forwarders: Mutex::new(Forwarders::default()),
             identity: Mutex::new(None),
+            scanner: Mutex::new(None),
         })
     }
 
@@ -105,6 +108,8 @@ impl AppState {
         self.forwarders.lock().await.abort_all();
         // Its token belongs to this account.
         self.identity.lock().await.take();
+        // Its address may be the homeserver's, which the next account may not share.
+        self.scanner.lock().await.take();
         let mut session = self.session.write().await.take()?;
         session.stop().await;
         Some(session)

@@ -127,6 +127,11 @@ export const commands = {
 	sendFiles: (roomId: string) => typedError<FileOutcome_Serialize[], UiError>(__TAURI_INVOKE("send_files", { roomId })),
 	/**  Queues a pasted file (an image copied from a screenshot tool, usually). */
 	sendPastedFile: (roomId: string, name: string, bytes: number[]) => typedError<null, UiError>(__TAURI_INVOKE("send_pasted_file", { roomId, name, bytes })),
+	/**
+	 *  Asks the content scanner about the attachment behind `key` (a `media:` key).
+	 *  Errors only for a key that is not one; a scanner that cannot answer is a status.
+	 */
+	scanMedia: (key: string) => typedError<ScanStatus, UiError>(__TAURI_INVOKE("scan_media", { key })),
 };
 
 /* Types */
@@ -755,6 +760,20 @@ export type Row_Serialize = {
 	userId: string | null,
 	status: RowStatus,
 };
+
+/**  The verdict on one attachment. */
+export type ScanStatus = { kind: "clean" } | 
+/**  The antivirus flagged it. `info` is the scanner's own words, for logs. */
+{ kind: "infected"; info: string } | 
+/**  The scanner refuses this type of file (its `allowed_mimetypes` policy). */
+{ kind: "forbidden"; info: string } | 
+/**
+ *  No verdict: the scanner is down, slow or answered an error. Not a verdict of
+ *  clean.
+ */
+{ kind: "unavailable"; reason: string } | 
+/**  The homeserver has no content scanner (and the admin configured none). */
+{ kind: "noScanner" };
 
 /**  Where an own message is on its way to the server. */
 export type SendState = SendState_Serialize | SendState_Deserialize;

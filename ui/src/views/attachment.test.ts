@@ -1,8 +1,11 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+vi.mock("@tauri-apps/api/core", () => import("../test/tauri"));
+import * as tauri from "../test/tauri";
+import type { ScanStatus } from "../bindings";
 import { setLang } from "../i18n";
 import { msg } from "../test/fixtures";
 import type { MediaView } from "../types";
-import { attachment, displaySize, fileSize, mediaUrl } from "./attachment";
+import { attachment, displaySize, fileSize, forgetVerdicts, mediaUrl } from "./attachment";
 import { renderMessage } from "./timeline";
 
 function media(over: Partial<MediaView> = {}): MediaView {
@@ -12,8 +15,16 @@ function media(over: Partial<MediaView> = {}): MediaView {
   };
 }
 
+/** Lets the pending scan answers reach the cards. */
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
 describe("attachments in the timeline", () => {
-  beforeEach(() => setLang("fr"));
+  beforeEach(() => {
+    setLang("fr");
+    tauri.reset();
+    forgetVerdicts();
+    tauri.handlers.set("scan_media", () => ({ kind: "clean" }));
+  });
 
   it("addresses media through the custom scheme, per platform, never with an mxc URL", () => {
     expect(mediaUrl("e/127.0.0.1:18008/AbC", "Mozilla/5.0 (X11; Linux x86_64)")).toBe("media://localhost/e/127.0.0.1%3A18008/AbC");
@@ -66,5 +77,73 @@ describe("attachments in the timeline", () => {
     const li = renderMessage(msg({ body: "photo.png", media: media() }), true);
     expect(li.querySelector(".body")).toBeNull();
     expect(li.querySelector("figure.attachment.image img")).not.toBeNull();
+  });
+
+  it("disables Save while the scanner looks at the file, then says it is clean", async () => {
+    const held = tauri.deferred<ScanStatus>();
+    tauri.handlers.set("scan_media", () => held.promise);
+    const node = attachment(media({ kind: "file", previewKey: null, filename: "cr.pdf" }));
+    const save = () => node.querySelector("button[data-action=save-media]") as HTMLButtonElement;
+    expect(node.querySelector(".scan-status")?.textContent).toBe("Analyse…");
+    expect(save().disabled).toBe(true);
+    held.resolve({ kind: "clean" });
+    await settle();
+    expect(node.querySelector(".scan-status.clean")?.textContent).toBe("Sain");
+    expect(save().disabled).toBe(false);
+    expect(tauri.callsOf("scan_media")).toEqual([{ key: "p/example.org/abc" }]);
+  });
+
+  it("never offers to save an infected file", async () => {
+    tauri.handlers.set("scan_media", () => ({ kind: "infected", info: "***VIRUS DETECTED***" }));
+    const node = attachment(media({ kind: "file", previewKey: null, filename: "facture.exe" }));
+    await settle();
+    expect(node.querySelector(".scan-status.infected")?.textContent).toBe("Bloqué : virus détecté");
+    expect(node.querySelector("button[data-action=save-media]")).toBeNull();
+  });
+
+  it("replaces a blocked picture by a card without preview nor Save", async () => {
+    tauri.handlers.set("scan_media", () => ({ kind: "forbidden", info: "File type: image/svg+xml not allowed" }));
+    const node = attachment(media());
+    await settle();
+    expect(node.querySelector("img")).toBeNull();
+    expect(node.querySelector(".attachment.file .scan-status.forbidden")?.textContent).toBe("Bloqué : type de fichier refusé");
+    expect(node.querySelector("button[data-action=save-media]")).toBeNull();
+  });
+
+  it("says when the scan is unavailable, keeps Save, and asks again next time", async () => {
+    tauri.handlers.set("scan_media", () => ({ kind: "unavailable", reason: "the content scanner cannot be reached" }));
+    const node = attachment(media({ kind: "file", previewKey: null }));
+    await settle();
+    expect(node.querySelector(".scan-status.unavailable")?.textContent).toBe("Analyse indisponible");
+    expect((node.querySelector("button[data-action=save-media]") as HTMLButtonElement).disabled).toBe(false);
+    tauri.handlers.set("scan_media", () => ({ kind: "clean" }));
+    const again = attachment(media({ kind: "file", previewKey: null }));
+    await settle();
+    expect(again.querySelector(".scan-status.clean")).not.toBeNull();
+    expect(tauri.callsOf("scan_media")).toHaveLength(2);
+  });
+
+  it("asks once per file however often the message is drawn", async () => {
+    attachment(media());
+    attachment(media());
+    await settle();
+    expect(tauri.callsOf("scan_media")).toHaveLength(1);
+  });
+
+  it("shows no badge where the server has no scanner", async () => {
+    tauri.handlers.set("scan_media", () => ({ kind: "noScanner" }));
+    const node = attachment(media({ kind: "file", previewKey: null }));
+    await settle();
+    expect(node.querySelector(".scan-status")).toBeNull();
+    expect((node.querySelector("button[data-action=save-media]") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("speaks English too", async () => {
+    setLang("en");
+    tauri.handlers.set("scan_media", () => ({ kind: "infected", info: "" }));
+    const node = attachment(media({ kind: "file", previewKey: null }));
+    expect(node.querySelector(".scan-status")?.textContent).toBe("Scanning…");
+    await settle();
+    expect(node.querySelector(".scan-status")?.textContent).toBe("Blocked: infected");
   });
 });

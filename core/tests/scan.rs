@@ -1,0 +1,328 @@
+//! Antivirus status of attachments, checked on the real Synapse with the real content
+//! scanner in front of it (Element's matrix-content-scanner, tests/server/scanner.sh,
+//! whose scan script flags the EICAR test string): a colleague sends a document and a
+//! "virus", Chappe's timeline shows both, the scanner says which is which, and the
+//! bytes downloaded through it are the sender's; in plain and encrypted rooms.
+//! Needs `CHAPPE_TEST_SCANNER` (else skipped) on top of `CHAPPE_TEST_HOMESERVER`.
+#![recursion_limit = "256"]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use chappe_core::{
+    media::{MediaKey, MediaView},
+    scan::{ContentScanner, ScanError, ScanStatus},
+    ListDiff, Session, TimelineItemView,
+};
+use common::{server, SYNC_TIMEOUT};
+use futures_util::{Stream, StreamExt};
+use matrix_sdk::{attachment::AttachmentConfig, ruma::OwnedRoomId};
+use serde_json::json;
+
+/// The antivirus test file, split so that this source file is not flagged itself.
+const EICAR: &str = concat!(
+    "X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR",
+    "-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+);
+
+/// The scanner of the environment, or `None` (saying why the test is skipped).
+fn scanner_url() -> Option<String> {
+    match std::env::var("CHAPPE_TEST_SCANNER") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            eprintln!(
+                "SKIPPED: CHAPPE_TEST_SCANNER is not set; `make test-rust` sets it \
+                 (or start one: bash tests/server/scanner.sh start test 18095 $CHAPPE_TEST_HOMESERVER)"
+            );
+            None
+        }
+    }
+}
+
+/// Applies diffs until a sent message carrying the file `filename` appears.
+async fn media_message(
+    items: &mut Vec<TimelineItemView>,
+    stream: &mut (impl Stream<Item = Vec<ListDiff<TimelineItemView>>> + Unpin),
+    filename: &str,
+) -> MediaView {
+    let start = std::time::Instant::now();
+    loop {
+        let found = items.iter().find_map(|i| match i {
+            TimelineItemView::Message {
+                media: Some(m),
+                send_state: chappe_core::timeline::SendState::Sent,
+                ..
+            } if m.filename == filename => Some(m.clone()),
+            _ => None,
+        });
+        if let Some(m) = found {
+            return m;
+        }
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "timed out waiting for {filename}: {items:#?}"
+        );
+        if let Ok(Some(diffs)) =
+            tokio::time::timeout(Duration::from_millis(500), stream.next()).await
+        {
+            diffs.into_iter().for_each(|d| d.apply(items));
+        }
+    }
+}
+
+async fn send_file(bob: &Session, room_id: &str, filename: &str, body: &[u8]) {
+    let room = bob
+        .client()
+        .get_room(&OwnedRoomId::try_from(room_id).unwrap())
+        .expect("bob is in the room");
+    room.send_attachment(
+        filename,
+        &mime::TEXT_PLAIN_UTF_8,
+        body.to_vec(),
+        AttachmentConfig::new(),
+    )
+    .await
+    .expect("bob sends the file");
+}
+
+/// Alice and Bob, both with Chappe sessions, in a room Bob created (encrypted or not).
+async fn two_sessions(
+    encrypted: bool,
+) -> (
+    Session,
+    Session,
+    String,
+    tempfile::TempDir,
+    tempfile::TempDir,
+) {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let mut body = json!({
+        "name": "Antivirus",
+        "preset": "private_chat",
+        "invite": [alice.user_id],
+    });
+    if encrypted {
+        body["initial_state"] = json!([{
+            "type": "m.room.encryption", "state_key": "",
+            "content": {"algorithm": "m.megolm.v1.aes-sha2"}
+        }]);
+    }
+    let room_id = server.post(&bob, "/createRoom", body).await.unwrap()["room_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.join(&alice, &room_id).await.unwrap();
+    let (alice_dir, bob_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alice_session = server.login(&alice, alice_dir.path()).await.unwrap();
+    let bob_session = server.login(&bob, bob_dir.path()).await.unwrap();
+    common::wait_joined(&alice_session, &room_id).await;
+    common::wait_joined(&bob_session, &room_id).await;
+    (alice_session, bob_session, room_id, alice_dir, bob_dir)
+}
+
+/// Bob sends a report and the EICAR file; Alice's scanner says the first is clean and
+/// the second infected, downloads the first through the scanner with Bob's exact bytes,
+/// and is refused the second.
+async fn clean_and_infected(encrypted: bool, url: &str) {
+    let (alice, bob, room_id, _a, _b) = two_sessions(encrypted).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+    let scanner = ContentScanner::new(Some(url), &alice.client().homeserver()).unwrap();
+
+    let report = "Compte rendu de la réunion du 3 mars\n".repeat(200);
+    send_file(&bob, &room_id, "compte-rendu.txt", report.as_bytes()).await;
+    send_file(&bob, &room_id, "facture.txt", EICAR.as_bytes()).await;
+    let clean = media_message(&mut items, &mut stream, "compte-rendu.txt").await;
+    let virus = media_message(&mut items, &mut stream, "facture.txt").await;
+    let prefix = if encrypted { "e/" } else { "p/" };
+    assert!(clean.key.starts_with(prefix), "{}", clean.key);
+    assert!(virus.key.starts_with(prefix), "{}", virus.key);
+    let (clean_key, virus_key) = (
+        MediaKey::parse(&clean.key).unwrap(),
+        MediaKey::parse(&virus.key).unwrap(),
+    );
+
+    let status = scanner
+        .scan(alice.client(), alice.media(), &clean_key)
+        .await;
+    assert_eq!(status, ScanStatus::Clean);
+    let status = scanner
+        .scan(alice.client(), alice.media(), &virus_key)
+        .await;
+    assert!(
+        matches!(status, ScanStatus::Infected { .. }),
+        "EICAR must be reported infected: {status:?}"
+    );
+    assert!(status.is_blocked());
+
+    let bytes = scanner
+        .download(alice.client(), alice.media(), &clean_key)
+        .await
+        .expect("a clean file downloads through the scanner");
+    assert_eq!(bytes, report.as_bytes(), "the bytes Bob sent");
+    let refused = scanner
+        .download(alice.client(), alice.media(), &virus_key)
+        .await;
+    assert!(
+        matches!(refused, Err(ScanError::Infected(_))),
+        "the scanner never hands over an infected file: {refused:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_a_plain_room_a_document_is_clean_and_the_eicar_file_is_blocked() {
+    let Some(url) = scanner_url() else { return };
+    clean_and_infected(false, &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_an_encrypted_room_the_scanner_gets_the_file_key_and_blocks_the_eicar_file() {
+    let Some(url) = scanner_url() else { return };
+    clean_and_infected(true, &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_reachable_scanner_the_status_is_unavailable_not_clean() {
+    // Needs no scanner: a port nobody listens on (taken, then released).
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let (alice, bob, room_id, _a, _b) = two_sessions(true).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+    send_file(&bob, &room_id, "note.txt", b"Note de service").await;
+    let note = media_message(&mut items, &mut stream, "note.txt").await;
+    let key = MediaKey::parse(&note.key).unwrap();
+
+    let down = ContentScanner::new(
+        Some(&format!("http://127.0.0.1:{closed}")),
+        &alice.client().homeserver(),
+    )
+    .unwrap();
+    let status = down.scan(alice.client(), alice.media(), &key).await;
+    assert!(
+        matches!(status, ScanStatus::Unavailable { .. }),
+        "no verdict without a scanner: {status:?}"
+    );
+    assert!(!status.is_blocked());
+    let refused = down.download(alice.client(), alice.media(), &key).await;
+    assert!(
+        matches!(refused, Err(ScanError::Unreachable(_))),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_homeserver_without_a_scanner_says_so_and_an_admins_wrong_address_is_no_verdict() {
+    let (alice, bob, room_id, _a, _b) = two_sessions(false).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+    send_file(&bob, &room_id, "note.txt", b"Note de service").await;
+    let note = media_message(&mut items, &mut stream, "note.txt").await;
+    let key = MediaKey::parse(&note.key).unwrap();
+    let homeserver = alice.client().homeserver();
+
+    // No scanner configured: the homeserver is asked, and Synapse alone does not know
+    // the scanner's API (Tchap's homeservers do).
+    let default = ContentScanner::new(None, &homeserver).unwrap();
+    let status = default.scan(alice.client(), alice.media(), &key).await;
+    assert_eq!(status, ScanStatus::NoScanner);
+    // The admin named a scanner, and that address is not one: no verdict.
+    let wrong = ContentScanner::new(Some(homeserver.as_str()), &homeserver).unwrap();
+    let status = wrong.scan(alice.client(), alice.media(), &key).await;
+    assert!(
+        matches!(status, ScanStatus::Unavailable { .. }),
+        "{status:?}"
+    );
+}
+
+/// A scanner of this test's own (tests/server/scanner.sh), stopped when dropped.
+struct OwnScanner {
+    name: &'static str,
+    port: u16,
+}
+
+impl OwnScanner {
+    const SCRIPT: &'static str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/server/scanner.sh");
+
+    /// Starts it; `FRESH=1` wipes its data first, so it comes back with a new key.
+    fn start(name: &'static str, port: u16) -> Self {
+        let status = std::process::Command::new("bash")
+            .args([Self::SCRIPT, "start", name, &port.to_string()])
+            .arg(&server().url)
+            .env("FRESH", "1")
+            .status()
+            .expect("running scanner.sh");
+        assert!(status.success(), "scanner.sh start {name} failed");
+        Self { name, port }
+    }
+
+    fn log(&self) -> String {
+        let cache = std::env::var("CHAPPE_CACHE").unwrap_or_else(|_| {
+            format!(
+                "{}/.cache/chappe",
+                std::env::var("HOME").unwrap_or_default()
+            )
+        });
+        std::fs::read_to_string(format!("{cache}/scanner-{}/scanner.log", self.name))
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for OwnScanner {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("bash")
+            .args([Self::SCRIPT, "stop", self.name])
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_scanner_restarted_with_a_new_key_still_gets_the_file_key() {
+    // Needs the scanner installed, which CHAPPE_TEST_SCANNER implies.
+    if scanner_url().is_none() {
+        return;
+    }
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let own = OwnScanner::start("keytest", port);
+    let (alice, bob, room_id, _a, _b) = two_sessions(true).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+    send_file(&bob, &room_id, "budget.txt", b"Budget 2027 : 12 postes").await;
+    let doc = media_message(&mut items, &mut stream, "budget.txt").await;
+    let key = MediaKey::parse(&doc.key).unwrap();
+    let scanner = ContentScanner::new(
+        Some(&format!("http://127.0.0.1:{}", own.port)),
+        &alice.client().homeserver(),
+    )
+    .unwrap();
+    assert_eq!(
+        scanner.scan(alice.client(), alice.media(), &key).await,
+        ScanStatus::Clean
+    );
+
+    // The admin reinstalls the scanner: new private key, and Chappe still holds the
+    // old public key. The scanner cannot read the request; Chappe fetches the new key
+    // and asks again, without the user seeing anything.
+    let own = OwnScanner::start("keytest", port);
+    assert_eq!(
+        scanner.scan(alice.client(), alice.media(), &key).await,
+        ScanStatus::Clean
+    );
+    assert!(
+        own.log().contains("Failed to decrypt encrypted body"),
+        "the first request used the stale key"
+    );
+}
