@@ -109,6 +109,9 @@ pub enum UiError {
     /// An empty file is not sent.
     #[error("empty file")]
     EmptyFile,
+    /// The server's antivirus blocked this file: it is not saved.
+    #[error("file blocked")]
+    FileBlocked,
     #[error("{0}")]
     Other(String),
 }

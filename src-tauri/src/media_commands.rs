@@ -7,7 +7,10 @@
 //! Rust. Only bytes that really are PNG, JPEG, GIF or WebP are served as images; anything
 //! else is served as an opaque download the webview will not render or run.
 
-use chappe_core::media::{self, MediaError, MediaKey};
+use chappe_core::{
+    media::{self, MediaError, MediaKey},
+    scan::ScanStatus,
+};
 use tauri::{
     http::{header, Request, Response, StatusCode},
     AppHandle, Manager, Runtime, State, UriSchemeContext, UriSchemeResponder,
@@ -112,6 +115,18 @@ pub async fn save_media(
     })
     .await?;
     let Some(path) = path else { return Ok(false) };
+    // A file the antivirus blocked is never written to disk, whatever the UI shows.
+    let scanner = crate::scan_commands::scanner(&state).await?;
+    let (client, sources) = {
+        let guard = state.session.read().await;
+        let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
+        (session.client().clone(), session.media().clone())
+    };
+    if let ScanStatus::Infected { .. } | ScanStatus::Forbidden { .. } =
+        scanner.scan(&client, &sources, &key).await
+    {
+        return Err(UiError::FileBlocked);
+    }
     let bytes = fetch(&state, &key).await?;
     tokio::fs::write(&path, bytes)
         .await

@@ -14,7 +14,7 @@ use crate::{error::UiError, state::SharedState};
 
 /// This session's scanner: the admin's `content_scanner.url`, else the homeserver.
 /// Made once per session: it keeps the scanner's public key.
-async fn scanner(state: &SharedState) -> Result<Arc<ContentScanner>, UiError> {
+pub(crate) async fn scanner(state: &SharedState) -> Result<Arc<ContentScanner>, UiError> {
     let mut slot = state.scanner.lock().await;
     if let Some(s) = slot.as_ref() {
         return Ok(s.clone());

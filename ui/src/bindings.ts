@@ -881,7 +881,9 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 	maxBytes: number,
 } } | 
 /**  An empty file is not sent. */
-{ type: "emptyFile" } | { type: "other"; data: string };
+{ type: "emptyFile" } | 
+/**  The server's antivirus blocked this file: it is not saved. */
+{ type: "fileBlocked" } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;
