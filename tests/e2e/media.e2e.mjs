@@ -72,6 +72,20 @@ try {
     await wd.screenshot(`${SHOTS}/chappe-media.png`);
   });
 
+  await step("the antivirus marks the document clean and blocks the EICAR file (no Save)", async () => {
+    if (!process.env.CHAPPE_TEST_SCANNER) throw new Error("CHAPPE_TEST_SCANNER is not set: no content scanner to test with");
+    // The EICAR test string, split so that this file is not itself flagged.
+    const eicar = Buffer.from("X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*");
+    const uri = await mx.upload(bob, eicar, "text/plain", "facture.txt");
+    await mx.sendContent(bob, roomId, { msgtype: "m.file", body: "facture.txt", url: uri, info: { mimetype: "text/plain", size: eicar.length } });
+    const card = (name) => `[...document.querySelectorAll('.attachment')].find((c) => c.querySelector('.file-name')?.textContent === '${name}')`;
+    await wd.waitUntil("the document reported clean", async () => wd.script(`
+      const c = ${card("compte-rendu.txt")}; return !!c && !!c.querySelector('.scan-status[data-scan=clean]');`), 30000);
+    await wd.waitUntil("the EICAR file blocked", async () => wd.script(`
+      const c = ${card("facture.txt")}; return !!c && !!c.querySelector('.scan-status[data-scan=infected]') && !c.querySelector('button[data-action=save-media]');`), 30000);
+    await wd.screenshot(`${SHOTS}/chappe-scan.png`);
+  });
+
   await step("two files picked with the attach button reach bob, the picture with its size", async () => {
     const dir = process.env.E2E_PICK_DIR;
     mkdirSync(dir, { recursive: true });

@@ -51,6 +51,11 @@ if [ -n "${CHAPPE_TEST_IDENTITY_SERVER:-}" ]; then
 fi
 # WebKit's sandbox needs user namespaces the CI container may not allow.
 export WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS=1
+# The admin's machine config, as an MSI/deb would install it: here, the content scanner.
+if [ -n "${CHAPPE_TEST_SCANNER:-}" ] && [ -z "${CHAPPE_MACHINE_CONFIG:-}" ]; then
+  printf '{"content_scanner": {"url": "%s"}}\n' "$CHAPPE_TEST_SCANNER" >"$WORK/machine-config.json"
+  export CHAPPE_MACHINE_CONFIG=$WORK/machine-config.json
+fi
 # What the app's "attach files" dialog returns in the test (WebDriver cannot drive a
 # native dialog); the media scenario writes these files before clicking.
 export E2E_PICK_DIR=$WORK/pick
