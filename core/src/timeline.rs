@@ -540,10 +540,14 @@ impl RoomTimeline {
             })
     }
 
-    /// Marks everything up to the latest event as read (public receipt, as Element).
+    /// Marks everything up to the latest event as read (public receipt, as Element),
+    /// and moves the fully-read marker there too: that marker is where the timeline
+    /// puts "new messages" (the `ReadMarker` item) and where "jump to first unread"
+    /// goes, so it must follow what the user has seen.
     pub async fn mark_as_read(&self) -> Result<(), TimelineError> {
         use matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType;
         self.timeline.mark_as_read(ReceiptType::Read).await?;
+        self.timeline.mark_as_read(ReceiptType::FullyRead).await?;
         Ok(())
     }
 
