@@ -36,6 +36,8 @@ fn chappe_commands() -> &'static [&'static str] {
         "toggle_reaction",
         "retry_send",
         "discard_send",
+        "edit_history",
+        "open_link",
         "search_users",
         "direct_chat",
         "public_rooms",

@@ -144,6 +144,56 @@ pub fn parse(text: &str) -> Option<RoomTarget> {
     from_fragment(url.fragment()?)
 }
 
+/// What clicking a link in a message does. Decided here, in Rust, from the link's
+/// text alone: the webview never navigates, and only these three outcomes exist.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum LinkAction {
+    /// A room link (`matrix:`, matrix.to, the admin's permalink prefix): previewed and
+    /// joined inside the app. `link` is what the preview reads again.
+    Room { link: String, target: RoomTarget },
+    /// Opened in the system browser (or mail client): `url` as re-serialised here.
+    Browser { url: String },
+    /// Any other scheme (`javascript:`, `file:`, `data:`…) is not followed.
+    Refused,
+}
+
+/// Schemes handed to the operating system.
+const BROWSER_SCHEMES: [&str; 3] = ["http", "https", "mailto"];
+
+/// What to do with a link clicked in a message. `permalink_prefix`: the admin's
+/// (e.g. `https://tchap.gouv.fr`), whose room links open in the app like matrix.to's.
+pub fn link_action(href: &str, permalink_prefix: Option<&str>) -> LinkAction {
+    let href = href.trim();
+    if href.starts_with("matrix:") {
+        return match parse(href) {
+            Some(target) => LinkAction::Room { link: href.to_owned(), target },
+            None => LinkAction::Refused,
+        };
+    }
+    let Ok(url) = url::Url::parse(href) else {
+        return LinkAction::Refused;
+    };
+    if !BROWSER_SCHEMES.contains(&url.scheme()) {
+        return LinkAction::Refused;
+    }
+    let prefix = permalink_prefix
+        .map(|p| p.trim_end_matches('/'))
+        .filter(|p| !p.is_empty())
+        .and_then(|p| url::Url::parse(p).ok());
+    let is_room_site = url.scheme() == "https"
+        && (url.host_str() == Some("matrix.to")
+            || prefix.is_some_and(|p| {
+                p.scheme() == "https" && p.host_str() == url.host_str() && p.port() == url.port()
+            }));
+    if is_room_site {
+        if let Some(target) = parse(href) {
+            return LinkAction::Room { link: href.to_owned(), target };
+        }
+    }
+    LinkAction::Browser { url: url.to_string() }
+}
+
 /// The links to share for `room` (an address is better than an ID: it survives
 /// upgrades and reads well). `permalink_prefix`: the admin's, if any.
 pub fn links(room: &str, permalink_prefix: Option<&str>) -> Option<RoomLinks> {
@@ -245,6 +295,76 @@ mod tests {
             "matrix:roomid/id:x.fr"
         );
         assert!(links("not a room", None).is_none());
+    }
+
+    #[test]
+    fn room_links_in_messages_open_in_the_app() {
+        let prefix = Some("https://tchap.gouv.fr");
+        for link in [
+            "matrix:r/forum:x.fr",
+            "https://matrix.to/#/#forum:x.fr",
+            "https://matrix.to/#/%23forum:x.fr?via=x.fr",
+            "https://tchap.gouv.fr/#/room/#forum:x.fr",
+        ] {
+            match link_action(link, prefix) {
+                LinkAction::Room { link: l, target } => {
+                    assert_eq!(l, link);
+                    assert_eq!(target.room, "#forum:x.fr", "{link}");
+                }
+                other => panic!("{link}: {other:?}"),
+            }
+        }
+        // Without the prefix configured, a Tchap web link is just a web page.
+        assert!(matches!(
+            link_action("https://tchap.gouv.fr/#/room/#forum:x.fr", None),
+            LinkAction::Browser { .. }
+        ));
+        // Not a room (a user link): matrix.to's page explains it in the browser.
+        assert!(matches!(
+            link_action("https://matrix.to/#/@alice:x.fr", prefix),
+            LinkAction::Browser { .. }
+        ));
+        assert_eq!(link_action("matrix:u/alice:x.fr", prefix), LinkAction::Refused);
+    }
+
+    #[test]
+    fn only_web_and_mail_links_reach_the_system() {
+        assert_eq!(
+            link_action("https://example.org/a?b=c", None),
+            LinkAction::Browser { url: "https://example.org/a?b=c".into() }
+        );
+        assert_eq!(
+            link_action("HTTP://Example.org", None),
+            LinkAction::Browser { url: "http://example.org/".into() }
+        );
+        assert_eq!(
+            link_action("mailto:agent@x.gouv.fr", None),
+            LinkAction::Browser { url: "mailto:agent@x.gouv.fr".into() }
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "vbscript:x",
+            "data:text/html,<script>alert(1)</script>",
+            "file:///etc/passwd",
+            "ftp://example.org/f",
+            "magnet:?xt=urn:btih:x",
+            "tauri://localhost/",
+            "smb://host/share",
+            "/relative",
+            "//example.org",
+            "",
+            "not a url",
+            // A look-alike of the permalink host is a web page, not a room link.
+            "https://tchap.gouv.fr.evil.example/#/room/#forum:x.fr",
+        ] {
+            let action = link_action(bad, Some("https://tchap.gouv.fr"));
+            assert!(
+                matches!(action, LinkAction::Refused)
+                    || matches!(&action, LinkAction::Browser { url } if url.starts_with("https://tchap.gouv.fr.evil")),
+                "{bad}: {action:?}"
+            );
+        }
     }
 
     mod properties {

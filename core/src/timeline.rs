@@ -10,20 +10,26 @@ use std::sync::Arc;
 
 use futures_util::{Stream, StreamExt};
 use matrix_sdk::{
-    room::edit::EditedContent,
+    room::{edit::EditedContent, IncludeRelations, RelationsOptions},
     ruma::{
-        events::room::message::{
-            MessageFormat, MessageType, RoomMessageEventContent,
-            RoomMessageEventContentWithoutRelation,
+        api::Direction,
+        events::{
+            relation::RelationType,
+            room::message::{
+                MessageFormat, MessageType, Relation, RoomMessageEventContent,
+                RoomMessageEventContentWithoutRelation,
+            },
+            AnySyncMessageLikeEvent, AnySyncTimelineEvent, SyncMessageLikeEvent,
         },
-        OwnedRoomId,
+        EventId, OwnedRoomId, OwnedUserId, UInt,
     },
     Client,
 };
+use matrix_sdk_crypto::types::events::UtdCause;
 use matrix_sdk_ui::timeline::{
-    EventSendState, EventTimelineItem, MembershipChange, MsgLikeKind, RoomExt, Timeline,
-    TimelineDetails, TimelineEventItemId, TimelineItem, TimelineItemContent, TimelineItemKind,
-    VirtualTimelineItem,
+    EncryptedMessage, EventSendState, EventTimelineItem, MembershipChange, MsgLikeKind, RoomExt,
+    Timeline, TimelineDetails, TimelineEventItemId, TimelineItem, TimelineItemContent,
+    TimelineItemKind, VirtualTimelineItem,
 };
 use serde::Serialize;
 
@@ -96,6 +102,8 @@ pub enum TimelineItemView {
         id: String,
         sender_name: String,
         timestamp: f64,
+        /// Why, as far as the SDK can tell: the UI says it in words.
+        reason: UtdReason,
     },
     /// A membership change (joined, left, invited…); the UI words it.
     #[serde(rename_all = "camelCase")]
@@ -159,6 +167,56 @@ pub struct ReplyView {
     pub body: String,
 }
 
+/// Why a message cannot be read, from matrix-sdk's `UtdCause`. The user is told the
+/// honest reason ("sent before you joined"), not a generic error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum UtdReason {
+    /// No explanation: keys may still arrive (the SDK retries when they do).
+    Unknown,
+    /// Sent while the user was not in the room: they were never meant to have the keys.
+    SentBeforeYouJoined,
+    /// The sender was verified before and their identity changed since.
+    VerificationViolation,
+    /// Sent from a device its owner did not verify (sign).
+    UnverifiedDevice,
+    /// Sent from a device that could not be found or trusted.
+    UnknownDevice,
+    /// Sent before this device existed, and there is no key backup to restore from.
+    HistoricalNoBackup,
+    /// Sent before this device existed; the backup needs this device verified.
+    HistoricalUnverifiedDevice,
+    /// The sender withheld the keys because this device is not verified.
+    WithheldForUnverifiedDevice,
+    /// The sender did not (or could not) share the keys with this device.
+    WithheldBySender,
+}
+
+/// The reason shown for an unreadable message.
+pub fn utd_reason(cause: UtdCause) -> UtdReason {
+    match cause {
+        UtdCause::Unknown => UtdReason::Unknown,
+        UtdCause::SentBeforeWeJoined => UtdReason::SentBeforeYouJoined,
+        UtdCause::VerificationViolation => UtdReason::VerificationViolation,
+        UtdCause::UnsignedDevice => UtdReason::UnverifiedDevice,
+        UtdCause::UnknownDevice => UtdReason::UnknownDevice,
+        UtdCause::HistoricalMessageAndBackupIsDisabled => UtdReason::HistoricalNoBackup,
+        UtdCause::HistoricalMessageAndDeviceIsUnverified => UtdReason::HistoricalUnverifiedDevice,
+        UtdCause::WithheldForUnverifiedOrInsecureDevice => UtdReason::WithheldForUnverifiedDevice,
+        UtdCause::WithheldBySender => UtdReason::WithheldBySender,
+    }
+}
+
+/// One version of an edited message: the original first, then each edit.
+#[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageVersion {
+    pub body: String,
+    /// Sanitised HTML when that version was formatted.
+    pub html: Option<String>,
+    pub timestamp: f64,
+}
+
 /// Where an own message is on its way to the server.
 #[derive(Clone, Debug, PartialEq, Serialize, specta::Type)]
 #[serde(tag = "state", rename_all = "camelCase")]
@@ -198,6 +256,20 @@ fn membership_word(change: Option<MembershipChange>) -> &'static str {
         Some(MembershipChange::Knocked) => "knocked",
         _ => "changed",
     }
+}
+
+/// The kind of a message (`text`, `notice`, `emote`, `other`) and its HTML, sanitised.
+fn kind_and_html(msgtype: &MessageType) -> (&'static str, Option<String>) {
+    let (kind, formatted) = match msgtype {
+        MessageType::Text(t) => ("text", t.formatted.as_ref()),
+        MessageType::Notice(n) => ("notice", n.formatted.as_ref()),
+        MessageType::Emote(e) => ("emote", e.formatted.as_ref()),
+        _ => ("other", None),
+    };
+    let html = formatted
+        .filter(|f| f.format == MessageFormat::Html)
+        .map(|f| html::sanitize(&f.body));
+    (kind, html)
 }
 
 /// Converts one SDK timeline item into what the UI shows.
@@ -269,15 +341,7 @@ fn event_view(
     match ev.content() {
         TimelineItemContent::MsgLike(msg) => match &msg.kind {
             MsgLikeKind::Message(m) => {
-                let (msgtype, formatted) = match m.msgtype() {
-                    MessageType::Text(t) => ("text", t.formatted.as_ref()),
-                    MessageType::Notice(n) => ("notice", n.formatted.as_ref()),
-                    MessageType::Emote(e) => ("emote", e.formatted.as_ref()),
-                    _ => ("other", None),
-                };
-                let html = formatted
-                    .filter(|f| f.format == MessageFormat::Html)
-                    .map(|f| html::sanitize(&f.body));
+                let (msgtype, html) = kind_and_html(m.msgtype());
                 TimelineItemView::Message {
                     id,
                     sender: ev.sender().to_string(),
@@ -322,10 +386,14 @@ fn event_view(
                 sender_name,
                 timestamp,
             },
-            MsgLikeKind::UnableToDecrypt(_) => TimelineItemView::UnableToDecrypt {
+            MsgLikeKind::UnableToDecrypt(encrypted) => TimelineItemView::UnableToDecrypt {
                 id,
                 sender_name,
                 timestamp,
+                reason: match encrypted {
+                    EncryptedMessage::MegolmV1AesSha2 { cause, .. } => utd_reason(*cause),
+                    _ => UtdReason::Unknown,
+                },
             },
             _ => TimelineItemView::Unsupported {
                 id,
@@ -373,6 +441,49 @@ fn pagination_failure(e: &matrix_sdk_ui::timeline::Error) -> Option<crate::failu
     match cache {
         EventCacheError::PaginationError(sdk) => Some(crate::failure::of_sdk(sdk)),
         _ => None,
+    }
+}
+
+type Content = (MessageType, f64);
+
+/// The sender and message of an original `m.room.message` event.
+fn message_of(event: Option<AnySyncTimelineEvent>) -> Option<(OwnedUserId, Content)> {
+    let AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+        SyncMessageLikeEvent::Original(m),
+    )) = event?
+    else {
+        return None;
+    };
+    let ts = f64::from(m.origin_server_ts.0);
+    Some((m.sender, (m.content.msgtype, ts)))
+}
+
+/// The sender, new content and time of an edit of `original`.
+fn replacement_of(
+    event: Option<AnySyncTimelineEvent>,
+    original: &EventId,
+) -> Option<(OwnedUserId, MessageType, f64)> {
+    let AnySyncTimelineEvent::MessageLike(AnySyncMessageLikeEvent::RoomMessage(
+        SyncMessageLikeEvent::Original(m),
+    )) = event?
+    else {
+        return None;
+    };
+    match m.content.relates_to {
+        Some(Relation::Replacement(r)) if r.event_id == original => Some((
+            m.sender,
+            r.new_content.msgtype,
+            f64::from(m.origin_server_ts.0),
+        )),
+        _ => None,
+    }
+}
+
+fn version_of(msgtype: &MessageType, timestamp: f64) -> MessageVersion {
+    MessageVersion {
+        body: msgtype.body().to_owned(),
+        html: kind_and_html(msgtype).1,
+        timestamp,
     }
 }
 
@@ -467,10 +578,14 @@ impl RoomTimeline {
             })
     }
 
-    /// Marks everything up to the latest event as read (public receipt, as Element).
+    /// Marks everything up to the latest event as read (public receipt, as Element),
+    /// and moves the fully-read marker there too: that marker is where the timeline
+    /// puts "new messages" (the `ReadMarker` item) and where "jump to first unread"
+    /// goes, so it must follow what the user has seen.
     pub async fn mark_as_read(&self) -> Result<(), TimelineError> {
         use matrix_sdk::ruma::api::client::receipt::create_receipt::v3::ReceiptType;
         self.timeline.mark_as_read(ReceiptType::Read).await?;
+        self.timeline.mark_as_read(ReceiptType::FullyRead).await?;
         Ok(())
     }
 
@@ -559,6 +674,56 @@ impl RoomTimeline {
         }
     }
 
+    /// Every version of an edited message, oldest first: the original, then each edit
+    /// the server relates to it (`/relations/{id}/m.replace`). Edits by anyone but the
+    /// original sender are ignored, as the spec requires.
+    pub async fn edit_history(&self, id: &str) -> Result<Vec<MessageVersion>, TimelineError> {
+        let item = self.event(id).await?;
+        let event_id = item.event_id().ok_or(TimelineError::NotSentYet)?.to_owned();
+        let room = self.timeline.room();
+        let original = room.load_or_fetch_event(&event_id, None).await?;
+        let Some((sender, first)) = message_of(original.raw().deserialize().ok()) else {
+            return Err(TimelineError::UnknownItem(id.to_owned()));
+        };
+        let mut versions = vec![version_of(&first.0, first.1)];
+        let mut edits = Vec::new();
+        let mut from = None;
+        // Pages of edits until the server has no more (bounded: a message edited more
+        // than 20 × 50 times is cut short rather than looping forever).
+        for _ in 0..20 {
+            let page = room
+                .relations(
+                    event_id.clone(),
+                    RelationsOptions {
+                        from: from.take(),
+                        dir: Direction::Forward,
+                        limit: Some(UInt::from(50u32)),
+                        include_relations: IncludeRelations::RelationsOfType(
+                            RelationType::Replacement,
+                        ),
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            edits.extend(
+                page.chunk
+                    .iter()
+                    .filter_map(|e| replacement_of(e.raw().deserialize().ok(), &event_id))
+                    .filter(|(edit_sender, _, _)| *edit_sender == sender)
+                    .map(|(_, content, ts)| version_of(&content, ts)),
+            );
+            match page.next_batch_token {
+                Some(token) => from = Some(token),
+                None => break,
+            }
+        }
+        // The server answers in topological order; the send time breaks no ties the
+        // user could see, but keeps the list stable if two pages overlap in time.
+        edits.sort_by(|a, b| a.timestamp.total_cmp(&b.timestamp));
+        versions.extend(edits);
+        Ok(versions)
+    }
+
     /// Tells the others the user is typing (or stopped). The SDK rate-limits repeats.
     pub async fn set_typing(&self, typing: bool) -> Result<(), TimelineError> {
         self.timeline.room().typing_notice(typing).await?;
@@ -582,5 +747,44 @@ impl RoomTimeline {
                 }
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every cause the SDK gives has its own honest reason (none falls back to
+    /// "unknown" except the unknown one).
+    #[test]
+    fn each_utd_cause_has_its_reason() {
+        let all = [
+            (UtdCause::Unknown, UtdReason::Unknown),
+            (UtdCause::SentBeforeWeJoined, UtdReason::SentBeforeYouJoined),
+            (
+                UtdCause::VerificationViolation,
+                UtdReason::VerificationViolation,
+            ),
+            (UtdCause::UnsignedDevice, UtdReason::UnverifiedDevice),
+            (UtdCause::UnknownDevice, UtdReason::UnknownDevice),
+            (
+                UtdCause::HistoricalMessageAndBackupIsDisabled,
+                UtdReason::HistoricalNoBackup,
+            ),
+            (
+                UtdCause::HistoricalMessageAndDeviceIsUnverified,
+                UtdReason::HistoricalUnverifiedDevice,
+            ),
+            (
+                UtdCause::WithheldForUnverifiedOrInsecureDevice,
+                UtdReason::WithheldForUnverifiedDevice,
+            ),
+            (UtdCause::WithheldBySender, UtdReason::WithheldBySender),
+        ];
+        for (cause, reason) in all {
+            assert_eq!(utd_reason(cause), reason, "{cause:?}");
+        }
+        let json = serde_json::to_value(utd_reason(UtdCause::SentBeforeWeJoined)).ok();
+        assert_eq!(json, Some(serde_json::json!("sentBeforeYouJoined")));
     }
 }

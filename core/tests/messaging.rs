@@ -382,3 +382,126 @@ async fn typing_notices_go_both_ways() {
     }
     session.stop().await;
 }
+
+/// The waiting shape of the tests above, for a message by `body` once it is sent.
+fn sent_message(items: &[TimelineItemView], text: &str) -> Option<String> {
+    items.iter().find_map(|v| match v {
+        TimelineItemView::Message {
+            id,
+            body,
+            send_state: chappe_core::timeline::SendState::Sent,
+            ..
+        } if body == text => Some(id.clone()),
+        _ => None,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_history_of_an_edit_lists_every_version_in_order() {
+    let (server, _alice, bob, room_id, mut session, _dir, timeline) = setup().await;
+    // Bob, in his own Chappe session, writes then corrects himself twice.
+    let bob_dir = tempfile::tempdir().unwrap();
+    let mut bob_session = server.login(&bob, bob_dir.path()).await.unwrap();
+    common::wait_joined(&bob_session, &room_id).await;
+    let bob_timeline = bob_session.open_room(&room_id).await.unwrap();
+    let (mut bob_items, bob_stream) = bob_timeline.subscribe().await;
+    futures_util::pin_mut!(bob_stream);
+    bob_timeline.send_text("Réunion à 10 h").await.unwrap();
+    let bob_id = until(&mut bob_items, &mut bob_stream, "bob's sent message", |i| {
+        sent_message(i, "Réunion à 10 h")
+    })
+    .await;
+    bob_timeline.edit(&bob_id, "Réunion à 11 h").await.unwrap();
+    until(&mut bob_items, &mut bob_stream, "the first edit", |i| {
+        sent_message(i, "Réunion à 11 h")
+    })
+    .await;
+    // Edits are sent one after the other, as a person would.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    bob_timeline
+        .edit(&bob_id, "Réunion à 11 h, **salle 4**")
+        .await
+        .unwrap();
+
+    // Alice sees the latest text, marked edited, and asks for its history.
+    let (mut items, stream) = timeline.subscribe().await;
+    futures_util::pin_mut!(stream);
+    let id = until(&mut items, &mut stream, "the twice edited message", |i| {
+        i.iter().find_map(|v| match v {
+            TimelineItemView::Message {
+                id,
+                body,
+                edited: true,
+                ..
+            } if body == "Réunion à 11 h, **salle 4**" => Some(id.clone()),
+            _ => None,
+        })
+    })
+    .await;
+    let history = common::wait_for("the second edit in /relations", SYNC_TIMEOUT, || {
+        let timeline = timeline.clone();
+        let id = id.clone();
+        async move {
+            let h = timeline.edit_history(&id).await.ok()?;
+            (h.len() == 3).then_some(h)
+        }
+    })
+    .await;
+    let bodies: Vec<&str> = history.iter().map(|v| v.body.as_str()).collect();
+    assert_eq!(
+        bodies,
+        ["Réunion à 10 h", "Réunion à 11 h", "Réunion à 11 h, **salle 4**"]
+    );
+    assert!(history.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
+    assert_eq!(
+        history[2].html.as_deref(),
+        Some("Réunion à 11 h, <strong>salle 4</strong>")
+    );
+    bob_session.stop().await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn markdown_is_sent_with_its_html() {
+    let (server, _alice, bob, room_id, mut session, _dir, timeline) = setup().await;
+    timeline
+        .send_text("**Important** : voir [le site](https://example.org)")
+        .await
+        .unwrap();
+    let event = common::wait_for("the message on the server", SYNC_TIMEOUT, || {
+        let server = &server;
+        let bob = &bob;
+        let room_id = &room_id;
+        async move {
+            events(server, bob, room_id).await.into_iter().find(|e| {
+                e["content"]["body"]
+                    .as_str()
+                    .is_some_and(|b| b.starts_with("**Important**"))
+            })
+        }
+    })
+    .await;
+    assert_eq!(event["content"]["format"], "org.matrix.custom.html");
+    let html = event["content"]["formatted_body"].as_str().unwrap_or_default();
+    assert!(html.contains("<strong>Important</strong>"), "{html}");
+    assert!(
+        html.contains(r#"<a href="https://example.org">le site</a>"#),
+        "{html}"
+    );
+    // A plain sentence is sent as plain text, without a formatted body.
+    timeline.send_text("Bonjour à tous").await.unwrap();
+    let plain = common::wait_for("the plain message", SYNC_TIMEOUT, || {
+        let server = &server;
+        let bob = &bob;
+        let room_id = &room_id;
+        async move {
+            events(server, bob, room_id)
+                .await
+                .into_iter()
+                .find(|e| e["content"]["body"] == "Bonjour à tous")
+        }
+    })
+    .await;
+    assert!(plain["content"].get("formatted_body").is_none(), "{plain}");
+    session.stop().await;
+}

@@ -2,7 +2,10 @@
 //! Streams (room list, timeline, sync status) go over `Channel`s: each subscription
 //! first sends the current state (`Reset`), then every change, in order.
 
-use chappe_core::{ListDiff, LoginRequest, RoomSummary, SyncStatus, TimelineItemView};
+use chappe_core::{
+    room_links::{self, LinkAction},
+    ListDiff, LoginRequest, RoomSummary, SyncStatus, TimelineItemView,
+};
 use futures_util::StreamExt;
 use serde::Serialize;
 use tauri::{ipc::Channel, State};
@@ -342,6 +345,39 @@ pub async fn edit_message(
         .edit(&item_id, &body)
         .await?;
     Ok(())
+}
+
+/// Every version of an edited message, oldest first (the "(edited)" history).
+#[tauri::command]
+#[specta::specta]
+pub async fn edit_history(
+    state: State<'_, SharedState>,
+    room_id: String,
+    item_id: String,
+) -> Result<Vec<chappe_core::timeline::MessageVersion>, UiError> {
+    Ok(timeline_of(&state, &room_id)
+        .await?
+        .edit_history(&item_id)
+        .await?)
+}
+
+/// A link clicked in a message. The decision is core's, from the link's text: room
+/// links come back for the app to preview; http/https/mailto go to the system's own
+/// browser or mail client, from here (the webview itself never navigates); anything
+/// else is refused.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_link(state: State<'_, SharedState>, url: String) -> Result<LinkAction, UiError> {
+    let action = room_links::link_action(&url, Some(&state.config.permalink_prefix));
+    if let LinkAction::Browser { url } = &action {
+        let url = url.clone();
+        // xdg-open and friends may block for a moment: not on the async runtime.
+        tokio::task::spawn_blocking(move || open::that_detached(url))
+            .await
+            .map_err(|e| UiError::Other(e.to_string()))?
+            .map_err(|e| UiError::Other(e.to_string()))?;
+    }
+    Ok(action)
 }
 
 /// Deletes a message for everyone.

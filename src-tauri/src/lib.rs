@@ -50,6 +50,8 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         commands::toggle_reaction,
         commands::retry_send,
         commands::discard_send,
+        commands::edit_history,
+        commands::open_link,
         directory_commands::search_users,
         directory_commands::direct_chat,
         directory_commands::public_rooms,

@@ -1,5 +1,6 @@
 // End-to-end, second scenario: the conversation features in the real window against
-// the real Synapse. React, reply, see who is typing and who read, delete.
+// the real Synapse. React, reply, edit (and its history), see who is typing and who
+// read, delete.
 import { Matrix, rand } from "./matrix.mjs";
 import { scenario, signIn } from "./scenario.mjs";
 import { WebDriver } from "./webdriver.mjs";
@@ -66,6 +67,43 @@ try {
     await wd.waitUntil("the quoted message", async () =>
       (await wd.script("return [...document.querySelectorAll('.reply-quote')].map((q) => q.innerText).join('|')"))
         .includes(`question ${tag}`));
+  });
+
+  await step("alice edits her message; bob's client gets the new text; the history lists the original", async () => {
+    await wd.type("#composer", `brouillon ${tag}`);
+    await wd.type("#composer", "\uE007");
+    const original = await until("alice's message on the server", async () =>
+      (await roomEvents(bob, roomId)).find((e) => e.content?.body === `brouillon ${tag}`));
+    await wd.waitUntil("the message sent", async () => wd.script(
+      `const li = [...document.querySelectorAll("li.message.own")].find((l) => l.innerText.includes(arguments[0]));
+       return !!li && !!li.querySelector('button[data-action="edit"]');`, `brouillon ${tag}`));
+    if (!(await clickIn(`brouillon ${tag}`, "edit"))) throw new Error("no edit button");
+    await wd.waitUntil("the edit bar", async () => wd.script(
+      "return !document.querySelector('#compose-bar').hidden && document.querySelector('#composer').value === arguments[0]",
+      `brouillon ${tag}`));
+    await wd.clear("#composer");
+    await wd.type("#composer", `version finale ${tag}`);
+    await wd.type("#composer", "\uE007");
+    await until("the edit on the server", async () =>
+      (await roomEvents(bob, roomId)).some((e) => e.sender === alice.userId
+        && e.content?.["m.relates_to"]?.rel_type === "m.replace"
+        && e.content?.["m.relates_to"]?.event_id === original.event_id
+        && e.content?.["m.new_content"]?.body === `version finale ${tag}`));
+    await wd.waitUntil("the edited message marked", async () => wd.script(
+      `const li = [...document.querySelectorAll("li.message")].find((l) => l.innerText.includes(arguments[0]));
+       return !!li && !!li.querySelector('button[data-action="history"]');`, `version finale ${tag}`));
+    if (!(await clickIn(`version finale ${tag}`, "history"))) throw new Error("no (edited) button");
+    const versions = await wd.waitUntil("the versions listed", async () => {
+      const v = await wd.script(
+        `const li = [...document.querySelectorAll("li.message")].find((l) => l.innerText.includes(arguments[0]));
+         return li ? [...li.querySelectorAll(".edit-version .edit-body")].map((e) => e.textContent) : [];`,
+        `version finale ${tag}`);
+      return v.length === 2 ? v : null;
+    });
+    if (versions[0] !== `brouillon ${tag}` || versions[1] !== `version finale ${tag}`) {
+      throw new Error(`versions: ${JSON.stringify(versions)}`);
+    }
+    await wd.screenshot(`${SHOTS}/chappe-edit-history.png`);
   });
 
   await step("bob is typing: the room says so", async () => {

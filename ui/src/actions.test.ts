@@ -58,4 +58,21 @@ describe("message actions", () => {
     await runAction(li.querySelector<HTMLElement>('button[data-action="retry"]') as HTMLElement);
     expect(document.getElementById("send-error")?.textContent).toBe("Ce message n'est pas encore envoyé.");
   });
+
+  it("lists an edited message's versions under it, and hides them again", async () => {
+    tauri.handlers.set("edit_history", () => [
+      { body: "Réunion à 10 h", html: null, timestamp: 1 },
+      { body: "Réunion à 11 h", html: null, timestamp: 2 },
+    ]);
+    const li = mount(msg({ edited: true, body: "Réunion à 11 h" }));
+    const edited = li.querySelector<HTMLElement>('button[data-action="history"]') as HTMLElement;
+    expect(edited.textContent).toBe("(modifié)");
+    await runAction(edited);
+    expect(tauri.calls.at(-1)).toEqual({ cmd: "edit_history", args: { roomId: "!r:x", itemId: "$1" } });
+    expect([...li.querySelectorAll(".edit-version .edit-body")].map((e) => e.textContent))
+      .toEqual(["Réunion à 10 h", "Réunion à 11 h"]);
+    expect(edited.getAttribute("aria-expanded")).toBe("true");
+    await runAction(edited);
+    expect(li.querySelector(".edit-history")).toBeNull();
+  });
 });

@@ -2,7 +2,8 @@
 // document: every message carries `data-event-id`, every room view `data-room-id`, so
 // one delegated listener serves all rooms and survives re-renders.
 import { commands } from "./bindings";
-import { errorText } from "./format";
+import { el } from "./dom";
+import { errorText, fullTime, messageTime } from "./format";
 import { t } from "./i18n";
 
 /** What the composer is asked to do with a message: answer it or rewrite it. */
@@ -25,6 +26,10 @@ export async function runAction(button: HTMLElement): Promise<void> {
     room.dispatchEvent(new CustomEvent<ComposeRequest>("chappe:compose", {
       detail: { mode: action, itemId, senderName: item.dataset.senderName ?? "", body: item.dataset.body ?? "" },
     }));
+    return;
+  }
+  if (action === "history") {
+    await toggleHistory(button, item, roomId, itemId);
     return;
   }
   // Deleting is for everyone and cannot be undone: the first click asks to confirm.
@@ -55,6 +60,33 @@ export async function runAction(button: HTMLElement): Promise<void> {
     const error = document.getElementById("send-error");
     if (error) error.textContent = errorText(res.error);
   }
+}
+
+/** Shows (or hides) an edited message's versions under it, oldest first, fetched
+ *  from the server each time (an edit may have arrived since). */
+async function toggleHistory(button: HTMLElement, item: HTMLElement, roomId: string, itemId: string): Promise<void> {
+  const shown = item.querySelector(".edit-history");
+  if (shown) {
+    shown.remove();
+    button.setAttribute("aria-expanded", "false");
+    return;
+  }
+  button.setAttribute("disabled", "");
+  const res = await commands.editHistory(roomId, itemId);
+  button.removeAttribute("disabled");
+  if (res.status === "error") {
+    const error = document.getElementById("send-error");
+    if (error) error.textContent = errorText(res.error);
+    return;
+  }
+  item.querySelector(".edit-history")?.remove();
+  item.append(el("div", { class: "edit-history" },
+    el("div", { class: "edit-history-title" }, t("timeline.editHistory")),
+    el("ol", {}, ...res.data.map((v) => el("li", { class: "edit-version" },
+      el("time", { title: fullTime(v.timestamp) || undefined }, messageTime(v.timestamp)),
+      // Plain text: the versions are read, not rendered.
+      el("span", { class: "edit-body" }, v.body))))));
+  button.setAttribute("aria-expanded", "true");
 }
 
 export function installMessageActions(doc: Document = document): void {

@@ -365,6 +365,42 @@ describe("room view", () => {
     expect(tauri.callsOf("send_message").map((a) => a.body)).toEqual(["un", "deux"]);
   });
 
+  it("offers to jump to the first unread message, loading older ones until the marker is there", async () => {
+    let calls = 0;
+    let clickedAt = Infinity;
+    tauri.handlers.set("paginate_back", () => {
+      // The marker comes with the second page loaded after the click.
+      if (++calls === clickedAt + 2) {
+        timelineChannel().push({ op: "pushFront", value: msg({ id: "$old", body: "lu" }) });
+        timelineChannel().push({ op: "insert", index: 1, value: { kind: "readMarker", id: "marker" } });
+      }
+      return false;
+    });
+    await boot();
+    roomsChannel().push({ op: "reset", values: [room({ roomId: "!a:x", name: "Salon A", unreadMessages: 40 })] });
+    await tauri.settle();
+    $('li.room[data-room-id="!a:x"]').click();
+    await tauri.settle();
+    timelineChannel().push({ op: "reset", values: [msg({ id: "$1" })] });
+    await tauri.settle();
+    // 40 unread, 1 loaded, no marker yet: the first unread is further up.
+    const jump = $<HTMLButtonElement>("#jump-unread");
+    expect(jump.hidden).toBe(false);
+    clickedAt = calls;
+    jump.click();
+    await tauri.settle();
+    await tauri.settle();
+    expect(calls).toBeGreaterThanOrEqual(clickedAt + 2);
+    expect(document.querySelector('li.read-marker[data-event-id="marker"]')).not.toBeNull();
+    expect(jump.hidden).toBe(true);
+    // Scrolled down past the marker: the button is back.
+    const scroller = $("#timeline-scroll");
+    Object.defineProperty(document.querySelector("li.read-marker"), "offsetTop", { value: 100 });
+    Object.defineProperty(scroller, "scrollTop", { value: 800, configurable: true });
+    scroller.dispatchEvent(new Event("scroll"));
+    expect(jump.hidden).toBe(false);
+  });
+
   it("paginates back one request at a time, and stops at the start of the room", async () => {
     const gate = tauri.deferred<boolean>();
     let calls = 0;

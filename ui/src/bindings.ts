@@ -46,6 +46,15 @@ export const commands = {
 	retrySend: (roomId: string, itemId: string) => typedError<null, UiError>(__TAURI_INVOKE("retry_send", { roomId, itemId })),
 	/**  Drops a message that was not sent. */
 	discardSend: (roomId: string, itemId: string) => typedError<null, UiError>(__TAURI_INVOKE("discard_send", { roomId, itemId })),
+	/**  Every version of an edited message, oldest first (the "(edited)" history). */
+	editHistory: (roomId: string, itemId: string) => typedError<MessageVersion_Serialize[], UiError>(__TAURI_INVOKE("edit_history", { roomId, itemId })),
+	/**
+	 *  A link clicked in a message. The decision is core's, from the link's text: room
+	 *  links come back for the app to preview; http/https/mailto go to the system's own
+	 *  browser or mail client, from here (the webview itself never navigates); anything
+	 *  else is refused.
+	 */
+	openLink: (url: string) => typedError<LinkAction, UiError>(__TAURI_INVOKE("open_link", { url })),
 	searchUsers: (term: string) => typedError<UserResult_Serialize[], UiError>(__TAURI_INVOKE("search_users", { term })),
 	/**  Opens (or creates) the direct chat with `user_id`; returns the room ID. */
 	directChat: (userId: string) => typedError<string, UiError>(__TAURI_INVOKE("direct_chat", { userId })),
@@ -247,6 +256,21 @@ export type History =
 /**  Anyone, without joining. */
 "world_readable";
 
+/**
+ *  What clicking a link in a message does. Decided here, in Rust, from the link's
+ *  text alone: the webview never navigates, and only these three outcomes exist.
+ */
+export type LinkAction = 
+/**
+ *  A room link (`matrix:`, matrix.to, the admin's permalink prefix): previewed and
+ *  joined inside the app. `link` is what the preview reads again.
+ */
+{ kind: "room"; link: string; target: RoomTarget } | 
+/**  Opened in the system browser (or mail client): `url` as re-serialised here. */
+{ kind: "browser"; url: string } | 
+/**  Any other scheme (`javascript:`, `file:`, `data:`…) is not followed. */
+{ kind: "refused" };
+
 /**  One change to an observed list. The UI applies these in order to its own copy. */
 export type ListDiff<T> = { op: "append"; values: T[] } | { op: "clear" } | { op: "pushFront"; value: T } | { op: "pushBack"; value: T } | { op: "popFront" } | { op: "popBack" } | { op: "insert"; index: number; value: T } | { op: "set"; index: number; value: T } | { op: "remove"; index: number } | { op: "truncate"; length: number } | { op: "reset"; values: T[] };
 
@@ -346,6 +370,25 @@ export type MessagePreview = {
 	/**  Plain text only: previews never carry HTML. */
 	text: string,
 	kind: PreviewKind,
+};
+
+/**  One version of an edited message: the original first, then each edit. */
+export type MessageVersion = MessageVersion_Serialize | MessageVersion_Deserialize;
+
+/**  One version of an edited message: the original first, then each edit. */
+export type MessageVersion_Deserialize = {
+	body: string,
+	/**  Sanitised HTML when that version was formatted. */
+	html?: string | null,
+	timestamp: number | null,
+};
+
+/**  One version of an edited message: the original first, then each edit. */
+export type MessageVersion_Serialize = {
+	body: string,
+	/**  Sanitised HTML when that version was formatted. */
+	html: string | null,
+	timestamp: number | null,
 };
 
 export type NewRoom = NewRoom_Serialize | NewRoom_Deserialize;
@@ -719,6 +762,12 @@ export type RoomSummary_Serialize = {
 	isInvite: boolean,
 };
 
+/**  Where a link points: a room by ID or address, and servers that know it. */
+export type RoomTarget = {
+	room: string,
+	via: string[],
+};
+
 /**  One line of the preview or of the report. */
 export type Row = Row_Serialize | Row_Deserialize;
 
@@ -828,7 +877,9 @@ msgtype: string; edited: boolean; sendState: SendState_Deserialize; inReplyTo?: 
 /**  Users (Matrix IDs) whose read receipt is on this message: they read up to here. */
 readBy: string[]; 
 /**  The image, video, sound or file the message carries, if any. */
-media?: MediaView_Deserialize | null } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
+media?: MediaView_Deserialize | null } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null; 
+/**  Why, as far as the SDK can tell: the UI says it in words. */
+reason: UtdReason } | 
 /**  A membership change (joined, left, invited…); the UI words it. */
 { kind: "membership"; id: string; userName: string; change: string; timestamp: number | null } | { kind: "profileChange"; id: string; userName: string; newName?: string | null; timestamp: number | null } | 
 /**  Any other state change (name, topic, …): the event type, for a short notice. */
@@ -843,7 +894,9 @@ msgtype: string; edited: boolean; sendState: SendState_Serialize; inReplyTo: Rep
 /**  Users (Matrix IDs) whose read receipt is on this message: they read up to here. */
 readBy: string[]; 
 /**  The image, video, sound or file the message carries, if any. */
-media: MediaView_Serialize | null } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
+media: MediaView_Serialize | null } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null; 
+/**  Why, as far as the SDK can tell: the UI says it in words. */
+reason: UtdReason } | 
 /**  A membership change (joined, left, invited…); the UI words it. */
 { kind: "membership"; id: string; userName: string; change: string; timestamp: number | null } | { kind: "profileChange"; id: string; userName: string; newName: string | null; timestamp: number | null } | 
 /**  Any other state change (name, topic, …): the event type, for a short notice. */
@@ -905,6 +958,30 @@ export type UserResult_Serialize = {
 	/**  The server part of the Matrix ID: in Tchap it tells the agent's ministry. */
 	domain: string,
 };
+
+/**
+ *  Why a message cannot be read, from matrix-sdk's `UtdCause`. The user is told the
+ *  honest reason ("sent before you joined"), not a generic error.
+ */
+export type UtdReason = 
+/**  No explanation: keys may still arrive (the SDK retries when they do). */
+"unknown" | 
+/**  Sent while the user was not in the room: they were never meant to have the keys. */
+"sentBeforeYouJoined" | 
+/**  The sender was verified before and their identity changed since. */
+"verificationViolation" | 
+/**  Sent from a device its owner did not verify (sign). */
+"unverifiedDevice" | 
+/**  Sent from a device that could not be found or trusted. */
+"unknownDevice" | 
+/**  Sent before this device existed, and there is no key backup to restore from. */
+"historicalNoBackup" | 
+/**  Sent before this device existed; the backup needs this device verified. */
+"historicalUnverifiedDevice" | 
+/**  The sender withheld the keys because this device is not verified. */
+"withheldForUnverifiedDevice" | 
+/**  The sender did not (or could not) share the keys with this device. */
+"withheldBySender";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

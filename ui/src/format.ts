@@ -116,6 +116,27 @@ export function membershipText(userName: string, change: string): string {
   return t(hasKey(key) ? key : "membership.changed", { name: userName });
 }
 
+/** "Alice", "Alice et Bob", "Alice, Bob et Chloé", "Alice, Bob et 3 autres". */
+export function namesText(names: readonly string[]): string {
+  const unique = [...new Set(names)];
+  if (unique.length <= 1) return unique[0] ?? "";
+  if (unique.length <= 3) return t("names.and", { a: unique.slice(0, -1).join(", "), b: unique.at(-1) ?? "" });
+  return t("names.others", { names: unique.slice(0, 2).join(", "), count: unique.length - 2 });
+}
+
+/** One line for a run of membership changes: "Alice, Bob et 3 autres ont rejoint le
+ *  salon", one clause per kind of change, in the order they first happened. */
+export function membershipGroupText(items: readonly { userName: string; change: string }[]): string {
+  const byChange = new Map<string, string[]>();
+  for (const i of items) {
+    const change = ["joined", "left", "invited"].includes(i.change) ? i.change : "changed";
+    byChange.set(change, [...(byChange.get(change) ?? []), i.userName]);
+  }
+  return [...byChange].map(([change, names]) => names.length === 1 && change !== "changed"
+    ? membershipText(names[0] ?? "", change)
+    : t(`membershipGroup.${change}` as StringKey, { names: namesText(names) })).join(" · ");
+}
+
 export function stateChangeText(senderName: string, eventType: string): string {
   const key = `state.${eventType}`;
   return hasKey(key) ? t(key, { name: senderName }) : t("timeline.stateChange", { name: senderName, type: eventType });

@@ -4,13 +4,10 @@ import { installMessageActions } from "./actions";
 import { App } from "./app";
 import "./style.css";
 
-// Links inside messages must never navigate the app's window (nor open a new one).
-for (const type of ["click", "auxclick"] as const) {
-  document.addEventListener(type, (ev) => {
-    const a = (ev.target as Element | null)?.closest?.("a");
-    if (a) ev.preventDefault();
-  });
-}
+import { installLinkGuard } from "./links";
+
+// Links never navigate the app's window: message links are followed through Rust.
+installLinkGuard();
 
 const root = document.getElementById("app");
 installMessageActions();

@@ -5,6 +5,7 @@ import { call, subscribeRooms, subscribeSyncStatus, type Stream } from "../ipc";
 import { clear, el, frameScheduler } from "../dom";
 import { colorSlot, errorText, syncText } from "../format";
 import { t } from "../i18n";
+import { ROOM_LINK_EVENT } from "../links";
 import { RoomListView } from "./roomList";
 import { invitePanel } from "./invite";
 import { dmPanel, explorePanel, settingsPanel } from "./panels";
@@ -46,6 +47,7 @@ export class MainScreen {
   /** The invitation shown in the pane, while unanswered; `busy` while the server answers. */
   private invite: { roomId: string; busy: boolean } | null = null;
   private drawRooms = frameScheduler(() => this.renderRooms());
+  private unlisten: (() => void)[] = [];
   private clock: number;
 
   constructor(me: Me, private opts: MainOptions) {
@@ -91,6 +93,12 @@ export class MainScreen {
     this.element = el("div", { id: "main", class: "main" }, sidebar, this.pane);
 
     this.logoutButton.addEventListener("click", () => void this.logout());
+    // A room link clicked in a message: preview that room, to join it from there.
+    const onRoomLink = (ev: Event) => {
+      if (this.alive) this.openLink((ev as CustomEvent<string>).detail);
+    };
+    document.addEventListener(ROOM_LINK_EVENT, onRoomLink);
+    this.unlisten.push(() => document.removeEventListener(ROOM_LINK_EVENT, onRoomLink));
     this.relogin.addEventListener("click", () => void this.logout());
     // Relative times ("Hier") move on by themselves.
     this.clock = window.setInterval(() => this.drawRooms.schedule(), 60_000);
@@ -331,6 +339,8 @@ export class MainScreen {
     this.streams = [];
     this.drawRooms.cancel();
     window.clearInterval(this.clock);
+    for (const u of this.unlisten) u();
+    this.unlisten = [];
     this.roomView?.destroy();
     this.roomView = null;
   }

@@ -19,6 +19,8 @@ const TOP_TRIGGER = 150;
 /** At most this many back-paginations in a row to fill a screen without the user scrolling. */
 const MAX_AUTO_FILL = 10;
 const COMPOSER_MAX_ROWS = 8;
+/** At most this many back-paginations to reach the first unread message. */
+const MAX_JUMP_PAGES = 20;
 // A typing notice lasts about 30 s on the server; telling it again every 4 s while the
 // user types keeps it alive without a request per key.
 const TYPING_RESEND_MS = 4000;
@@ -39,6 +41,9 @@ export class RoomView {
   private timeline = new TimelineView();
   private scroller: HTMLElement;
   private spinner: HTMLElement;
+  /** "Aller au premier message non lu": shown while the read marker is above the view. */
+  private jumpButton: HTMLButtonElement;
+  private room: RoomSummary;
   private roomError: HTMLElement;
   private composer: HTMLTextAreaElement;
   private sendButton: HTMLButtonElement;
@@ -74,6 +79,7 @@ export class RoomView {
 
   constructor(private opts: RoomViewOptions) {
     const room = opts.room;
+    this.room = room;
     this.roomId = room.roomId;
     this.nameEl = el("h2", { id: "room-name", class: "room-title" }, room.name);
     this.avatarEl = el("span", { class: "avatar", "aria-hidden": "true" });
@@ -83,6 +89,9 @@ export class RoomView {
 
     this.spinner = el("div", { id: "timeline-spinner", class: "timeline-spinner", role: "status", hidden: true },
       el("span", { class: "spinner-icon", "aria-hidden": "true" }), t("timeline.loading"));
+    this.jumpButton = el("button", { id: "jump-unread", type: "button", class: "jump-unread", hidden: true },
+      t("timeline.jumpUnread"));
+    this.jumpButton.addEventListener("click", () => void this.jumpToUnread());
     this.roomError = el("p", { id: "room-error", class: "error room-error", role: "alert" });
     this.scroller = el("div", { id: "timeline-scroll", class: "timeline-scroll", tabindex: "-1" },
       this.roomError, this.timeline.element);
@@ -102,7 +111,7 @@ export class RoomView {
     // What the invite panel covers while open (the room keeps streaming underneath).
     this.body = [
       // The spinner floats over the timeline: showing it must not move what the user reads.
-      el("div", { class: "timeline-wrap" }, this.scroller, this.spinner),
+      el("div", { class: "timeline-wrap" }, this.scroller, this.spinner, this.jumpButton),
       this.typingEl,
       this.composeBar,
       el("div", { class: "composer" }, attachButton(room.roomId, this.reportFiles), this.composer, this.sendButton),
@@ -171,6 +180,7 @@ export class RoomView {
 
   /** The room's summary changed (name, encryption…). */
   update(room: RoomSummary): void {
+    this.room = room;
     this.nameEl.textContent = room.name;
     this.avatarEl.textContent = room.avatarInitial || "#";
     this.avatarEl.className = `avatar c${colorSlot(room.roomId)}`;
@@ -222,6 +232,44 @@ export class RoomView {
     else if (anchor?.node.isConnected) s.scrollTop = anchor.node.offsetTop - anchor.offset;
     this.maybeMarkRead();
     this.maybeFill();
+    this.updateJump();
+  }
+
+  /** The read marker's node, when the SDK placed one in the loaded items. */
+  private markerNode(): HTMLElement | null {
+    const marker = this.items.find((i) => i.kind === "readMarker");
+    return marker ? this.timeline.nodeOf(marker.id) ?? null : null;
+  }
+
+  /** Whether there are unread messages above what the user sees: the marker is above
+   *  the viewport, or not loaded yet while the room counts unread messages. */
+  unreadAbove(): boolean {
+    if (!this.loaded) return false;
+    const node = this.markerNode();
+    if (node) return node.offsetTop + node.offsetHeight < this.scroller.scrollTop;
+    // No marker loaded: the first unread is above what is loaded when the room counts
+    // more unread messages than there are messages loaded.
+    const loadedMessages = this.items.filter((i) => i.kind === "message").length;
+    return !this.reachedStart && this.room.unreadMessages > loadedMessages;
+  }
+
+  private updateJump(): void {
+    this.jumpButton.hidden = !this.unreadAbove();
+  }
+
+  /** Scrolls to the read marker, loading older messages until it is there (or the
+   *  start of the room is reached). */
+  async jumpToUnread(): Promise<void> {
+    for (let i = 0; i < MAX_JUMP_PAGES && !this.markerNode() && !this.reachedStart && this.live(); i++) {
+      await this.paginate();
+      this.draw.flush();
+      if (this.paginationFailedAt) break;
+    }
+    const node = this.markerNode();
+    if (!node || !this.live()) return;
+    this.atBottom = false;
+    this.scroller.scrollTop = Math.max(0, node.offsetTop - this.scroller.clientHeight / 3);
+    this.updateJump();
   }
 
   private scrollToBottom(): void {
@@ -294,6 +342,7 @@ export class RoomView {
         if (!this.paginationFailedAt) void this.paginate();
       }
       if (this.atBottom) this.maybeMarkRead();
+      this.updateJump();
     }, { passive: true });
 
     // Stay at the bottom when content grows by itself (wrapping after a resize…).

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { setLang } from "../i18n";
 import { msg, T0 } from "../test/fixtures";
 import type { TimelineItemView } from "../types";
-import { renderItem, TimelineView } from "./timeline";
+import { groupMemberships, renderItem, TimelineView } from "./timeline";
 
 const MIN = 60_000;
 
@@ -19,7 +19,7 @@ describe("timeline view", () => {
       { kind: "dayDivider", id: "d", timestamp: T0 },
       msg({ id: "$m" }),
       { kind: "deleted", id: "x1", senderName: "Bob", timestamp: T0 },
-      { kind: "unableToDecrypt", id: "x2", senderName: "Bob", timestamp: T0 },
+      { kind: "unableToDecrypt", id: "x2", senderName: "Bob", timestamp: T0, reason: "unknown" },
       { kind: "membership", id: "x3", userName: "Bob", change: "joined", timestamp: T0 },
       { kind: "profileChange", id: "x4", userName: "Bob", newName: "Robert", timestamp: T0 },
       { kind: "stateChange", id: "x5", senderName: "Bob", eventType: "m.room.topic", timestamp: T0 },
@@ -37,7 +37,7 @@ describe("timeline view", () => {
     expect(text).toContain("Bob a rejoint le salon");
     expect(text).toContain("Bob s'appelle maintenant Robert");
     expect(text).toContain("Bob a changé le sujet du salon");
-    expect(text).toContain("Impossible de déchiffrer ce message");
+    expect(text).toContain("Impossible de déchiffrer ce message pour l'instant");
     expect(text).toContain("Nouveaux messages");
     expect(lis[5]?.classList.contains("notice")).toBe(true);
     expect(lis[1]?.classList.contains("day-divider")).toBe(true);
@@ -130,5 +130,67 @@ describe("timeline view", () => {
     expect(shown(view).length).toBe(2);
     view.render([msg({ id: "1", body: "a" })]);
     expect(shown(view).length).toBe(1);
+  });
+});
+
+describe("membership notices", () => {
+  beforeEach(() => setLang("fr"));
+  const joined = (id: string, userName: string, change = "joined"): TimelineItemView =>
+    ({ kind: "membership", id, userName, change, timestamp: T0 });
+
+  it("groups consecutive changes into one line that expands to list them", () => {
+    const view = new TimelineView();
+    view.render([msg({ id: "$m" }), joined("j1", "Alice"), joined("j2", "Bob"), joined("j3", "Chloé"),
+      joined("j4", "David"), joined("j5", "Émile"), msg({ id: "$n" })]);
+    const lis = shown(view);
+    expect(lis.map((l) => l.dataset.eventId)).toEqual(["$m", "j1", "$n"]);
+    const group = lis[1] as HTMLElement;
+    expect(group.dataset.count).toBe("5");
+    const summary = group.querySelector<HTMLButtonElement>(".membership-summary") as HTMLButtonElement;
+    expect(summary.textContent).toBe("Alice, Bob et 3 autres ont rejoint le salon");
+    const list = group.querySelector<HTMLElement>(".membership-list") as HTMLElement;
+    expect(list.hidden).toBe(true);
+    summary.click();
+    const opened = shown(view)[1] as HTMLElement;
+    expect(opened.querySelector(".membership-summary")?.getAttribute("aria-expanded")).toBe("true");
+    expect(opened.querySelector<HTMLElement>(".membership-list")?.hidden).toBe(false);
+    expect([...opened.querySelectorAll(".membership-list li")].map((l) => l.textContent)).toEqual([
+      "Alice a rejoint le salon", "Bob a rejoint le salon", "Chloé a rejoint le salon", "David a rejoint le salon",
+      "Émile a rejoint le salon",
+    ]);
+    // It stays open when more items arrive.
+    view.render([msg({ id: "$m" }), joined("j1", "Alice"), joined("j2", "Bob"), joined("j3", "Chloé"),
+      joined("j4", "David"), joined("j5", "Émile"), msg({ id: "$n" }), msg({ id: "$o" })]);
+    expect(shown(view)[1]?.querySelector<HTMLElement>(".membership-list")?.hidden).toBe(false);
+  });
+
+  it("words mixed changes one clause each, and leaves a single change alone", () => {
+    const view = new TimelineView();
+    view.render([joined("a", "Alice"), joined("b", "Bob"), joined("c", "Chloé", "left"), msg({ id: "$m" }),
+      joined("d", "David")]);
+    const lis = shown(view);
+    expect(lis[0]?.querySelector(".membership-summary")?.textContent)
+      .toBe("Alice et Bob ont rejoint le salon · Chloé a quitté le salon");
+    expect(lis.at(-1)?.classList.contains("membership-group")).toBe(false);
+    expect(lis.at(-1)?.textContent).toBe("David a rejoint le salon");
+  });
+
+  it("does not group across a day or a message", () => {
+    const out = groupMemberships([joined("a", "A"), { kind: "dayDivider", id: "d", timestamp: T0 }, joined("b", "B"),
+      joined("c", "C"), msg({ id: "$m" }), joined("e", "E")]);
+    expect(out.map((x) => (Array.isArray(x) ? x.map((i) => i.id) : x.id))).toEqual(["a", "d", ["b", "c"], "$m", "e"]);
+  });
+});
+
+describe("unable to decrypt", () => {
+  beforeEach(() => setLang("fr"));
+
+  it("says why, as the SDK tells it", () => {
+    const li = renderItem({ kind: "unableToDecrypt", id: "u", senderName: "Bob", timestamp: T0, reason: "sentBeforeYouJoined" }, true);
+    expect(li.textContent).toBe("Bob — Message envoyé avant que vous rejoigniez le salon : il ne vous est pas lisible");
+    expect(li.dataset.reason).toBe("sentBeforeYouJoined");
+    setLang("en");
+    const en = renderItem({ kind: "unableToDecrypt", id: "u", senderName: "Bob", timestamp: T0, reason: "historicalNoBackup" }, true);
+    expect(en.textContent).toBe("Bob — Older message: history is not available on this device (no key backup)");
   });
 });

@@ -1,10 +1,10 @@
 import type { MediaView, MessageItem, TimelineItemView } from "../types";
 import { append, cls, el, reconcile } from "../dom";
 import {
-  colorSlot, dayLabel, fullTime, membershipText, messageTime, profileChangeText, sendStateText,
+  colorSlot, dayLabel, fullTime, membershipGroupText, membershipText, messageTime, profileChangeText, sendStateText,
   startsGroup, stateChangeText,
 } from "../format";
-import { currentLang, t } from "../i18n";
+import { currentLang, hasKey, t } from "../i18n";
 import { attachment } from "./attachment";
 import { uploadBar } from "./fileSend";
 
@@ -88,7 +88,11 @@ export function renderMessage(item: MessageItem, first: boolean): HTMLLIElement 
     el("div", { class: "line" },
       item.media ? attachment(item.media as MediaView) : body(item),
       el("span", { class: "meta" },
-        item.edited ? el("span", { class: "edited" }, t("timeline.edited")) : null,
+        // "(modifié)" opens the message's earlier versions (actions.ts, "history").
+        item.edited
+          ? el("button", { type: "button", class: "edited link", "data-action": "history", "aria-expanded": "false",
+            title: t("timeline.editHistory") }, t("timeline.edited"))
+          : null,
         el("time", { class: "time", datetime: isoTime(item.timestamp), title: fullTime(item.timestamp) || undefined },
           messageTime(item.timestamp)),
         sendState(item))),
@@ -158,8 +162,13 @@ export function renderItem(item: TimelineItemView, first: boolean, now = new Dat
       return renderMessage(item, first);
     case "deleted":
       return notice(item, `${item.senderName} — ${t("timeline.deleted")}`, "deleted");
-    case "unableToDecrypt":
-      return notice(item, `${item.senderName} — ${t("timeline.utd")}`, "utd");
+    case "unableToDecrypt": {
+      // The honest reason the SDK gives (sent before joining, unverified device…).
+      const key = `timeline.utd.${item.reason}`;
+      const li = notice(item, `${item.senderName} — ${t(hasKey(key) ? key : "timeline.utd")}`, "utd");
+      li.dataset.reason = item.reason;
+      return li;
+    }
     case "membership":
       return notice(item, membershipText(item.userName, item.change), "membership");
     case "profileChange":
@@ -188,11 +197,52 @@ interface Entry {
   node: HTMLLIElement;
 }
 
+type MembershipItem = Extract<TimelineItemView, { kind: "membership" }>;
+
+/** A run of consecutive membership changes, shown as one line that expands. */
+function renderMembershipGroup(run: readonly MembershipItem[], expanded: boolean, onToggle: () => void): HTMLLIElement {
+  const first = run[0] as MembershipItem;
+  const toggle = el("button", {
+    type: "button", class: "link membership-summary", "aria-expanded": expanded ? "true" : "false",
+  }, membershipGroupText(run));
+  toggle.addEventListener("click", onToggle);
+  return el("li", { class: "event notice membership-group", "data-event-id": first.id, "data-count": String(run.length) },
+    toggle,
+    el("ul", { class: "membership-list", hidden: !expanded },
+      ...run.map((i) => el("li", { class: "membership", "data-event-id": i.id, title: fullTime(i.timestamp) || undefined },
+        membershipText(i.userName, i.change)))));
+}
+
+/** Items as shown: runs of two or more consecutive membership changes become one group. */
+export function groupMemberships(items: readonly TimelineItemView[]): (TimelineItemView | MembershipItem[])[] {
+  const out: (TimelineItemView | MembershipItem[])[] = [];
+  let run: MembershipItem[] = [];
+  const flush = () => {
+    if (run.length >= 2) out.push(run);
+    else out.push(...run);
+    run = [];
+  };
+  for (const item of items) {
+    if (item.kind === "membership") {
+      run.push(item);
+      continue;
+    }
+    flush();
+    out.push(item);
+  }
+  flush();
+  return out;
+}
+
 /** The list of a room's items (`ol#timeline`). `render` rebuilds only the items whose
  *  content (or grouping) changed, and moves the others. */
 export class TimelineView {
   readonly element: HTMLOListElement;
   private entries = new Map<string, Entry>();
+  /** Membership groups the user opened (by their first item's id). */
+  private expanded = new Set<string>();
+  private last: readonly TimelineItemView[] = [];
+  private lastNow = new Date();
 
   constructor() {
     this.element = el("ol", {
@@ -201,10 +251,27 @@ export class TimelineView {
   }
 
   render(items: readonly TimelineItemView[], now = new Date()): void {
+    this.last = items;
+    this.lastNow = now;
     const next = new Map<string, Entry>();
     const nodes: HTMLLIElement[] = [];
     let prev: TimelineItemView | undefined;
-    for (const item of items) {
+    for (const shown of groupMemberships(items)) {
+      if (Array.isArray(shown)) {
+        const first = shown[0] as MembershipItem;
+        const id = first.id;
+        const open = this.expanded.has(id);
+        const key = `group|${JSON.stringify(shown)}|${open}|${currentLang()}`;
+        prev = shown.at(-1);
+        let entry = this.entries.get(id);
+        if (!entry || entry.key !== key || next.has(id)) {
+          entry = { key, node: renderMembershipGroup(shown, open, () => this.toggleGroup(id)) };
+        }
+        next.set(id, entry);
+        nodes.push(entry.node);
+        continue;
+      }
+      const item = shown;
       const first = startsGroup(prev, item);
       prev = item;
       const id = item.id;
@@ -223,7 +290,13 @@ export class TimelineView {
     reconcile(this.element, nodes);
   }
 
-  /** The item node for an id, if shown. */
+  private toggleGroup(id: string): void {
+    if (this.expanded.has(id)) this.expanded.delete(id);
+    else this.expanded.add(id);
+    this.render(this.last, this.lastNow);
+  }
+
+  /** The item node for an id, if shown (a grouped membership change: its group). */
   nodeOf(id: string): HTMLLIElement | undefined {
     return this.entries.get(id)?.node;
   }
