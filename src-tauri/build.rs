@@ -23,6 +23,7 @@ fn chappe_commands() -> &'static [&'static str] {
         "register_finish",
         "subscribe_rooms",
         "subscribe_sync_status",
+        "subscribe_links",
         "open_room",
         "close_room",
         "send_message",

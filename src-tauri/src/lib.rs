@@ -9,6 +9,7 @@ mod directory_commands;
 mod error;
 mod invite_commands;
 mod keychain;
+mod links;
 mod register_commands;
 mod room_commands;
 mod state;
@@ -87,6 +88,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         invite_commands::invite_report_csv,
         invite_commands::pending_invites,
         invite_commands::revoke_invite,
+        links::subscribe_links,
     ])
 }
 
@@ -137,6 +139,11 @@ pub fn run() {
 
     let specta = specta_builder();
     let app = tauri::Builder::default()
+        // First: a second launch must hand over its link and exit before anything else
+        // starts (see links.rs).
+        .plugin(tauri_plugin_single_instance::init(links::on_second_launch))
+        .plugin(tauri_plugin_deep_link::init())
+        .manage(links::Links::default())
         .invoke_handler(specta.invoke_handler())
         .setup(move |app| {
             specta.mount_events(app);

@@ -115,6 +115,8 @@ export const commands = {
 	inviteReportCsv: (rows: Row_Deserialize[]) => __TAURI_INVOKE<string>("invite_report_csv", { rows }),
 	pendingInvites: (roomId: string) => typedError<PendingInvite_Serialize[], UiError>(__TAURI_INVOKE("pending_invites", { roomId })),
 	revokeInvite: (roomId: string, target: RevokeTarget) => typedError<null, UiError>(__TAURI_INVOKE("revoke_invite", { roomId, target })),
+	/**  Room links given to the app while it runs (see the module doc). */
+	subscribeLinks: (channel: Channel<string>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_links", { channel })),
 };
 
 /* Types */
