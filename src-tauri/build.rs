@@ -58,6 +58,7 @@ fn chappe_commands() -> &'static [&'static str] {
         "enable_room_encryption",
         "add_room_alias",
         "remove_room_alias",
+        "set_room_main_alias",
         "room_power",
         "set_room_right",
         "set_member_level",

@@ -177,6 +177,44 @@ async fn name_topic_history_encryption_and_addresses_are_set_and_read_back() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_main_address_is_chosen_among_the_rooms_addresses() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let client = session.client().clone();
+    let first = random_name("premiere");
+    let room = room_create::create(&client, &NewRoom { kind: RoomKind::Private, name: "Adresses".into(), topic: None, alias: Some(first.clone()) }).await.unwrap();
+    wait_joined(&session, &room).await;
+    let first = format!("#{first}:localhost");
+    let second = room_settings::add_alias(&client, &room, &random_name("seconde")).await.unwrap();
+    let third = room_settings::add_alias(&client, &room, &random_name("troisieme")).await.unwrap();
+
+    // The second becomes the main address; the first stays, as an alternative.
+    room_settings::set_main_alias(&client, &room, &second).await.unwrap();
+    let canonical = state(&server, &alice, &room, "m.room.canonical_alias").await;
+    assert_eq!(canonical["alias"], second.as_str());
+    assert_eq!(canonical["alt_aliases"], serde_json::json!([third, first]));
+    let view = room_settings::get(&client, &room, None).await.unwrap();
+    assert_eq!(view.alias.as_deref(), Some(second.as_str()));
+    assert_eq!(view.links.unwrap().matrix_uri, format!("matrix:r/{}", second.trim_start_matches('#')));
+    // Every address still leads to the room.
+    for alias in [&first, &second, &third] {
+        let resolved = server.get(&bob, &format!("/directory/room/{}", enc(alias))).await.unwrap();
+        assert_eq!(resolved["room_id"], room.as_str(), "{alias}");
+    }
+
+    // Choosing the main one again changes nothing; an address the room lacks is refused.
+    room_settings::set_main_alias(&client, &room, &second).await.unwrap();
+    assert_eq!(state(&server, &alice, &room, "m.room.canonical_alias").await, canonical);
+    assert!(matches!(
+        room_settings::set_main_alias(&client, &room, "#ailleurs:localhost").await,
+        Err(RoomSettingsError::InvalidAlias(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_upgraded_room_points_to_its_replacement() {
     let server = server();
     let alice = server.register("alice", "Alice").await.unwrap();

@@ -69,6 +69,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         room_commands::enable_room_encryption,
         room_commands::add_room_alias,
         room_commands::remove_room_alias,
+        room_commands::set_room_main_alias,
         room_commands::room_power,
         room_commands::set_room_right,
         room_commands::set_member_level,

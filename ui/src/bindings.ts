@@ -80,6 +80,8 @@ export const commands = {
 	/**  Adds `#local:our-server`; returns the full address. */
 	addRoomAlias: (roomId: string, local: string) => typedError<string, UiError>(__TAURI_INVOKE("add_room_alias", { roomId, local })),
 	removeRoomAlias: (roomId: string, alias: string) => typedError<null, UiError>(__TAURI_INVOKE("remove_room_alias", { roomId, alias })),
+	/**  Makes one of the room's alternative addresses its main one. */
+	setRoomMainAlias: (roomId: string, alias: string) => typedError<null, UiError>(__TAURI_INVOKE("set_room_main_alias", { roomId, alias })),
 	/**  The room's rights and who has which level. */
 	roomPower: (roomId: string) => typedError<PowerView_Serialize, UiError>(__TAURI_INVOKE("room_power", { roomId })),
 	setRoomRight: (roomId: string, right: Right, level: number) => typedError<null, UiError>(__TAURI_INVOKE("set_room_right", { roomId, right, level })),
