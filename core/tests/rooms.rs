@@ -12,7 +12,7 @@ use chappe_core::{
     room_settings::{self, Access, RoomSettingsError, TchapRule},
 };
 use common::enc;
-use common::{random_name, server, wait_joined, Server, User};
+use common::{random_name, server, wait_for, wait_joined, Server, User, SYNC_TIMEOUT};
 use serde_json::Value;
 
 async fn state(server: &Server, user: &User, room: &str, kind: &str) -> Value {
@@ -229,6 +229,22 @@ async fn an_upgraded_room_points_to_its_replacement() {
     assert_eq!(state(&server, &alice, &room, "m.room.tombstone").await["replacement_room"], new_room.as_str());
     assert_eq!(state(&server, &alice, &new_room, "m.room.name").await["name"], "Ancienne version");
     assert_eq!(state(&server, &alice, &new_room, "m.room.encryption").await["algorithm"], "m.megolm.v1.aes-sha2");
+
+    // The old room, as the room list shows it, says which room replaces it.
+    let rooms = session.rooms().clone();
+    let old = room.clone();
+    let replaced_by = wait_for("the old room's summary to name its successor", SYNC_TIMEOUT, || {
+        let summary = rooms.snapshot().into_iter().find(|r| r.room_id == old);
+        async move { summary.and_then(|r| r.replaced_by) }
+    })
+    .await;
+    assert_eq!(replaced_by, new_room);
+    // A member who was not there for the upgrade follows it by joining the new room.
+    let bob = server.register("bob", "Bob").await.unwrap();
+    server.post(&alice, &format!("/rooms/{}/invite", enc(&new_room)), serde_json::json!({"user_id": bob.user_id})).await.unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let bob_session = server.login(&bob, dir_b.path()).await.unwrap();
+    assert_eq!(directory::join(bob_session.client(), &replaced_by).await.unwrap(), new_room);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -331,6 +331,42 @@ describe("room view", () => {
     expect(tauri.callsOf("mark_read").length).toBe(2);
   });
 
+  it("a replaced room says so in place of the composer and leads to its successor, joining it", async () => {
+    tauri.handlers.set("join_room", () => "!new:x");
+    await openA();
+    timelineChannel().push({ op: "reset", values: [msg({ id: "$1", body: "avant la mise à jour" })] });
+    expect($("#room-replaced").hidden).toBe(true);
+    // The tombstone arrives through sync: the room list's summary names the successor.
+    roomsChannel().push({ op: "set", index: 0, value: room({ roomId: "!a:x", name: "Salon A", replacedBy: "!new:x" }) });
+    await tauri.settle();
+    expect($("#room-replaced").hidden).toBe(false);
+    expect($("#room-replaced").textContent).toContain("Ce salon a été remplacé par une nouvelle version.");
+    expect($(".composer").hidden).toBe(true);
+    expect($("#timeline").textContent).toContain("avant la mise à jour");
+    // The settings panel still covers the notice, and closing it brings back the notice, not the composer.
+    $("#room-settings").click();
+    expect($("#room-replaced").hidden).toBe(true);
+    $("#room-settings").click();
+    expect($("#room-replaced").hidden).toBe(false);
+    expect($(".composer").hidden).toBe(true);
+    $("#room-replaced-follow").click();
+    await tauri.settle();
+    expect(tauri.callsOf("join_room")).toEqual([{ room: "!new:x" }]);
+    expect($(".room-view").getAttribute("data-room-id")).toBe("!new:x");
+    expect($("#room-name").textContent).toBe("Salon A");
+  });
+
+  it("a replaced room whose successor the user is already in opens it without joining again", async () => {
+    await openA();
+    roomsChannel().push({ op: "reset", values: [
+      room({ roomId: "!a:x", name: "Salon A", replacedBy: "!b:x" }), room({ roomId: "!b:x", name: "Salon B" })] });
+    await tauri.settle();
+    $("#room-replaced-follow").click();
+    await tauri.settle();
+    expect(tauri.callsOf("join_room")).toEqual([]);
+    expect($("#room-name").textContent).toBe("Salon B");
+  });
+
   it("ignores what the channel of a previously opened room still sends", async () => {
     await openA();
     const first = timelineChannel();

@@ -627,6 +627,11 @@ export type RoomSummary_Deserialize = {
 	isDirect: boolean,
 	isEncrypted: boolean,
 	isInvite: boolean,
+	/**
+	 *  The room was upgraded (`m.room.tombstone`): the ID of the room that replaces it.
+	 *  Its timeline ends there; the UI offers the new room instead of a composer.
+	 */
+	replacedBy?: string | null,
 };
 
 /**  What the sidebar shows for one room. */
@@ -644,6 +649,11 @@ export type RoomSummary_Serialize = {
 	isDirect: boolean,
 	isEncrypted: boolean,
 	isInvite: boolean,
+	/**
+	 *  The room was upgraded (`m.room.tombstone`): the ID of the room that replaces it.
+	 *  Its timeline ends there; the UI offers the new room instead of a composer.
+	 */
+	replacedBy: string | null,
 };
 
 /**  One line of the preview or of the report. */
