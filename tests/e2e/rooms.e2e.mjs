@@ -108,6 +108,20 @@ try {
     await wd.waitUntil("the room open", async () => (await wd.text("#room-name")).includes(name), 30000);
     const members = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(roomId)}/joined_members`, alice.token);
     if (!members.joined?.[dave.userId]) throw new Error("dave did not join");
+  });
+
+  await step("the room upgraded: its view says so instead of the composer and leads to the new room", async () => {
+    const upgraded = await mx.call("POST", `/_matrix/client/v3/rooms/${enc(roomId)}/upgrade`, alice.token, { new_version: "11" });
+    const successor = upgraded.replacement_room;
+    await wd.waitUntil("the 'replaced' notice", async () =>
+      (await wd.findAll("#room-replaced-follow")).length > 0 && !(await wd.script("return document.querySelector('#room-replaced').hidden")), 30000);
+    if (!(await wd.script("return document.querySelector('.composer').hidden"))) throw new Error("the composer is still shown");
+    await wd.screenshot(`${SHOTS}/chappe-room-replaced.png`);
+    await wd.click("#room-replaced-follow");
+    await wd.waitUntil("the new room open", async () =>
+      (await wd.findAll(`.room-view[data-room-id="${successor}"]`)).length > 0, 30000);
+    const members = await mx.call("GET", `/_matrix/client/v3/rooms/${enc(successor)}/joined_members`, alice.token);
+    if (!members.joined?.[dave.userId]) throw new Error("dave is not in the new room");
     await wd.click("#logout");
     await wd.waitFor("#login-form", 30000);
   });
