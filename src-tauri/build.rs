@@ -78,5 +78,6 @@ fn chappe_commands() -> &'static [&'static str] {
         "invite_report_csv",
         "pending_invites",
         "revoke_invite",
+        "save_media",
     ]
 }

@@ -659,7 +659,9 @@ async fn main() -> Result<()> {
         let m = r.median().as_secs_f64();
         let ratio = if r.name.starts_with("Chappe cold login -> first") {
             format!("{:.2}x raw first {first}", m / raw20.as_secs_f64())
-        } else if r.name.starts_with("Chappe cold login -> all") || r.name.starts_with("Chappe warm") {
+        } else if r.name.starts_with("Chappe cold login -> all")
+            || r.name.starts_with("Chappe warm")
+        {
             format!("{:.2}x raw all", m / raw_all.as_secs_f64())
         } else if r.name.starts_with("matrix-") {
             format!("peer / Chappe = {:.2}x", m / cold_all.as_secs_f64())

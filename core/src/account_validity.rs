@@ -20,7 +20,9 @@ pub enum AccountValidityError {
 /// Asks the homeserver to mail the account's owner a renewal link. Works with the
 /// expired account's own token (Synapse lets this one request through).
 pub async fn send_renewal_mail(client: &Client) -> Result<(), AccountValidityError> {
-    let token = client.access_token().ok_or(AccountValidityError::NotLoggedIn)?;
+    let token = client
+        .access_token()
+        .ok_or(AccountValidityError::NotLoggedIn)?;
     let url = format!(
         "{}/_matrix/client/unstable/account_validity/send_mail",
         client.homeserver().as_str().trim_end_matches('/')
@@ -39,5 +41,8 @@ pub async fn send_renewal_mail(client: &Client) -> Result<(), AccountValidityErr
         return Ok(());
     }
     let body = res.text().await.unwrap_or_default();
-    Err(AccountValidityError::Refused { status: status.as_u16(), body })
+    Err(AccountValidityError::Refused {
+        status: status.as_u16(),
+        body,
+    })
 }

@@ -11,11 +11,9 @@ use matrix_sdk::{
     config::RequestConfig,
     ruma::{
         api::{
-            client::{
-                membership::invite_user::{
-                    self,
-                    v3::{InvitationRecipient, InviteUserId},
-                },
+            client::membership::invite_user::{
+                self,
+                v3::{InvitationRecipient, InviteUserId},
             },
             error::{ErrorKind, RetryAfter},
         },
@@ -48,17 +46,27 @@ pub enum NotAllowed {
 
 /// What happens, or happened, to one line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum RowStatus {
     /// Preview: will be invited (an email may have been matched to an account).
     Ready,
-    Invalid { problem: Problem },
-    Duplicate { first_line: u32 },
+    Invalid {
+        problem: Problem,
+    },
+    Duplicate {
+        first_line: u32,
+    },
     AlreadyMember,
     AlreadyInvited,
     /// No account with this Matrix ID.
     UnknownUser,
-    NotAllowed { reason: NotAllowed },
+    NotAllowed {
+        reason: NotAllowed,
+    },
     /// An email, but no identity server is configured to invite by email.
     NeedsIdentityServer,
     /// Done: the account is invited.
@@ -66,7 +74,9 @@ pub enum RowStatus {
     /// Done: the identity server will mail an invitation.
     InvitedByEmail,
     /// The server refused or could not be reached; `reason` is for people.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// One line of the preview or of the report.
@@ -114,17 +124,30 @@ const LOOKUPS_IN_FLIGHT: usize = 8;
 /// A state event (whole, with its sender) from the server; `None` when missing or
 /// unreadable: the server then decides on each invite.
 async fn state_event(client: &Client, room: &Room, event_type: &str) -> Option<serde_json::Value> {
-    room_state::event(client, room.room_id(), event_type).await.ok().flatten()
+    room_state::event(client, room.room_id(), event_type)
+        .await
+        .ok()
+        .flatten()
 }
 
-async fn state_content(client: &Client, room: &Room, event_type: &str) -> Option<serde_json::Value> {
-    room_state::content(client, room.room_id(), event_type).await.ok().flatten()
+async fn state_content(
+    client: &Client,
+    room: &Room,
+    event_type: &str,
+) -> Option<serde_json::Value> {
+    room_state::content(client, room.room_id(), event_type)
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Tchap's access rule of the room (`restricted`, `unrestricted`, `direct`).
 async fn access_rule(client: &Client, room: &Room) -> Option<String> {
     let content = state_content(client, room, "im.vector.room.access_rules").await?;
-    content.get("rule").and_then(|r| r.as_str()).map(str::to_owned)
+    content
+        .get("rule")
+        .and_then(|r| r.as_str())
+        .map(str::to_owned)
 }
 
 /// Whether `me` may invite, from the room's current power levels. `None` when they
@@ -132,7 +155,11 @@ async fn access_rule(client: &Client, room: &Room) -> Option<String> {
 async fn may_invite(client: &Client, room: &Room, me: &UserId) -> Option<bool> {
     let levels = state_content(client, room, "m.room.power_levels").await?;
     let level_of = |v: &serde_json::Value| v.as_i64();
-    if let Some(mine) = levels.get("users").and_then(|u| u.get(me.as_str())).and_then(level_of) {
+    if let Some(mine) = levels
+        .get("users")
+        .and_then(|u| u.get(me.as_str()))
+        .and_then(level_of)
+    {
         let needed = levels.get("invite").and_then(level_of).unwrap_or(0);
         return Some(mine >= needed);
     }
@@ -191,7 +218,9 @@ pub async fn preview(
     let emails: Vec<String> = entries
         .iter()
         .filter_map(|e| match &e.verdict {
-            Verdict::Valid { invitee: Invitee::Email(a) } => Some(a.clone()),
+            Verdict::Valid {
+                invitee: Invitee::Email(a),
+            } => Some(a.clone()),
             _ => None,
         })
         .collect();
@@ -217,7 +246,10 @@ pub async fn preview(
             match client.account().fetch_user_profile_of(&id).await {
                 // Synapse answers 404 with M_UNKNOWN ("No row found") for a local
                 // account that does not exist, so the status is what counts.
-                Err(e) if e.as_client_api_error().is_some_and(|e| e.status_code.as_u16() == 404) => {
+                Err(e)
+                    if e.as_client_api_error()
+                        .is_some_and(|e| e.status_code.as_u16() == 404) =>
+                {
                     Some(id)
                 }
                 _ => None,
@@ -244,7 +276,9 @@ pub async fn preview(
                     return row;
                 }
                 Verdict::Duplicate { first_line } => {
-                    row.status = RowStatus::Duplicate { first_line: *first_line };
+                    row.status = RowStatus::Duplicate {
+                        first_line: *first_line,
+                    };
                     return row;
                 }
                 Verdict::Valid { invitee } => invitee,
@@ -256,24 +290,32 @@ pub async fn preview(
             };
             row.user_id = account.as_ref().map(|id| id.to_string());
             row.status = match (invitee, &account) {
-                _ if !can_invite => RowStatus::NotAllowed { reason: NotAllowed::NoPower },
+                _ if !can_invite => RowStatus::NotAllowed {
+                    reason: NotAllowed::NoPower,
+                },
                 (_, Some(id)) => match memberships.get(id).copied() {
                     Some("join") => RowStatus::AlreadyMember,
                     Some("invite") => RowStatus::AlreadyInvited,
-                    Some(_) => RowStatus::NotAllowed { reason: NotAllowed::Banned },
+                    Some(_) => RowStatus::NotAllowed {
+                        reason: NotAllowed::Banned,
+                    },
                     None if unknown.contains(id) => RowStatus::UnknownUser,
-                    None if restricted && on_external_server(id) => {
-                        RowStatus::NotAllowed { reason: NotAllowed::ExternalInRestrictedRoom }
-                    }
+                    None if restricted && on_external_server(id) => RowStatus::NotAllowed {
+                        reason: NotAllowed::ExternalInRestrictedRoom,
+                    },
                     None => RowStatus::Ready,
                 },
                 (Invitee::Email(_), None) if identity.is_none() => RowStatus::NeedsIdentityServer,
                 (Invitee::Email(_), None) => match &lookup_failure {
-                    Some(reason) => RowStatus::Failed { reason: reason.clone() },
+                    Some(reason) => RowStatus::Failed {
+                        reason: reason.clone(),
+                    },
                     None => RowStatus::Ready,
                 },
                 // A Matrix ID always has an account part; kept for exhaustiveness.
-                (Invitee::UserId(_), None) => RowStatus::Invalid { problem: Problem::InvalidUserId },
+                (Invitee::UserId(_), None) => RowStatus::Invalid {
+                    problem: Problem::InvalidUserId,
+                },
             };
             row
         })
@@ -325,7 +367,9 @@ pub async fn send(
             .into_iter()
             .map(|mut r| {
                 if r.status == RowStatus::Ready {
-                    r.status = RowStatus::Failed { reason: "not a room ID".into() };
+                    r.status = RowStatus::Failed {
+                        reason: "not a room ID".into(),
+                    };
                 }
                 r
             })
@@ -341,11 +385,21 @@ pub async fn send(
             continue;
         }
         row.status = invite_one(client, room_id, &row, identity, &mut |waiting_ms| {
-            on_progress(Progress { done, total, waiting_ms: Some(waiting_ms), row: None });
+            on_progress(Progress {
+                done,
+                total,
+                waiting_ms: Some(waiting_ms),
+                row: None,
+            });
         })
         .await;
         done += 1;
-        on_progress(Progress { done, total, waiting_ms: None, row: Some(row.clone()) });
+        on_progress(Progress {
+            done,
+            total,
+            waiting_ms: None,
+            row: Some(row.clone()),
+        });
         out.push(row);
     }
     // Members changed: the SDK must reload them before encrypting the next message,
@@ -366,14 +420,26 @@ async fn invite_one(
     let recipient = match (&row.user_id, &row.address, identity) {
         (Some(id), _, _) => match UserId::parse(id.as_str()) {
             Ok(id) => InvitationRecipient::UserId(InviteUserId::new(id)),
-            Err(_) => return RowStatus::Invalid { problem: Problem::InvalidUserId },
+            Err(_) => {
+                return RowStatus::Invalid {
+                    problem: Problem::InvalidUserId,
+                }
+            }
         },
         (None, Some(email), Some(is)) => match is.invite_for(client, email).await {
             Ok(invite) => InvitationRecipient::ThirdPartyId(invite),
-            Err(e) => return RowStatus::Failed { reason: identity_reason(&e) },
+            Err(e) => {
+                return RowStatus::Failed {
+                    reason: identity_reason(&e),
+                }
+            }
         },
         (None, Some(_), None) => return RowStatus::NeedsIdentityServer,
-        (None, None, _) => return RowStatus::Invalid { problem: Problem::NotAnAddress },
+        (None, None, _) => {
+            return RowStatus::Invalid {
+                problem: Problem::NotAnAddress,
+            }
+        }
     };
     let by_email = matches!(recipient, InvitationRecipient::ThirdPartyId(_));
     let mut tries = 0;
@@ -381,8 +447,18 @@ async fn invite_one(
         let req = invite_user::v3::Request::new(room_id.to_owned(), recipient.clone());
         // Our own retry loop, so the user sees the wait and one bad line cannot stall
         // the SDK's backoff for minutes.
-        match client.send(req).with_request_config(RequestConfig::new().disable_retry()).await {
-            Ok(_) => return if by_email { RowStatus::InvitedByEmail } else { RowStatus::Invited },
+        match client
+            .send(req)
+            .with_request_config(RequestConfig::new().disable_retry())
+            .await
+        {
+            Ok(_) => {
+                return if by_email {
+                    RowStatus::InvitedByEmail
+                } else {
+                    RowStatus::Invited
+                }
+            }
             Err(e) => match retry_after(&e) {
                 Some(ms) if tries < RATE_LIMIT_RETRIES => {
                     tries += 1;
@@ -392,8 +468,12 @@ async fn invite_one(
                 }
                 _ => {
                     return match failure::of_http(&e) {
-                        Failure::Forbidden => RowStatus::NotAllowed { reason: NotAllowed::NoPower },
-                        f => RowStatus::Failed { reason: failure_reason(&f) },
+                        Failure::Forbidden => RowStatus::NotAllowed {
+                            reason: NotAllowed::NoPower,
+                        },
+                        f => RowStatus::Failed {
+                            reason: failure_reason(&f),
+                        },
                     }
                 }
             },
@@ -456,7 +536,9 @@ mod tests {
                 text: "Jean".into(),
                 address: None,
                 user_id: None,
-                status: RowStatus::Invalid { problem: Problem::NotAnAddress },
+                status: RowStatus::Invalid {
+                    problem: Problem::NotAnAddress,
+                },
             },
         ];
         assert_eq!(

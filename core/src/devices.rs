@@ -38,7 +38,10 @@ pub struct DeviceView {
 
 /// Every session of the account, this one first, then the most recently seen.
 pub async fn list(client: &Client) -> Result<Vec<DeviceView>, DevicesError> {
-    let current = client.device_id().ok_or(DevicesError::NotLoggedIn)?.to_owned();
+    let current = client
+        .device_id()
+        .ok_or(DevicesError::NotLoggedIn)?
+        .to_owned();
     let mut out: Vec<DeviceView> = client
         .devices()
         .await?
@@ -53,28 +56,44 @@ pub async fn list(client: &Client) -> Result<Vec<DeviceView>, DevicesError> {
         })
         .collect();
     out.sort_by(|a, b| {
-        b.is_current
-            .cmp(&a.is_current)
-            .then(b.last_seen.unwrap_or(0.0).total_cmp(&a.last_seen.unwrap_or(0.0)))
+        b.is_current.cmp(&a.is_current).then(
+            b.last_seen
+                .unwrap_or(0.0)
+                .total_cmp(&a.last_seen.unwrap_or(0.0)),
+        )
     });
     Ok(out)
 }
 
 /// Removes `devices` from the account, answering the server's password challenge.
-async fn delete(client: &Client, devices: &[OwnedDeviceId], password: &str) -> Result<(), DevicesError> {
+async fn delete(
+    client: &Client,
+    devices: &[OwnedDeviceId],
+    password: &str,
+) -> Result<(), DevicesError> {
     let user = client.user_id().ok_or(DevicesError::NotLoggedIn)?;
-    let Err(first) = client.delete_devices(devices, None).await else { return Ok(()) };
-    let Some(info) = first.as_uiaa_response() else { return Err(first.into()) };
+    let Err(first) = client.delete_devices(devices, None).await else {
+        return Ok(());
+    };
+    let Some(info) = first.as_uiaa_response() else {
+        return Err(first.into());
+    };
     let mut auth = uiaa::Password::new(
         UserIdentifier::Matrix(MatrixUserIdentifier::new(user.to_string())),
         password.to_owned(),
     );
     auth.session = info.session.clone();
-    match client.delete_devices(devices, Some(uiaa::AuthData::Password(auth))).await {
+    match client
+        .delete_devices(devices, Some(uiaa::AuthData::Password(auth)))
+        .await
+    {
         Ok(_) => Ok(()),
         // A second challenge means the password was refused.
         Err(e) if e.as_uiaa_response().is_some() => Err(DevicesError::WrongPassword),
-        Err(e) if e.client_api_error_kind() == Some(&matrix_sdk::ruma::api::error::ErrorKind::Forbidden) => {
+        Err(e)
+            if e.client_api_error_kind()
+                == Some(&matrix_sdk::ruma::api::error::ErrorKind::Forbidden) =>
+        {
             Err(DevicesError::WrongPassword)
         }
         Err(e) => Err(e.into()),
@@ -82,7 +101,11 @@ async fn delete(client: &Client, devices: &[OwnedDeviceId], password: &str) -> R
 }
 
 /// Signs out one other session.
-pub async fn sign_out(client: &Client, device_id: &str, password: &str) -> Result<(), DevicesError> {
+pub async fn sign_out(
+    client: &Client,
+    device_id: &str,
+    password: &str,
+) -> Result<(), DevicesError> {
     if client.device_id().map(|d| d.as_str()) == Some(device_id) {
         return Err(DevicesError::CurrentDevice);
     }
@@ -91,7 +114,10 @@ pub async fn sign_out(client: &Client, device_id: &str, password: &str) -> Resul
 
 /// Signs out every session but this one; returns how many were signed out.
 pub async fn sign_out_others(client: &Client, password: &str) -> Result<u32, DevicesError> {
-    let current = client.device_id().ok_or(DevicesError::NotLoggedIn)?.to_owned();
+    let current = client
+        .device_id()
+        .ok_or(DevicesError::NotLoggedIn)?
+        .to_owned();
     let others: Vec<OwnedDeviceId> = client
         .devices()
         .await?

@@ -190,7 +190,10 @@ pub async fn join(client: &Client, id_or_alias: &str) -> Result<String, Director
     };
     let target = OwnedRoomOrAliasId::try_from(room.as_str())
         .map_err(|_| DirectoryError::InvalidRoom(id_or_alias.to_owned()))?;
-    let via: Vec<OwnedServerName> = via.iter().filter_map(|v| OwnedServerName::try_from(v.as_str()).ok()).collect();
+    let via: Vec<OwnedServerName> = via
+        .iter()
+        .filter_map(|v| OwnedServerName::try_from(v.as_str()).ok())
+        .collect();
     let room = client.join_room_by_id_or_alias(&target, &via).await?;
     Ok(room.room_id().to_string())
 }

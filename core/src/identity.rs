@@ -12,11 +12,7 @@ use std::collections::HashMap;
 use base64::Engine as _;
 use matrix_sdk::{
     reqwest,
-    ruma::{
-        api::client::account::request_openid_token,
-        thirdparty::Medium,
-        OwnedUserId,
-    },
+    ruma::{api::client::account::request_openid_token, thirdparty::Medium, OwnedUserId},
     Client,
 };
 use serde::Deserialize;
@@ -73,7 +69,11 @@ struct LookupAnswer {
 }
 
 /// A POST with a JSON body (matrix-sdk's reqwest is built without its `json` helper).
-fn json_post(http: &reqwest::Client, url: String, body: &serde_json::Value) -> reqwest::RequestBuilder {
+fn json_post(
+    http: &reqwest::Client,
+    url: String,
+    body: &serde_json::Value,
+) -> reqwest::RequestBuilder {
     http.post(url)
         .header("content-type", "application/json")
         .body(body.to_string())
@@ -98,7 +98,9 @@ pub fn http_client(extra_ca_pem: Option<&[u8]>) -> Result<reqwest::Client, Ident
             .map_err(|e| IdentityError::InvalidUrl(format!("certificate: {e}")))?;
         builder = builder.add_root_certificate(cert);
     }
-    builder.build().map_err(|e| IdentityError::Unreachable(e.to_string()))
+    builder
+        .build()
+        .map_err(|e| IdentityError::Unreachable(e.to_string()))
 }
 
 impl IdentityServer {
@@ -114,7 +116,11 @@ impl IdentityServer {
             .ok()
             .filter(|u| u.host().is_some() && matches!(u.scheme(), "https" | "http"))
             .ok_or_else(|| IdentityError::InvalidUrl(base_url.to_owned()))?;
-        Ok(Self { base, http, token: Mutex::new(None) })
+        Ok(Self {
+            base,
+            http,
+            token: Mutex::new(None),
+        })
     }
 
     /// What the homeserver is told to use (`id_server`): host and port, no scheme. The
@@ -131,22 +137,30 @@ impl IdentityServer {
         format!("{}{}", self.base.as_str().trim_end_matches('/'), path)
     }
 
-    async fn call(
-        &self,
-        req: reqwest::RequestBuilder,
-    ) -> Result<Vec<u8>, IdentityError> {
-        let res = req.send().await.map_err(|e| IdentityError::Unreachable(e.to_string()))?;
+    async fn call(&self, req: reqwest::RequestBuilder) -> Result<Vec<u8>, IdentityError> {
+        let res = req
+            .send()
+            .await
+            .map_err(|e| IdentityError::Unreachable(e.to_string()))?;
         let status = res.status().as_u16();
-        let body = res.bytes().await.map_err(|e| IdentityError::Unreachable(e.to_string()))?;
+        let body = res
+            .bytes()
+            .await
+            .map_err(|e| IdentityError::Unreachable(e.to_string()))?;
         if (200..300).contains(&status) {
             return Ok(body.to_vec());
         }
-        let err: ErrorBody = serde_json::from_slice(&body)
-            .unwrap_or(ErrorBody { errcode: String::new(), error: String::from_utf8_lossy(&body).into() });
+        let err: ErrorBody = serde_json::from_slice(&body).unwrap_or(ErrorBody {
+            errcode: String::new(),
+            error: String::from_utf8_lossy(&body).into(),
+        });
         if err.errcode == "M_TERMS_NOT_SIGNED" {
             return Err(IdentityError::TermsNotSigned);
         }
-        Err(IdentityError::Refused { status, message: format!("{} {}", err.errcode, err.error) })
+        Err(IdentityError::Refused {
+            status,
+            message: format!("{} {}", err.errcode, err.error),
+        })
     }
 
     fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, IdentityError> {
@@ -167,7 +181,9 @@ impl IdentityServer {
             status: 401,
             message: "not logged in".into(),
         })?;
-        let openid = client.send(request_openid_token::v3::Request::new(user_id.to_owned())).await?;
+        let openid = client
+            .send(request_openid_token::v3::Request::new(user_id.to_owned()))
+            .await?;
         let body = serde_json::json!({
             "access_token": openid.access_token,
             "token_type": openid.token_type.as_str(),
@@ -175,7 +191,13 @@ impl IdentityServer {
             "expires_in": openid.expires_in.as_secs(),
         });
         let answer: RegisterAnswer = Self::parse(
-            &self.call(json_post(&self.http, self.url("/_matrix/identity/v2/account/register"), &body)).await?,
+            &self
+                .call(json_post(
+                    &self.http,
+                    self.url("/_matrix/identity/v2/account/register"),
+                    &body,
+                ))
+                .await?,
         )?;
         *token = Some(answer.token.clone());
         Ok(answer.token)
@@ -198,7 +220,11 @@ impl IdentityServer {
         let token = self.access_token(client).await?;
         let details: HashDetails = Self::parse(
             &self
-                .call(self.http.get(self.url("/_matrix/identity/v2/hash_details")).bearer_auth(&token))
+                .call(
+                    self.http
+                        .get(self.url("/_matrix/identity/v2/hash_details"))
+                        .bearer_auth(&token),
+                )
                 .await?,
         )?;
         if !details.algorithms.iter().any(|a| a == "sha256") {
@@ -207,8 +233,10 @@ impl IdentityServer {
                 message: "the identity server offers no sha256 lookup".into(),
             });
         }
-        let by_hash: HashMap<String, &String> =
-            emails.iter().map(|e| (lookup_hash(e, &details.lookup_pepper), e)).collect();
+        let by_hash: HashMap<String, &String> = emails
+            .iter()
+            .map(|e| (lookup_hash(e, &details.lookup_pepper), e))
+            .collect();
         let body = serde_json::json!({
             "addresses": by_hash.keys().collect::<Vec<_>>(),
             "algorithm": "sha256",
@@ -216,7 +244,10 @@ impl IdentityServer {
         });
         let answer: LookupAnswer = Self::parse(
             &self
-                .call(json_post(&self.http, self.url("/_matrix/identity/v2/lookup"), &body).bearer_auth(&token))
+                .call(
+                    json_post(&self.http, self.url("/_matrix/identity/v2/lookup"), &body)
+                        .bearer_auth(&token),
+                )
                 .await?,
         )?;
         Ok(answer

@@ -48,12 +48,22 @@ pub enum Problem {
 
 /// The verdict on one item, before asking the server anything.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Verdict {
-    Valid { invitee: Invitee },
-    Invalid { problem: Problem },
+    Valid {
+        invitee: Invitee,
+    },
+    Invalid {
+        problem: Problem,
+    },
     /// The same person already appears earlier in the list.
-    Duplicate { first_line: u32 },
+    Duplicate {
+        first_line: u32,
+    },
 }
 
 /// One item of the list: where it was, what was written, what it is.
@@ -70,9 +80,22 @@ pub struct Entry {
 /// Header cells that name the email column of a CSV export (Outlook, Thunderbird,
 /// spreadsheets in French or English).
 const EMAIL_HEADERS: &[&str] = &[
-    "email", "e-mail", "mail", "courriel", "email address", "e-mail address", "adresse e-mail",
-    "adresse email", "adresse mail", "adresse électronique", "adresse de messagerie",
-    "primary email", "email 1", "e-mail 1", "matrix id", "identifiant",
+    "email",
+    "e-mail",
+    "mail",
+    "courriel",
+    "email address",
+    "e-mail address",
+    "adresse e-mail",
+    "adresse email",
+    "adresse mail",
+    "adresse électronique",
+    "adresse de messagerie",
+    "primary email",
+    "email 1",
+    "e-mail 1",
+    "matrix id",
+    "identifiant",
 ];
 
 /// Splits `line` on any of `separators`, except inside double quotes or `<…>`.
@@ -133,7 +156,9 @@ fn address_of(item: &str) -> &str {
         (Some(open), Some(close)) if open < close => &item[open + 1..close],
         _ => item,
     };
-    let inner = inner.trim().trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+    let inner = inner
+        .trim()
+        .trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
     match inner.get(..7) {
         Some(scheme) if scheme.eq_ignore_ascii_case("mailto:") => &inner[7..],
         _ => inner,
@@ -143,13 +168,17 @@ fn address_of(item: &str) -> &str {
 /// A pragmatic email check: what mail servers accept and people type, without the
 /// quoted-local-part corners of RFC 5322 that nobody has in an address book.
 fn valid_email(address: &str) -> bool {
-    let Some((local, domain)) = address.rsplit_once('@') else { return false };
+    let Some((local, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
     let local_ok = !local.is_empty()
         && local.len() <= 64
         && !local.starts_with('.')
         && !local.ends_with('.')
         && !local.contains("..")
-        && local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c));
     let labels: Vec<&str> = domain.split('.').collect();
     let domain_ok = labels.len() >= 2
         && domain.len() <= 253
@@ -173,7 +202,11 @@ fn judge(address: &str) -> Result<Invitee, Problem> {
     }
     if address.contains('@') {
         let email = address.to_lowercase();
-        return if valid_email(&email) { Ok(Invitee::Email(email)) } else { Err(Problem::InvalidEmail) };
+        return if valid_email(&email) {
+            Ok(Invitee::Email(email))
+        } else {
+            Err(Problem::InvalidEmail)
+        };
     }
     Err(Problem::NotAnAddress)
 }
@@ -198,7 +231,11 @@ pub fn parse(text: &str) -> Vec<Entry> {
                 let cells = split_outside_quotes(line, &[sep]);
                 // A short row has no email cell: report it rather than skip it silently.
                 let cell = cells.get(column).map(|c| unquote(c)).unwrap_or_default();
-                let cell = if cell.trim().is_empty() { line.trim().to_owned() } else { cell };
+                let cell = if cell.trim().is_empty() {
+                    line.trim().to_owned()
+                } else {
+                    cell
+                };
                 items.push((*n, cell));
             }
         }
@@ -227,7 +264,11 @@ pub fn parse(text: &str) -> Vec<Entry> {
                     }
                 },
             };
-            Entry { line, text: item.trim().to_owned(), verdict }
+            Entry {
+                line,
+                text: item.trim().to_owned(),
+                verdict,
+            }
         })
         .collect()
 }
@@ -248,17 +289,25 @@ mod tests {
     use super::*;
 
     fn email(a: &str) -> Verdict {
-        Verdict::Valid { invitee: Invitee::Email(a.into()) }
+        Verdict::Valid {
+            invitee: Invitee::Email(a.into()),
+        }
     }
     fn verdicts(text: &str) -> Vec<(u32, Verdict)> {
-        parse(text).into_iter().map(|e| (e.line, e.verdict)).collect()
+        parse(text)
+            .into_iter()
+            .map(|e| (e.line, e.verdict))
+            .collect()
     }
 
     #[test]
     fn one_per_line_trimmed_lowercased_and_blank_lines_skipped() {
         assert_eq!(
             verdicts("  Jean.Dupont@Interieur.Gouv.fr \n\n\tmarie@culture.gouv.fr\r\n"),
-            vec![(1, email("jean.dupont@interieur.gouv.fr")), (3, email("marie@culture.gouv.fr"))]
+            vec![
+                (1, email("jean.dupont@interieur.gouv.fr")),
+                (3, email("marie@culture.gouv.fr"))
+            ]
         );
     }
 
@@ -266,7 +315,11 @@ mod tests {
     fn commas_and_semicolons_separate_addresses_on_a_line() {
         assert_eq!(
             verdicts("a@x.fr, b@x.fr;c@x.fr ;; \n"),
-            vec![(1, email("a@x.fr")), (1, email("b@x.fr")), (1, email("c@x.fr"))]
+            vec![
+                (1, email("a@x.fr")),
+                (1, email("b@x.fr")),
+                (1, email("c@x.fr"))
+            ]
         );
     }
 
@@ -292,7 +345,12 @@ mod tests {
                 (2, email("jean@x.gouv.fr")),
                 (3, email("paul@x.gouv.fr")),
                 // The row without an email is reported, with the whole row as its text.
-                (4, Verdict::Invalid { problem: Problem::NotAnAddress }),
+                (
+                    4,
+                    Verdict::Invalid {
+                        problem: Problem::NotAnAddress
+                    }
+                ),
             ]
         );
     }
@@ -300,12 +358,34 @@ mod tests {
     #[test]
     fn matrix_ids_are_accepted_and_bad_ones_told_apart_from_bad_emails() {
         assert_eq!(
-            verdicts("@alice:agent.tchap.gouv.fr\n@bad id\nnot-an-email@\nJean Dupont\nmailto:x@y.fr"),
+            verdicts(
+                "@alice:agent.tchap.gouv.fr\n@bad id\nnot-an-email@\nJean Dupont\nmailto:x@y.fr"
+            ),
             vec![
-                (1, Verdict::Valid { invitee: Invitee::UserId("@alice:agent.tchap.gouv.fr".into()) }),
-                (2, Verdict::Invalid { problem: Problem::InvalidUserId }),
-                (3, Verdict::Invalid { problem: Problem::InvalidEmail }),
-                (4, Verdict::Invalid { problem: Problem::NotAnAddress }),
+                (
+                    1,
+                    Verdict::Valid {
+                        invitee: Invitee::UserId("@alice:agent.tchap.gouv.fr".into())
+                    }
+                ),
+                (
+                    2,
+                    Verdict::Invalid {
+                        problem: Problem::InvalidUserId
+                    }
+                ),
+                (
+                    3,
+                    Verdict::Invalid {
+                        problem: Problem::InvalidEmail
+                    }
+                ),
+                (
+                    4,
+                    Verdict::Invalid {
+                        problem: Problem::NotAnAddress
+                    }
+                ),
                 (5, email("x@y.fr")),
             ]
         );
@@ -327,7 +407,16 @@ mod tests {
 
     #[test]
     fn emails_that_mail_servers_refuse_are_invalid() {
-        for bad in ["a@b", "a@@b.fr", ".a@b.fr", "a..b@c.fr", "a@-b.fr", "a b@c.fr", "a@b..fr", "@b.fr"] {
+        for bad in [
+            "a@b",
+            "a@@b.fr",
+            ".a@b.fr",
+            "a..b@c.fr",
+            "a@-b.fr",
+            "a b@c.fr",
+            "a@b..fr",
+            "@b.fr",
+        ] {
             assert!(!valid_email(bad), "{bad} should be refused");
         }
         for good in ["a@b.fr", "jean-pierre.o'neil+tag@sub.x-y.gouv.fr", "1@2.io"] {
@@ -340,7 +429,11 @@ mod tests {
         use proptest::prelude::*;
 
         fn address() -> impl Strategy<Value = String> {
-            ("[a-zA-Z0-9][a-zA-Z0-9._-]{0,10}[a-zA-Z0-9]", "[a-z0-9]{1,8}", "(fr|org|gouv\\.fr)")
+            (
+                "[a-zA-Z0-9][a-zA-Z0-9._-]{0,10}[a-zA-Z0-9]",
+                "[a-z0-9]{1,8}",
+                "(fr|org|gouv\\.fr)",
+            )
                 .prop_filter("no double dots", |(l, _, _)| !l.contains(".."))
                 .prop_map(|(l, d, t)| format!("{l}@{d}.{t}"))
         }

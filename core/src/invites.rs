@@ -47,15 +47,24 @@ pub async fn decline(client: &Client, room_id: &str) -> Result<(), InviteError> 
 pub enum PendingInvite {
     /// An account was invited.
     #[serde(rename_all = "camelCase")]
-    Account { user_id: String, display_name: Option<String>, invited_by: String },
+    Account {
+        user_id: String,
+        display_name: Option<String>,
+        invited_by: String,
+    },
     /// An email was invited through the identity server; the server shows it masked
     /// (`jea…@x.gouv.fr`). `token` names it for revocation.
     #[serde(rename_all = "camelCase")]
-    Email { display_name: String, token: String, invited_by: String },
+    Email {
+        display_name: String,
+        token: String,
+        invited_by: String,
+    },
 }
 
 fn joined_room(client: &Client, room_id: &str) -> Result<matrix_sdk::Room, InviteError> {
-    crate::room_state::joined(client, room_id).ok_or_else(|| InviteError::NoRoom(room_id.to_owned()))
+    crate::room_state::joined(client, room_id)
+        .ok_or_else(|| InviteError::NoRoom(room_id.to_owned()))
 }
 
 /// The invitations of a room still waiting for an answer, read from the server's
@@ -64,8 +73,10 @@ pub async fn pending(client: &Client, room_id: &str) -> Result<Vec<PendingInvite
     let room = joined_room(client, room_id)?;
     let req = get_state_events::v3::Request::new(room.room_id().to_owned());
     let state = client.send(req).await?.room_state;
-    let events: Vec<serde_json::Value> =
-        state.iter().filter_map(|raw| serde_json::from_str(raw.json().get()).ok()).collect();
+    let events: Vec<serde_json::Value> = state
+        .iter()
+        .filter_map(|raw| serde_json::from_str(raw.json().get()).ok())
+        .collect();
     let field = |e: &serde_json::Value, path: &[&str]| -> Option<String> {
         let mut v = e;
         for p in path {
@@ -84,7 +95,9 @@ pub async fn pending(client: &Client, room_id: &str) -> Result<Vec<PendingInvite
     for e in &events {
         let sender = field(e, &["sender"]).unwrap_or_default();
         match field(e, &["type"]).as_deref() {
-            Some("m.room.member") if field(e, &["content", "membership"]).as_deref() == Some("invite") => {
+            Some("m.room.member")
+                if field(e, &["content", "membership"]).as_deref() == Some("invite") =>
+            {
                 out.push(PendingInvite::Account {
                     user_id: field(e, &["state_key"]).unwrap_or_default(),
                     display_name: field(e, &["content", "displayname"]),
@@ -95,7 +108,11 @@ pub async fn pending(client: &Client, room_id: &str) -> Result<Vec<PendingInvite
                 let token = field(e, &["state_key"]).unwrap_or_default();
                 if let Some(display_name) = field(e, &["content", "display_name"]) {
                     if !used.contains(&token) {
-                        out.push(PendingInvite::Email { display_name, token, invited_by: sender });
+                        out.push(PendingInvite::Email {
+                            display_name,
+                            token,
+                            invited_by: sender,
+                        });
                     }
                 }
             }
@@ -107,7 +124,11 @@ pub async fn pending(client: &Client, room_id: &str) -> Result<Vec<PendingInvite
 
 /// Withdraws an invitation: an account's by kicking the invitee (what Element does),
 /// an email's by emptying its `m.room.third_party_invite` event.
-pub async fn revoke(client: &Client, room_id: &str, invite: &RevokeTarget) -> Result<(), InviteError> {
+pub async fn revoke(
+    client: &Client,
+    room_id: &str,
+    invite: &RevokeTarget,
+) -> Result<(), InviteError> {
     let room = joined_room(client, room_id)?;
     match invite {
         RevokeTarget::Account(user_id) => {

@@ -13,7 +13,9 @@ use matrix_sdk::{
     ruma::{
         api::{
             client::{
-                account::{get_username_availability, register, request_registration_token_via_email},
+                account::{
+                    get_username_availability, register, request_registration_token_via_email,
+                },
                 uiaa::{self, ThirdpartyIdCredentials},
             },
             error::ErrorKind,
@@ -103,7 +105,9 @@ fn http_error(err: matrix_sdk::HttpError) -> RegisterError {
         return e;
     }
     match err {
-        matrix_sdk::HttpError::Reqwest(e) => RegisterError::Login(LoginError::Unreachable(e.to_string())),
+        matrix_sdk::HttpError::Reqwest(e) => {
+            RegisterError::Login(LoginError::Unreachable(e.to_string()))
+        }
         other => RegisterError::Login(LoginError::Refused(other.to_string())),
     }
 }
@@ -116,7 +120,13 @@ pub fn localpart_for(email: &str) -> String {
         .to_lowercase()
         .replace('@', "-")
         .chars()
-        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() || "._=-/".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || "._=-/".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -134,10 +144,12 @@ pub async fn request(
         return Err(RegisterError::InvalidEmail);
     }
     let server = match req.homeserver.trim() {
-        "" => discovery::discover(&email, identity_servers)
-            .await
-            .map_err(|e| RegisterError::Login(crate::login::discovery_error(e)))?
-            .homeserver,
+        "" => {
+            discovery::discover(&email, identity_servers)
+                .await
+                .map_err(|e| RegisterError::Login(crate::login::discovery_error(e)))?
+                .homeserver
+        }
         hs => hs.trim_end_matches('/').to_owned(),
     };
     let client = Client::builder()
@@ -145,7 +157,11 @@ pub async fn request(
         .build()
         .await
         .map_err(|e| RegisterError::Login(crate::login::build_error(e)))?;
-    let homeserver = client.homeserver().to_string().trim_end_matches('/').to_owned();
+    let homeserver = client
+        .homeserver()
+        .to_string()
+        .trim_end_matches('/')
+        .to_owned();
     let policy = password_policy::fetch(&homeserver)
         .await
         .map_err(|e| RegisterError::Login(LoginError::Unreachable(e.to_string())))?;
@@ -194,7 +210,11 @@ async fn send_mail(
 async fn free_localpart(client: &Client, email: &str) -> Result<String, RegisterError> {
     let base = localpart_for(email);
     for n in 1..=20u32 {
-        let candidate = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
+        };
         let req = get_username_availability::v3::Request::new(candidate.clone());
         match client.send(req).await {
             Ok(res) if res.available => return Ok(candidate),
@@ -203,7 +223,9 @@ async fn free_localpart(client: &Client, email: &str) -> Result<String, Register
             Err(e) => return Err(http_error(e)),
         }
     }
-    Err(RegisterError::Login(LoginError::Refused("no free user name".into())))
+    Err(RegisterError::Login(LoginError::Refused(
+        "no free user name".into(),
+    )))
 }
 
 /// Creates the account once the link was clicked, logs in and starts the session.
@@ -212,15 +234,20 @@ pub async fn finish(
     pending: &PendingRegistration,
     password: &str,
 ) -> Result<Session, RegisterError> {
-    let sid = OwnedSessionId::try_from(pending.sid.as_str()).map_err(|_| RegisterError::NotValidated)?;
+    let sid =
+        OwnedSessionId::try_from(pending.sid.as_str()).map_err(|_| RegisterError::NotValidated)?;
     let secret = OwnedClientSecret::try_from(pending.client_secret.as_str())
         .map_err(|_| RegisterError::NotValidated)?;
     let store_dir = new_store_dir(data_dir);
     let passphrase: Zeroizing<String> = new_store_passphrase();
     let result = async {
-        let client = build_client(Homeserver::Known(&pending.homeserver), &store_dir, &passphrase)
-            .await
-            .map_err(|e| RegisterError::Login(crate::login::build_error(e)))?;
+        let client = build_client(
+            Homeserver::Known(&pending.homeserver),
+            &store_dir,
+            &passphrase,
+        )
+        .await
+        .map_err(|e| RegisterError::Login(crate::login::build_error(e)))?;
         let localpart = free_localpart(&client, &pending.email).await?;
         let mut req = register::v3::Request::new();
         req.username = Some(localpart);
@@ -252,7 +279,9 @@ pub async fn finish(
     }
     .await;
     match result {
-        Ok(client) => Ok(Session::start(client, passphrase, store_dir).await.map_err(LoginError::from)?),
+        Ok(client) => Ok(Session::start(client, passphrase, store_dir)
+            .await
+            .map_err(LoginError::from)?),
         Err(err) => {
             // No account, no store left behind.
             let _ = tokio::fs::remove_dir_all(&store_dir).await;
@@ -274,7 +303,10 @@ mod tests {
 
     #[test]
     fn the_user_name_comes_from_the_email_as_in_tchap() {
-        assert_eq!(localpart_for(" Jean.Dupont@Interieur.Gouv.fr "), "jean.dupont-interieur.gouv.fr");
+        assert_eq!(
+            localpart_for(" Jean.Dupont@Interieur.Gouv.fr "),
+            "jean.dupont-interieur.gouv.fr"
+        );
         assert_eq!(localpart_for("o'neil+x@a.fr"), "o_neil_x-a.fr");
     }
 
@@ -282,7 +314,11 @@ mod tests {
     fn debug_output_never_shows_the_password() {
         let shown = format!(
             "{:?}",
-            RegisterRequest { homeserver: "h".into(), email: "e@x.fr".into(), password: "hunter2".into() }
+            RegisterRequest {
+                homeserver: "h".into(),
+                email: "e@x.fr".into(),
+                password: "hunter2".into()
+            }
         );
         assert!(!shown.contains("hunter2"));
     }

@@ -87,7 +87,11 @@ pub fn request_for(form: &NewRoom) -> Result<create_room::v3::Request, RoomCreat
     if name.is_empty() {
         return Err(RoomCreateError::MissingName);
     }
-    let alias = form.alias.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    let alias = form
+        .alias
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty());
     if let Some(a) = alias {
         // Checked against a placeholder server: only the local part is ours.
         let full = format!("#{a}:example.org");
@@ -97,10 +101,16 @@ pub fn request_for(form: &NewRoom) -> Result<create_room::v3::Request, RoomCreat
     }
     let mut req = create_room::v3::Request::new();
     req.name = Some(name.to_owned());
-    req.topic = form.topic.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+    req.topic = form
+        .topic
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
     req.room_alias_name = alias.map(str::to_owned);
     let history = |v: HistoryVisibility| {
-        InitialStateEvent::with_empty_state_key(RoomHistoryVisibilityEventContent::new(v)).to_raw_any()
+        InitialStateEvent::with_empty_state_key(RoomHistoryVisibilityEventContent::new(v))
+            .to_raw_any()
     };
     match form.kind {
         RoomKind::Private | RoomKind::PrivateOpenToExternals => {
@@ -112,7 +122,11 @@ pub fn request_for(form: &NewRoom) -> Result<create_room::v3::Request, RoomCreat
                 )
                 .to_raw_any(),
                 history(HistoryVisibility::Invited),
-                access_rule(if form.kind == RoomKind::Private { "restricted" } else { "unrestricted" }),
+                access_rule(if form.kind == RoomKind::Private {
+                    "restricted"
+                } else {
+                    "unrestricted"
+                }),
             ];
         }
         RoomKind::Forum => {
@@ -121,7 +135,10 @@ pub fn request_for(form: &NewRoom) -> Result<create_room::v3::Request, RoomCreat
             }
             req.preset = Some(create_room::v3::RoomPreset::PublicChat);
             req.visibility = Visibility::Public;
-            req.initial_state = vec![history(HistoryVisibility::Shared), access_rule("restricted")];
+            req.initial_state = vec![
+                history(HistoryVisibility::Shared),
+                access_rule("restricted"),
+            ];
         }
     }
     Ok(req)
@@ -136,7 +153,9 @@ pub async fn create(client: &Client, form: &NewRoom) -> Result<String, RoomCreat
         Err(e) if e.client_api_error_kind() == Some(&ErrorKind::RoomInUse) => {
             Err(RoomCreateError::AliasTaken(alias.unwrap_or_default()))
         }
-        Err(e) if e.client_api_error_kind() == Some(&ErrorKind::InvalidParam) && alias.is_some() => {
+        Err(e)
+            if e.client_api_error_kind() == Some(&ErrorKind::InvalidParam) && alias.is_some() =>
+        {
             Err(RoomCreateError::InvalidAlias(alias.unwrap_or_default()))
         }
         Err(e) => Err(e.into()),
@@ -149,7 +168,12 @@ mod tests {
     use super::*;
 
     fn form(kind: RoomKind, alias: Option<&str>) -> NewRoom {
-        NewRoom { kind, name: " Équipe ".into(), topic: Some("  ".into()), alias: alias.map(Into::into) }
+        NewRoom {
+            kind,
+            name: " Équipe ".into(),
+            topic: Some("  ".into()),
+            alias: alias.map(Into::into),
+        }
     }
 
     fn state_types(req: &create_room::v3::Request) -> Vec<String> {
@@ -170,11 +194,19 @@ mod tests {
         assert_eq!(private.visibility, Visibility::Private);
         let s = state_types(&private).join(" ");
         assert!(s.contains("m.room.encryption"), "{s}");
-        assert!(s.contains(r#"m.room.history_visibility={"history_visibility":"invited"}"#), "{s}");
-        assert!(s.contains(r#"im.vector.room.access_rules={"rule":"restricted"}"#), "{s}");
+        assert!(
+            s.contains(r#"m.room.history_visibility={"history_visibility":"invited"}"#),
+            "{s}"
+        );
+        assert!(
+            s.contains(r#"im.vector.room.access_rules={"rule":"restricted"}"#),
+            "{s}"
+        );
 
         let open = request_for(&form(RoomKind::PrivateOpenToExternals, None)).unwrap();
-        assert!(state_types(&open).join(" ").contains(r#"{"rule":"unrestricted"}"#));
+        assert!(state_types(&open)
+            .join(" ")
+            .contains(r#"{"rule":"unrestricted"}"#));
 
         let forum = request_for(&form(RoomKind::Forum, Some("forum-dnum"))).unwrap();
         assert_eq!(forum.visibility, Visibility::Public);
@@ -186,9 +218,24 @@ mod tests {
 
     #[test]
     fn bad_forms_are_refused_before_any_request() {
-        assert!(matches!(request_for(&NewRoom { name: " ".into(), ..form(RoomKind::Private, None) }), Err(RoomCreateError::MissingName)));
-        assert!(matches!(request_for(&form(RoomKind::Forum, None)), Err(RoomCreateError::MissingAlias)));
-        assert!(matches!(request_for(&form(RoomKind::Forum, Some("a b"))), Err(RoomCreateError::InvalidAlias(_))));
-        assert!(matches!(request_for(&form(RoomKind::Forum, Some("x:y"))), Err(RoomCreateError::InvalidAlias(_))));
+        assert!(matches!(
+            request_for(&NewRoom {
+                name: " ".into(),
+                ..form(RoomKind::Private, None)
+            }),
+            Err(RoomCreateError::MissingName)
+        ));
+        assert!(matches!(
+            request_for(&form(RoomKind::Forum, None)),
+            Err(RoomCreateError::MissingAlias)
+        ));
+        assert!(matches!(
+            request_for(&form(RoomKind::Forum, Some("a b"))),
+            Err(RoomCreateError::InvalidAlias(_))
+        ));
+        assert!(matches!(
+            request_for(&form(RoomKind::Forum, Some("x:y"))),
+            Err(RoomCreateError::InvalidAlias(_))
+        ));
     }
 }

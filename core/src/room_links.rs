@@ -31,7 +31,10 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(b) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(b);
                 i += 3;
                 continue;
@@ -47,9 +50,18 @@ fn percent_decode(s: &str) -> String {
 fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' | b'!' | b'@' | b'$' | b'=' => {
-                (b as char).to_string()
-            }
+            b'a'..=b'z'
+            | b'A'..=b'Z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'.'
+            | b'_'
+            | b'~'
+            | b':'
+            | b'!'
+            | b'@'
+            | b'$'
+            | b'=' => (b as char).to_string(),
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -86,7 +98,10 @@ fn from_fragment(fragment: &str) -> Option<RoomTarget> {
         None => decoded.as_str(),
     };
     let room = valid_room(room_part)?;
-    Some(RoomTarget { room, via: vias(query) })
+    Some(RoomTarget {
+        room,
+        via: vias(query),
+    })
 }
 
 /// `matrix:r/alias:server`, `matrix:roomid/id:server?via=…` (MSC2312), and the same
@@ -104,13 +119,19 @@ fn from_matrix_uri(rest: &str) -> Option<RoomTarget> {
         _ => return None,
     };
     let room = valid_room(&format!("{sigil}{}", percent_decode(parts.next()?)))?;
-    Some(RoomTarget { room, via: vias(query) })
+    Some(RoomTarget {
+        room,
+        via: vias(query),
+    })
 }
 
 /// What a pasted text or an opened URI points at, if it is a room.
 pub fn parse(text: &str) -> Option<RoomTarget> {
     let text = text.trim();
-    if let Some(rest) = text.strip_prefix("matrix:").or_else(|| text.strip_prefix("chappe:")) {
+    if let Some(rest) = text
+        .strip_prefix("matrix:")
+        .or_else(|| text.strip_prefix("chappe:"))
+    {
         return from_matrix_uri(rest);
     }
     if text.starts_with('#') || text.starts_with('!') {
@@ -136,7 +157,11 @@ pub fn links(room: &str, permalink_prefix: Option<&str>) -> Option<RoomLinks> {
         .map(|p| p.trim_end_matches('/'))
         .filter(|p| !p.is_empty() && *p != "https://matrix.to")
         .map(|p| format!("{p}/#/room/{}", encode(bare)));
-    Some(RoomLinks { matrix_to: format!("https://matrix.to/#/{}", encode(bare)), matrix_uri, permalink })
+    Some(RoomLinks {
+        matrix_to: format!("https://matrix.to/#/{}", encode(bare)),
+        matrix_uri,
+        permalink,
+    })
 }
 
 #[cfg(test)]
@@ -151,22 +176,51 @@ mod tests {
     #[test]
     fn every_form_people_paste_is_read() {
         let alias = Some("#forum:agent.dinum.tchap.gouv.fr".to_owned());
-        assert_eq!(room("https://matrix.to/#/#forum:agent.dinum.tchap.gouv.fr"), alias);
-        assert_eq!(room("https://matrix.to/#/%23forum%3Aagent.dinum.tchap.gouv.fr"), alias);
-        assert_eq!(room("https://tchap.gouv.fr/#/room/#forum:agent.dinum.tchap.gouv.fr"), alias);
-        assert_eq!(room("https://app.element.io/#/room/%23forum:agent.dinum.tchap.gouv.fr"), alias);
+        assert_eq!(
+            room("https://matrix.to/#/#forum:agent.dinum.tchap.gouv.fr"),
+            alias
+        );
+        assert_eq!(
+            room("https://matrix.to/#/%23forum%3Aagent.dinum.tchap.gouv.fr"),
+            alias
+        );
+        assert_eq!(
+            room("https://tchap.gouv.fr/#/room/#forum:agent.dinum.tchap.gouv.fr"),
+            alias
+        );
+        assert_eq!(
+            room("https://app.element.io/#/room/%23forum:agent.dinum.tchap.gouv.fr"),
+            alias
+        );
         assert_eq!(room("matrix:r/forum:agent.dinum.tchap.gouv.fr"), alias);
         assert_eq!(room("chappe:r/forum:agent.dinum.tchap.gouv.fr"), alias);
         assert_eq!(room("  #forum:agent.dinum.tchap.gouv.fr "), alias);
         let t = parse("https://matrix.to/#/!abc:x.fr/$event?via=x.fr&via=y.fr").unwrap();
-        assert_eq!(t, RoomTarget { room: "!abc:x.fr".into(), via: vec!["x.fr".into(), "y.fr".into()] });
-        assert_eq!(room("matrix:roomid/abc:x.fr?via=x.fr"), Some("!abc:x.fr".into()));
+        assert_eq!(
+            t,
+            RoomTarget {
+                room: "!abc:x.fr".into(),
+                via: vec!["x.fr".into(), "y.fr".into()]
+            }
+        );
+        assert_eq!(
+            room("matrix:roomid/abc:x.fr?via=x.fr"),
+            Some("!abc:x.fr".into())
+        );
     }
 
     #[test]
     fn what_is_not_a_room_link_is_refused() {
-        for bad in ["", "forum", "https://example.org/page", "https://matrix.to/#/@alice:x.fr", "matrix:u/alice:x.fr",
-            "ftp://matrix.to/#/#a:b", "#sans-serveur", "javascript:alert(1)"] {
+        for bad in [
+            "",
+            "forum",
+            "https://example.org/page",
+            "https://matrix.to/#/@alice:x.fr",
+            "matrix:u/alice:x.fr",
+            "ftp://matrix.to/#/#a:b",
+            "#sans-serveur",
+            "javascript:alert(1)",
+        ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }
@@ -176,9 +230,20 @@ mod tests {
         let l = links("#forum:x.fr", Some("https://tchap.gouv.fr")).unwrap();
         assert_eq!(l.matrix_to, "https://matrix.to/#/%23forum:x.fr");
         assert_eq!(l.matrix_uri, "matrix:r/forum:x.fr");
-        assert_eq!(l.permalink.as_deref(), Some("https://tchap.gouv.fr/#/room/%23forum:x.fr"));
-        assert_eq!(links("#forum:x.fr", Some("https://matrix.to")).unwrap().permalink, None);
-        assert_eq!(links("!id:x.fr", None).unwrap().matrix_uri, "matrix:roomid/id:x.fr");
+        assert_eq!(
+            l.permalink.as_deref(),
+            Some("https://tchap.gouv.fr/#/room/%23forum:x.fr")
+        );
+        assert_eq!(
+            links("#forum:x.fr", Some("https://matrix.to"))
+                .unwrap()
+                .permalink,
+            None
+        );
+        assert_eq!(
+            links("!id:x.fr", None).unwrap().matrix_uri,
+            "matrix:roomid/id:x.fr"
+        );
         assert!(links("not a room", None).is_none());
     }
 

@@ -20,7 +20,9 @@ use crate::room_state;
 pub const CREATOR_LEVEL: i64 = i64::MAX;
 
 /// Every right the editor shows, each one key of `m.room.power_levels`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
+)]
 #[serde(rename_all = "camelCase")]
 pub enum Right {
     SendMessages,
@@ -41,9 +43,21 @@ pub enum Right {
 }
 
 pub const ALL_RIGHTS: [Right; 15] = [
-    Right::SendMessages, Right::Invite, Right::Kick, Right::Ban, Right::RedactOthers, Right::ChangeName,
-    Right::ChangeTopic, Right::ChangeAvatar, Right::ChangeAliases, Right::ChangeJoinRules, Right::ChangeHistory,
-    Right::ChangeEncryption, Right::ChangePowerLevels, Right::ChangeServerAcl, Right::NotifyRoom,
+    Right::SendMessages,
+    Right::Invite,
+    Right::Kick,
+    Right::Ban,
+    Right::RedactOthers,
+    Right::ChangeName,
+    Right::ChangeTopic,
+    Right::ChangeAvatar,
+    Right::ChangeAliases,
+    Right::ChangeJoinRules,
+    Right::ChangeHistory,
+    Right::ChangeEncryption,
+    Right::ChangePowerLevels,
+    Right::ChangeServerAcl,
+    Right::NotifyRoom,
 ];
 
 /// Where a right lives in the power levels content, and its default per the spec.
@@ -75,7 +89,10 @@ fn level_at(content: &Value, right: Right) -> i64 {
             Some(next) => v = next,
             // State events not listed fall back to state_default (spec), messages to 0.
             None if path.len() == 2 && path[0] == "events" => {
-                return content.get("state_default").and_then(Value::as_i64).unwrap_or(default)
+                return content
+                    .get("state_default")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(default)
             }
             None => return default,
         }
@@ -151,25 +168,42 @@ async fn event(client: &Client, room: &RoomId, kind: &str) -> Result<Option<Valu
     Ok(room_state::event(client, room, kind).await?)
 }
 
-async fn put(client: &Client, room: &RoomId, kind: &str, content: &Value) -> Result<(), PowerError> {
+async fn put(
+    client: &Client,
+    room: &RoomId,
+    kind: &str,
+    content: &Value,
+) -> Result<(), PowerError> {
     Ok(room_state::put(client, room, kind, content).await?)
 }
 
 /// The user's level: listed, creator (v12+), or the default.
 fn level_of(levels: &Value, create: Option<&Value>, user: &UserId) -> i64 {
-    if let Some(l) = levels.get("users").and_then(|u| u.get(user.as_str())).and_then(Value::as_i64) {
+    if let Some(l) = levels
+        .get("users")
+        .and_then(|u| u.get(user.as_str()))
+        .and_then(Value::as_i64)
+    {
         return l;
     }
     let creator = create.is_some_and(|c| {
-        let v12 = c.pointer("/content/room_version").and_then(Value::as_str).and_then(|v| v.parse::<u32>().ok()).is_some_and(|v| v >= 12);
+        let v12 = c
+            .pointer("/content/room_version")
+            .and_then(Value::as_str)
+            .and_then(|v| v.parse::<u32>().ok())
+            .is_some_and(|v| v >= 12);
         v12 && (c.get("sender").and_then(Value::as_str) == Some(user.as_str())
-            || c.pointer("/content/additional_creators").and_then(Value::as_array)
+            || c.pointer("/content/additional_creators")
+                .and_then(Value::as_array)
                 .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(user.as_str()))))
     });
     if creator {
         CREATOR_LEVEL
     } else {
-        levels.get("users_default").and_then(Value::as_i64).unwrap_or(0)
+        levels
+            .get("users_default")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
     }
 }
 
@@ -181,11 +215,21 @@ struct Current {
 
 async fn current(client: &Client, id: &str) -> Result<Current, PowerError> {
     let room = room_id(client, id)?;
-    let me = client.user_id().ok_or_else(|| PowerError::NoRoom(id.to_owned()))?.to_owned();
-    let content = event(client, &room, "m.room.power_levels").await?.and_then(|e| e.get("content").cloned()).unwrap_or_else(|| json!({}));
+    let me = client
+        .user_id()
+        .ok_or_else(|| PowerError::NoRoom(id.to_owned()))?
+        .to_owned();
+    let content = event(client, &room, "m.room.power_levels")
+        .await?
+        .and_then(|e| e.get("content").cloned())
+        .unwrap_or_else(|| json!({}));
     let create = event(client, &room, "m.room.create").await?;
     let mine = level_of(&content, create.as_ref(), &me);
-    Ok(Current { room, content, mine })
+    Ok(Current {
+        room,
+        content,
+        mine,
+    })
 }
 
 fn shown(level: i64) -> f64 {
@@ -201,14 +245,30 @@ pub async fn get(client: &Client, id: &str) -> Result<PowerView, PowerError> {
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
-                .filter_map(|(u, l)| Some(MemberLevel { user_id: u.clone(), level: shown(l.as_i64()?) }))
+                .filter_map(|(u, l)| {
+                    Some(MemberLevel {
+                        user_id: u.clone(),
+                        level: shown(l.as_i64()?),
+                    })
+                })
                 .collect()
         })
         .unwrap_or_default();
     Ok(PowerView {
         my_level: (c.mine != CREATOR_LEVEL).then(|| shown(c.mine)),
-        users_default: shown(c.content.get("users_default").and_then(Value::as_i64).unwrap_or(0)),
-        rights: ALL_RIGHTS.iter().map(|r| RightLevel { right: *r, level: shown(level_at(&c.content, *r)) }).collect(),
+        users_default: shown(
+            c.content
+                .get("users_default")
+                .and_then(Value::as_i64)
+                .unwrap_or(0),
+        ),
+        rights: ALL_RIGHTS
+            .iter()
+            .map(|r| RightLevel {
+                right: *r,
+                level: shown(level_at(&c.content, *r)),
+            })
+            .collect(),
         members,
     })
 }
@@ -221,7 +281,12 @@ fn may_edit(c: &Current) -> Result<(), PowerError> {
 }
 
 /// Sets the level a right needs.
-pub async fn set_right(client: &Client, id: &str, right: Right, level: i64) -> Result<(), PowerError> {
+pub async fn set_right(
+    client: &Client,
+    id: &str,
+    right: Right,
+    level: i64,
+) -> Result<(), PowerError> {
     let mut c = current(client, id).await?;
     may_edit(&c)?;
     // Neither set above oneself nor take away a right one could not give.
@@ -233,11 +298,21 @@ pub async fn set_right(client: &Client, id: &str, right: Right, level: i64) -> R
 }
 
 /// Gives `user` a level (0 removes their own entry: back to the default).
-pub async fn set_member_level(client: &Client, id: &str, user: &str, level: i64) -> Result<(), PowerError> {
+pub async fn set_member_level(
+    client: &Client,
+    id: &str,
+    user: &str,
+    level: i64,
+) -> Result<(), PowerError> {
     let user = <&UserId>::try_from(user).map_err(|_| PowerError::InvalidUser(user.to_owned()))?;
     let mut c = current(client, id).await?;
     may_edit(&c)?;
-    let theirs = c.content.get("users").and_then(|u| u.get(user.as_str())).and_then(Value::as_i64).unwrap_or(0);
+    let theirs = c
+        .content
+        .get("users")
+        .and_then(|u| u.get(user.as_str()))
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let me = client.user_id().map(|u| u.as_str()) == Some(user.as_str());
     // Raising anyone above oneself is impossible; lowering someone at one's own level
     // or above too (except oneself).
@@ -247,7 +322,11 @@ pub async fn set_member_level(client: &Client, id: &str, user: &str, level: i64)
     if !c.content.get("users").is_some_and(Value::is_object) {
         c.content["users"] = json!({});
     }
-    let default = c.content.get("users_default").and_then(Value::as_i64).unwrap_or(0);
+    let default = c
+        .content
+        .get("users_default")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     if let Some(users) = c.content["users"].as_object_mut() {
         if level == default {
             users.remove(user.as_str());
@@ -284,7 +363,13 @@ pub fn glob_matches(pattern: &str, server: &str) -> bool {
 }
 
 fn is_ip_literal(server: &str) -> bool {
-    let host = server.rsplit_once(':').map_or(server, |(h, port)| if port.chars().all(|c| c.is_ascii_digit()) { h } else { server });
+    let host = server.rsplit_once(':').map_or(server, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            server
+        }
+    });
     host.starts_with('[') || host.parse::<std::net::Ipv4Addr>().is_ok()
 }
 
@@ -303,11 +388,14 @@ pub fn acl_allows(acl: &ServerAcl, server: &str) -> bool {
 
 pub async fn get_acl(client: &Client, id: &str) -> Result<Option<ServerAcl>, PowerError> {
     let room = room_id(client, id)?;
-    Ok(event(client, &room, "m.room.server_acl").await?.and_then(|e| serde_json::from_value::<RawAcl>(e.get("content")?.clone()).ok()).map(|r| ServerAcl {
-        allow: r.allow,
-        deny: r.deny,
-        allow_ip_literals: r.allow_ip_literals,
-    }))
+    Ok(event(client, &room, "m.room.server_acl")
+        .await?
+        .and_then(|e| serde_json::from_value::<RawAcl>(e.get("content")?.clone()).ok())
+        .map(|r| ServerAcl {
+            allow: r.allow,
+            deny: r.deny,
+            allow_ip_literals: r.allow_ip_literals,
+        }))
 }
 
 #[derive(Deserialize)]
@@ -330,16 +418,30 @@ pub async fn set_acl(client: &Client, id: &str, acl: &ServerAcl) -> Result<(), P
         v.iter()
             .map(|p| p.trim().to_lowercase())
             .filter(|p| !p.is_empty())
-            .map(|p| if p.contains([' ', '/', '@', '#']) { Err(PowerError::InvalidPattern(p)) } else { Ok(p) })
+            .map(|p| {
+                if p.contains([' ', '/', '@', '#']) {
+                    Err(PowerError::InvalidPattern(p))
+                } else {
+                    Ok(p)
+                }
+            })
             .collect()
     };
-    let acl = ServerAcl { allow: clean(&acl.allow)?, deny: clean(&acl.deny)?, allow_ip_literals: acl.allow_ip_literals };
-    let own = client.user_id().map(|u| u.server_name().to_string()).unwrap_or_default();
+    let acl = ServerAcl {
+        allow: clean(&acl.allow)?,
+        deny: clean(&acl.deny)?,
+        allow_ip_literals: acl.allow_ip_literals,
+    };
+    let own = client
+        .user_id()
+        .map(|u| u.server_name().to_string())
+        .unwrap_or_default();
     if !acl_allows(&acl, &own) {
         return Err(PowerError::LocksOwnServerOut);
     }
     let room = room_id(client, id)?;
-    let content = json!({"allow": acl.allow, "deny": acl.deny, "allow_ip_literals": acl.allow_ip_literals});
+    let content =
+        json!({"allow": acl.allow, "deny": acl.deny, "allow_ip_literals": acl.allow_ip_literals});
     put(client, &room, "m.room.server_acl", &content).await
 }
 
@@ -356,7 +458,11 @@ mod tests {
     fn rights_are_read_and_written_where_the_spec_puts_them() {
         let mut c = json!({"state_default": 60, "events": {"m.room.name": 10}});
         assert_eq!(level_at(&c, Right::ChangeName), 10);
-        assert_eq!(level_at(&c, Right::ChangeTopic), 60, "unlisted state events use state_default");
+        assert_eq!(
+            level_at(&c, Right::ChangeTopic),
+            60,
+            "unlisted state events use state_default"
+        );
         assert_eq!(level_at(&c, Right::Kick), 50);
         assert_eq!(level_at(&c, Right::SendMessages), 0);
         set_level_at(&mut c, Right::NotifyRoom, 100);
@@ -371,12 +477,20 @@ mod tests {
         assert!(glob_matches("*.gouv.fr", "agent.tchap.gouv.fr"));
         assert!(glob_matches("matrix.?rg", "matrix.org"));
         assert!(!glob_matches("*.gouv.fr", "gouv.fr.evil.com"));
-        let acl = ServerAcl { allow: vec!["*".into()], deny: vec!["evil.example".into()], allow_ip_literals: false };
+        let acl = ServerAcl {
+            allow: vec!["*".into()],
+            deny: vec!["evil.example".into()],
+            allow_ip_literals: false,
+        };
         assert!(acl_allows(&acl, "agent.tchap.gouv.fr"));
         assert!(!acl_allows(&acl, "evil.example"));
         assert!(!acl_allows(&acl, "1.2.3.4"));
         assert!(!acl_allows(&acl, "1.2.3.4:8448"));
-        let only = ServerAcl { allow: vec!["*.gouv.fr".into()], deny: vec![], allow_ip_literals: true };
+        let only = ServerAcl {
+            allow: vec!["*.gouv.fr".into()],
+            deny: vec![],
+            allow_ip_literals: true,
+        };
         assert!(!acl_allows(&only, "localhost"));
         assert!(acl_allows(&only, "x.gouv.fr:8448"));
     }

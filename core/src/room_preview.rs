@@ -70,21 +70,30 @@ pub async fn preview(
 ) -> Result<RoomPreviewView, DirectoryError> {
     // A pasted link names the room (and maybe servers that know it).
     let link = crate::room_links::parse(id_or_alias);
-    let room = link.as_ref().map_or_else(|| id_or_alias.trim().to_owned(), |t| t.room.clone());
+    let room = link
+        .as_ref()
+        .map_or_else(|| id_or_alias.trim().to_owned(), |t| t.room.clone());
     let target = OwnedRoomOrAliasId::try_from(room.as_str())
         .map_err(|_| DirectoryError::InvalidRoom(id_or_alias.to_owned()))?;
     let mut via: Vec<OwnedServerName> = match via.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => vec![OwnedServerName::try_from(s).map_err(|_| DirectoryError::InvalidServer(s.to_owned()))?],
+        Some(s) => vec![OwnedServerName::try_from(s)
+            .map_err(|_| DirectoryError::InvalidServer(s.to_owned()))?],
         None => Vec::new(),
     };
-    via.extend(link.iter().flat_map(|t| t.via.iter()).filter_map(|v| OwnedServerName::try_from(v.as_str()).ok()));
+    via.extend(
+        link.iter()
+            .flat_map(|t| t.via.iter())
+            .filter_map(|v| OwnedServerName::try_from(v.as_str()).ok()),
+    );
     let p = client.get_room_preview(&target, via).await?;
     let world_readable = p.is_world_readable.unwrap_or(false);
     let joined = p.state == Some(RoomState::Joined);
     let messages = if world_readable || joined {
         // A room that says it is readable may still refuse (server policy): the
         // preview then simply has no messages.
-        latest_messages(client, &p.room_id).await.unwrap_or_default()
+        latest_messages(client, &p.room_id)
+            .await
+            .unwrap_or_default()
     } else {
         Vec::new()
     };
@@ -142,7 +151,9 @@ async fn latest_messages(
         .chunk
         .iter()
         .filter_map(|raw| match raw.deserialize().ok()? {
-            AnyTimelineEvent::MessageLike(AnyMessageLikeEvent::RoomMessage(MessageLikeEvent::Original(ev))) => {
+            AnyTimelineEvent::MessageLike(AnyMessageLikeEvent::RoomMessage(
+                MessageLikeEvent::Original(ev),
+            )) => {
                 Some(PreviewMessage {
                     sender: ev.sender.to_string(),
                     body: ev.content.body().to_owned(),

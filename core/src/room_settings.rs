@@ -96,11 +96,20 @@ fn room_id(client: &Client, id: &str) -> Result<OwnedRoomId, RoomSettingsError> 
     room_state::known_room(client, id).ok_or_else(|| RoomSettingsError::NoRoom(id.to_owned()))
 }
 
-async fn content(client: &Client, room: &RoomId, kind: &str) -> Result<Option<serde_json::Value>, RoomSettingsError> {
+async fn content(
+    client: &Client,
+    room: &RoomId,
+    kind: &str,
+) -> Result<Option<serde_json::Value>, RoomSettingsError> {
     Ok(room_state::content(client, room, kind).await?)
 }
 
-async fn put(client: &Client, room: &RoomId, kind: &str, body: serde_json::Value) -> Result<(), RoomSettingsError> {
+async fn put(
+    client: &Client,
+    room: &RoomId,
+    kind: &str,
+    body: serde_json::Value,
+) -> Result<(), RoomSettingsError> {
     Ok(room_state::put(client, room, kind, &body).await?)
 }
 
@@ -109,12 +118,29 @@ fn str_field(v: &Option<serde_json::Value>, key: &str) -> Option<String> {
 }
 
 /// The room's current access settings, read from the server.
-pub async fn get(client: &Client, id: &str, permalink_prefix: Option<&str>) -> Result<RoomSettingsView, RoomSettingsError> {
+pub async fn get(
+    client: &Client,
+    id: &str,
+    permalink_prefix: Option<&str>,
+) -> Result<RoomSettingsView, RoomSettingsError> {
     let room = room_id(client, id)?;
-    let join_rule = str_field(&content(client, &room, "m.room.join_rules").await?, "join_rule").unwrap_or_else(|| "invite".into());
-    let published = client.send(get_room_visibility::v3::Request::new(room.clone())).await?.visibility == Visibility::Public;
+    let join_rule = str_field(
+        &content(client, &room, "m.room.join_rules").await?,
+        "join_rule",
+    )
+    .unwrap_or_else(|| "invite".into());
+    let published = client
+        .send(get_room_visibility::v3::Request::new(room.clone()))
+        .await?
+        .visibility
+        == Visibility::Public;
     let encrypted = content(client, &room, "m.room.encryption").await?.is_some();
-    let open_to_externals = str_field(&content(client, &room, "im.vector.room.access_rules").await?, "rule").as_deref() == Some("unrestricted");
+    let open_to_externals = str_field(
+        &content(client, &room, "im.vector.room.access_rules").await?,
+        "rule",
+    )
+    .as_deref()
+        == Some("unrestricted");
     let canonical = content(client, &room, "m.room.canonical_alias").await?;
     let alias = str_field(&canonical, "alias");
     let alt_aliases: Vec<String> = canonical
@@ -122,8 +148,11 @@ pub async fn get(client: &Client, id: &str, permalink_prefix: Option<&str>) -> R
         .and_then(|c| c.get("alt_aliases"))
         .and_then(|a| serde_json::from_value(a.clone()).ok())
         .unwrap_or_default();
-    let history = str_field(&content(client, &room, "m.room.history_visibility").await?, "history_visibility")
-        .unwrap_or_else(|| "shared".into());
+    let history = str_field(
+        &content(client, &room, "m.room.history_visibility").await?,
+        "history_visibility",
+    )
+    .unwrap_or_else(|| "shared".into());
     let name = str_field(&content(client, &room, "m.room.name").await?, "name");
     let topic = str_field(&content(client, &room, "m.room.topic").await?, "topic");
     let access = match (join_rule.as_str(), published) {
@@ -134,8 +163,18 @@ pub async fn get(client: &Client, id: &str, permalink_prefix: Option<&str>) -> R
     };
     let links = room_links::links(alias.as_deref().unwrap_or(room.as_str()), permalink_prefix);
     Ok(RoomSettingsView {
-        room_id: room.to_string(), name, topic, alias, access, join_rule, published, encrypted, open_to_externals, links,
-        history, alt_aliases,
+        room_id: room.to_string(),
+        name,
+        topic,
+        alias,
+        access,
+        join_rule,
+        published,
+        encrypted,
+        open_to_externals,
+        links,
+        history,
+        alt_aliases,
     })
 }
 
@@ -145,7 +184,9 @@ pub fn check(now: &RoomSettingsView, to: Access) -> Result<(), TchapRule> {
     match to {
         Access::PublicForum if !forum => Err(TchapRule::PrivateNeverPublic),
         Access::PublicForum if now.open_to_externals => Err(TchapRule::ForumNeverOpenToExternals),
-        _ if forum && to != Access::PublicForum && !now.encrypted => Err(TchapRule::ForumPrivateOnlyIfEncrypted),
+        _ if forum && to != Access::PublicForum && !now.encrypted => {
+            Err(TchapRule::ForumPrivateOnlyIfEncrypted)
+        }
         _ => Ok(()),
     }
 }
@@ -165,13 +206,31 @@ pub async fn set_access(client: &Client, id: &str, to: Access) -> Result<(), Roo
     };
     if to == Access::AnyoneWithLink {
         // A link gives access to people, never to guest accounts.
-        put(client, &room, "m.room.guest_access", serde_json::json!({"guest_access": "forbidden"})).await?;
+        put(
+            client,
+            &room,
+            "m.room.guest_access",
+            serde_json::json!({"guest_access": "forbidden"}),
+        )
+        .await?;
     }
-    put(client, &room, "m.room.join_rules", serde_json::json!({"join_rule": rule})).await?;
+    put(
+        client,
+        &room,
+        "m.room.join_rules",
+        serde_json::json!({"join_rule": rule}),
+    )
+    .await?;
     let publish = to == Access::PublicForum;
     if publish != now.published {
-        let visibility = if publish { Visibility::Public } else { Visibility::Private };
-        client.send(set_room_visibility::v3::Request::new(room, visibility)).await?;
+        let visibility = if publish {
+            Visibility::Public
+        } else {
+            Visibility::Private
+        };
+        client
+            .send(set_room_visibility::v3::Request::new(room, visibility))
+            .await?;
     }
     Ok(())
 }
@@ -184,10 +243,18 @@ pub async fn open_to_externals(client: &Client, id: &str) -> Result<(), RoomSett
         return Err(RoomSettingsError::Rule(TchapRule::ExternalsAlreadyAllowed));
     }
     if now.published {
-        return Err(RoomSettingsError::Rule(TchapRule::ForumNeverOpenToExternals));
+        return Err(RoomSettingsError::Rule(
+            TchapRule::ForumNeverOpenToExternals,
+        ));
     }
     let room = room_id(client, id)?;
-    put(client, &room, "im.vector.room.access_rules", serde_json::json!({"rule": "unrestricted"})).await
+    put(
+        client,
+        &room,
+        "im.vector.room.access_rules",
+        serde_json::json!({"rule": "unrestricted"}),
+    )
+    .await
 }
 
 /// Who can read the history (`m.room.history_visibility`).
@@ -207,18 +274,40 @@ pub enum History {
 /// Renames the room (an empty name removes it).
 pub async fn set_name(client: &Client, id: &str, name: &str) -> Result<(), RoomSettingsError> {
     let room = room_id(client, id)?;
-    put(client, &room, "m.room.name", serde_json::json!({"name": name.trim()})).await
+    put(
+        client,
+        &room,
+        "m.room.name",
+        serde_json::json!({"name": name.trim()}),
+    )
+    .await
 }
 
 pub async fn set_topic(client: &Client, id: &str, topic: &str) -> Result<(), RoomSettingsError> {
     let room = room_id(client, id)?;
-    put(client, &room, "m.room.topic", serde_json::json!({"topic": topic.trim()})).await
+    put(
+        client,
+        &room,
+        "m.room.topic",
+        serde_json::json!({"topic": topic.trim()}),
+    )
+    .await
 }
 
-pub async fn set_history(client: &Client, id: &str, history: History) -> Result<(), RoomSettingsError> {
+pub async fn set_history(
+    client: &Client,
+    id: &str,
+    history: History,
+) -> Result<(), RoomSettingsError> {
     let room = room_id(client, id)?;
     let value = serde_json::to_value(history).unwrap_or_default();
-    put(client, &room, "m.room.history_visibility", serde_json::json!({"history_visibility": value})).await
+    put(
+        client,
+        &room,
+        "m.room.history_visibility",
+        serde_json::json!({"history_visibility": value}),
+    )
+    .await
 }
 
 /// Turns encryption on. There is no way back (Matrix has none either); a public forum
@@ -228,30 +317,51 @@ pub async fn enable_encryption(client: &Client, id: &str) -> Result<(), RoomSett
     if content(client, &room, "m.room.encryption").await?.is_some() {
         return Ok(());
     }
-    put(client, &room, "m.room.encryption", serde_json::json!({"algorithm": "m.megolm.v1.aes-sha2"})).await
+    put(
+        client,
+        &room,
+        "m.room.encryption",
+        serde_json::json!({"algorithm": "m.megolm.v1.aes-sha2"}),
+    )
+    .await
 }
 
 /// Adds a local address `#local:our-server` to the room, and makes it the main one if
 /// the room has none (else it joins the alternatives).
-pub async fn add_alias(client: &Client, id: &str, local: &str) -> Result<String, RoomSettingsError> {
+pub async fn add_alias(
+    client: &Client,
+    id: &str,
+    local: &str,
+) -> Result<String, RoomSettingsError> {
     let room = room_id(client, id)?;
-    let server = client.user_id().map(|u| u.server_name().to_string()).unwrap_or_default();
+    let server = client
+        .user_id()
+        .map(|u| u.server_name().to_string())
+        .unwrap_or_default();
     let alias = format!("#{}:{server}", local.trim().trim_start_matches('#'));
     let alias_id = matrix_sdk::ruma::OwnedRoomAliasId::try_from(alias.as_str())
         .map_err(|_| RoomSettingsError::InvalidAlias(alias.clone()))?;
     match client.create_room_alias(&alias_id, &room).await {
         Ok(()) => {}
         // Synapse: 409 M_UNKNOWN "Room alias … already exists".
-        Err(e) if e.as_client_api_error().is_some_and(|e| e.status_code.as_u16() == 409) => {
+        Err(e)
+            if e.as_client_api_error()
+                .is_some_and(|e| e.status_code.as_u16() == 409) =>
+        {
             return Err(RoomSettingsError::AliasTaken(alias));
         }
         Err(e) => return Err(e.into()),
     }
-    let mut canonical = content(client, &room, "m.room.canonical_alias").await?.unwrap_or_else(|| serde_json::json!({}));
+    let mut canonical = content(client, &room, "m.room.canonical_alias")
+        .await?
+        .unwrap_or_else(|| serde_json::json!({}));
     if canonical.get("alias").and_then(|a| a.as_str()).is_none() {
         canonical["alias"] = serde_json::json!(alias);
     } else {
-        let mut alts: Vec<String> = canonical.get("alt_aliases").and_then(|a| serde_json::from_value(a.clone()).ok()).unwrap_or_default();
+        let mut alts: Vec<String> = canonical
+            .get("alt_aliases")
+            .and_then(|a| serde_json::from_value(a.clone()).ok())
+            .unwrap_or_default();
         alts.push(alias.clone());
         canonical["alt_aliases"] = serde_json::json!(alts);
     }
@@ -263,15 +373,27 @@ pub async fn add_alias(client: &Client, id: &str, local: &str) -> Result<String,
 /// `m.room.canonical_alias`, shown and used in links); the former main address becomes
 /// an alternative, so no address is lost. The server checks that the alias leads to
 /// this room.
-pub async fn set_main_alias(client: &Client, id: &str, alias: &str) -> Result<(), RoomSettingsError> {
+pub async fn set_main_alias(
+    client: &Client,
+    id: &str,
+    alias: &str,
+) -> Result<(), RoomSettingsError> {
     let room = room_id(client, id)?;
     let alias = alias.trim();
-    let mut canonical = content(client, &room, "m.room.canonical_alias").await?.unwrap_or_else(|| serde_json::json!({}));
-    let main = canonical.get("alias").and_then(|a| a.as_str()).map(str::to_owned);
+    let mut canonical = content(client, &room, "m.room.canonical_alias")
+        .await?
+        .unwrap_or_else(|| serde_json::json!({}));
+    let main = canonical
+        .get("alias")
+        .and_then(|a| a.as_str())
+        .map(str::to_owned);
     if main.as_deref() == Some(alias) {
         return Ok(());
     }
-    let mut alts: Vec<String> = canonical.get("alt_aliases").and_then(|a| serde_json::from_value(a.clone()).ok()).unwrap_or_default();
+    let mut alts: Vec<String> = canonical
+        .get("alt_aliases")
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .unwrap_or_default();
     if !alts.iter().any(|a| a == alias) {
         return Err(RoomSettingsError::InvalidAlias(alias.to_owned()));
     }
@@ -288,13 +410,18 @@ pub async fn remove_alias(client: &Client, id: &str, alias: &str) -> Result<(), 
     let alias_id = matrix_sdk::ruma::OwnedRoomAliasId::try_from(alias.trim())
         .map_err(|_| RoomSettingsError::InvalidAlias(alias.to_owned()))?;
     client
-        .send(matrix_sdk::ruma::api::client::alias::delete_alias::v3::Request::new(alias_id.clone()))
+        .send(
+            matrix_sdk::ruma::api::client::alias::delete_alias::v3::Request::new(alias_id.clone()),
+        )
         .await?;
     if let Some(mut canonical) = content(client, &room, "m.room.canonical_alias").await? {
         if canonical.get("alias").and_then(|a| a.as_str()) == Some(alias_id.as_str()) {
             canonical.as_object_mut().map(|o| o.remove("alias"));
         }
-        if let Some(alts) = canonical.get_mut("alt_aliases").and_then(|a| a.as_array_mut()) {
+        if let Some(alts) = canonical
+            .get_mut("alt_aliases")
+            .and_then(|a| a.as_array_mut())
+        {
             alts.retain(|a| a.as_str() != Some(alias_id.as_str()));
         }
         put(client, &room, "m.room.canonical_alias", canonical).await?;
@@ -305,22 +432,43 @@ pub async fn remove_alias(client: &Client, id: &str, alias: &str) -> Result<(), 
 /// Restricts joining to members of `spaces` (join rule `restricted`), or lets anyone
 /// ask and members of the spaces join directly (`knock_restricted`). A forum becomes
 /// private this way, so Tchap's rule applies: only once encrypted.
-pub async fn set_restricted(client: &Client, id: &str, spaces: &[String], knock: bool) -> Result<(), RoomSettingsError> {
+pub async fn set_restricted(
+    client: &Client,
+    id: &str,
+    spaces: &[String],
+    knock: bool,
+) -> Result<(), RoomSettingsError> {
     let now = get(client, id, None).await?;
     check(&now, Access::InviteOnly).map_err(RoomSettingsError::Rule)?;
     let room = room_id(client, id)?;
     let mut allow = Vec::new();
     for space in spaces {
-        let space = <&RoomId>::try_from(space.trim()).map_err(|_| RoomSettingsError::NoRoom(space.clone()))?;
+        let space = <&RoomId>::try_from(space.trim())
+            .map_err(|_| RoomSettingsError::NoRoom(space.clone()))?;
         allow.push(serde_json::json!({"type": "m.room_membership", "room_id": space}));
     }
     if allow.is_empty() {
         return Err(RoomSettingsError::NoRoom("no space given".into()));
     }
-    let rule = if knock { "knock_restricted" } else { "restricted" };
-    put(client, &room, "m.room.join_rules", serde_json::json!({"join_rule": rule, "allow": allow})).await?;
+    let rule = if knock {
+        "knock_restricted"
+    } else {
+        "restricted"
+    };
+    put(
+        client,
+        &room,
+        "m.room.join_rules",
+        serde_json::json!({"join_rule": rule, "allow": allow}),
+    )
+    .await?;
     if now.published {
-        client.send(set_room_visibility::v3::Request::new(room, Visibility::Private)).await?;
+        client
+            .send(set_room_visibility::v3::Request::new(
+                room,
+                Visibility::Private,
+            ))
+            .await?;
     }
     Ok(())
 }
@@ -342,17 +490,25 @@ pub fn image_type(bytes: &[u8]) -> Option<mime::Mime> {
 }
 
 /// Uploads `bytes` and makes them the room's picture; returns the `mxc://` address.
-pub async fn set_avatar(client: &Client, id: &str, bytes: Vec<u8>) -> Result<String, RoomSettingsError> {
+pub async fn set_avatar(
+    client: &Client,
+    id: &str,
+    bytes: Vec<u8>,
+) -> Result<String, RoomSettingsError> {
     if bytes.len() > MAX_AVATAR_BYTES {
         return Err(RoomSettingsError::ImageTooLarge);
     }
     let mime = image_type(&bytes).ok_or(RoomSettingsError::NotAnImage)?;
     let room_id = room_id(client, id)?;
-    let room = client.get_room(&room_id).ok_or_else(|| RoomSettingsError::NoRoom(id.to_owned()))?;
-    room.upload_avatar(&mime, bytes, None).await.map_err(|e| match e {
-        matrix_sdk::Error::Http(h) => RoomSettingsError::Http(*h),
-        other => RoomSettingsError::NoRoom(other.to_string()),
-    })?;
+    let room = client
+        .get_room(&room_id)
+        .ok_or_else(|| RoomSettingsError::NoRoom(id.to_owned()))?;
+    room.upload_avatar(&mime, bytes, None)
+        .await
+        .map_err(|e| match e {
+            matrix_sdk::Error::Http(h) => RoomSettingsError::Http(*h),
+            other => RoomSettingsError::NoRoom(other.to_string()),
+        })?;
     let avatar = content(client, &room_id, "m.room.avatar").await?;
     Ok(str_field(&avatar, "url").unwrap_or_default())
 }
@@ -360,7 +516,11 @@ pub async fn set_avatar(client: &Client, id: &str, bytes: Vec<u8>) -> Result<Str
 /// Replaces the room by a new one of `version` (the server copies its name, rules and
 /// members' rights and leaves a tombstone in the old one pointing at the new). Returns
 /// the new room's ID.
-pub async fn upgrade(client: &Client, id: &str, version: &str) -> Result<String, RoomSettingsError> {
+pub async fn upgrade(
+    client: &Client,
+    id: &str,
+    version: &str,
+) -> Result<String, RoomSettingsError> {
     let room = room_id(client, id)?;
     let version = matrix_sdk::ruma::RoomVersionId::try_from(version.trim())
         .map_err(|_| RoomSettingsError::InvalidVersion(version.to_owned()))?;
@@ -374,18 +534,39 @@ mod tests {
 
     fn view(access: Access, encrypted: bool, open: bool) -> RoomSettingsView {
         RoomSettingsView {
-            room_id: "!r:x".into(), name: None, topic: None, alias: None, access, join_rule: String::new(),
-            published: access == Access::PublicForum, encrypted, open_to_externals: open, links: None,
-            history: "shared".into(), alt_aliases: Vec::new(),
+            room_id: "!r:x".into(),
+            name: None,
+            topic: None,
+            alias: None,
+            access,
+            join_rule: String::new(),
+            published: access == Access::PublicForum,
+            encrypted,
+            open_to_externals: open,
+            links: None,
+            history: "shared".into(),
+            alt_aliases: Vec::new(),
         }
     }
 
     #[test]
     fn pictures_are_recognised_by_their_bytes_and_svg_is_refused() {
-        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n...").map(|m| m.to_string()), Some("image/png".into()));
-        assert_eq!(image_type(b"\xff\xd8\xff\xe0").map(|m| m.to_string()), Some("image/jpeg".into()));
-        assert_eq!(image_type(b"RIFF\0\0\0\0WEBPVP8 ").map(|m| m.to_string()), Some("image/webp".into()));
-        assert_eq!(image_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>"), None);
+        assert_eq!(
+            image_type(b"\x89PNG\r\n\x1a\n...").map(|m| m.to_string()),
+            Some("image/png".into())
+        );
+        assert_eq!(
+            image_type(b"\xff\xd8\xff\xe0").map(|m| m.to_string()),
+            Some("image/jpeg".into())
+        );
+        assert_eq!(
+            image_type(b"RIFF\0\0\0\0WEBPVP8 ").map(|m| m.to_string()),
+            Some("image/webp".into())
+        );
+        assert_eq!(
+            image_type(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script/></svg>"),
+            None
+        );
         assert_eq!(image_type(b""), None);
     }
 
@@ -393,14 +574,38 @@ mod tests {
     fn tchaps_rules() {
         // A private room never becomes a forum, whatever its settings.
         for from in [Access::InviteOnly, Access::Knock, Access::AnyoneWithLink] {
-            assert_eq!(check(&view(from, true, false), Access::PublicForum), Err(TchapRule::PrivateNeverPublic));
+            assert_eq!(
+                check(&view(from, true, false), Access::PublicForum),
+                Err(TchapRule::PrivateNeverPublic)
+            );
         }
         // Private rooms move freely between their own kinds.
-        assert_eq!(check(&view(Access::InviteOnly, true, false), Access::AnyoneWithLink), Ok(()));
-        assert_eq!(check(&view(Access::AnyoneWithLink, true, true), Access::Knock), Ok(()));
+        assert_eq!(
+            check(
+                &view(Access::InviteOnly, true, false),
+                Access::AnyoneWithLink
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(&view(Access::AnyoneWithLink, true, true), Access::Knock),
+            Ok(())
+        );
         // A forum becomes private only once encrypted.
-        assert_eq!(check(&view(Access::PublicForum, false, false), Access::InviteOnly), Err(TchapRule::ForumPrivateOnlyIfEncrypted));
-        assert_eq!(check(&view(Access::PublicForum, true, false), Access::InviteOnly), Ok(()));
-        assert_eq!(check(&view(Access::PublicForum, false, false), Access::PublicForum), Ok(()));
+        assert_eq!(
+            check(&view(Access::PublicForum, false, false), Access::InviteOnly),
+            Err(TchapRule::ForumPrivateOnlyIfEncrypted)
+        );
+        assert_eq!(
+            check(&view(Access::PublicForum, true, false), Access::InviteOnly),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                &view(Access::PublicForum, false, false),
+                Access::PublicForum
+            ),
+            Ok(())
+        );
     }
 }

@@ -26,6 +26,7 @@ use tracing::warn;
 use zeroize::Zeroizing;
 
 use crate::{
+    media::MediaSources,
     room_list::{self, RoomListModel},
     send_queue,
     sync::{self, SyncStatus},
@@ -82,6 +83,7 @@ pub struct Session {
     store_passphrase: Zeroizing<String>,
     store_dir: PathBuf,
     tasks: Vec<JoinHandle<()>>,
+    media: MediaSources,
 }
 
 impl fmt::Debug for Session {
@@ -208,6 +210,7 @@ impl Session {
             store_passphrase,
             store_dir,
             tasks: vec![list_task, supervisor, sender],
+            media: MediaSources::default(),
         })
     }
 
@@ -245,6 +248,11 @@ impl Session {
         &self.client
     }
 
+    /// The attachments the open timelines have shown, for the `media:` scheme.
+    pub fn media(&self) -> &MediaSources {
+        &self.media
+    }
+
     pub fn rooms(&self) -> &RoomListModel {
         &self.rooms
     }
@@ -262,7 +270,7 @@ impl Session {
 
     /// Opens a room's timeline.
     pub async fn open_room(&self, room_id: &str) -> Result<RoomTimeline, TimelineError> {
-        RoomTimeline::open(&self.client, room_id).await
+        RoomTimeline::open(&self.client, room_id, self.media.clone()).await
     }
 
     /// Stops syncing and the session's tasks. The local store stays, so the session can

@@ -27,7 +27,11 @@ use matrix_sdk_ui::timeline::{
 };
 use serde::Serialize;
 
-use crate::{diff::ListDiff, html};
+use crate::{
+    diff::ListDiff,
+    html,
+    media::{self, MediaSources, MediaView},
+};
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -78,6 +82,8 @@ pub enum TimelineItemView {
         reactions: Vec<ReactionView>,
         /// Users (Matrix IDs) whose read receipt is on this message: they read up to here.
         read_by: Vec<String>,
+        /// The image, video, sound or file the message carries, if any.
+        media: Option<MediaView>,
     },
     #[serde(rename_all = "camelCase")]
     Deleted {
@@ -192,7 +198,7 @@ fn membership_word(change: Option<MembershipChange>) -> &'static str {
 }
 
 /// Converts one SDK timeline item into what the UI shows.
-pub fn view_of(item: &TimelineItem, me: &str) -> TimelineItemView {
+pub fn view_of(item: &TimelineItem, me: &str, media: &MediaSources) -> TimelineItemView {
     let id = item.unique_id().0.clone();
     match item.kind() {
         TimelineItemKind::Virtual(VirtualTimelineItem::DateDivider(ts)) => {
@@ -207,7 +213,7 @@ pub fn view_of(item: &TimelineItem, me: &str) -> TimelineItemView {
         TimelineItemKind::Virtual(VirtualTimelineItem::TimelineStart) => {
             TimelineItemView::TimelineStart { id }
         }
-        TimelineItemKind::Event(ev) => event_view(id, ev, me),
+        TimelineItemKind::Event(ev) => event_view(id, ev, me, media),
     }
 }
 
@@ -249,7 +255,12 @@ fn reply_of(msg: &matrix_sdk_ui::timeline::MsgLikeContent) -> Option<ReplyView> 
     })
 }
 
-fn event_view(id: String, ev: &EventTimelineItem, me: &str) -> TimelineItemView {
+fn event_view(
+    id: String,
+    ev: &EventTimelineItem,
+    me: &str,
+    media: &MediaSources,
+) -> TimelineItemView {
     let sender_name = name_of(ev);
     let timestamp = f64::from(ev.timestamp().0);
     match ev.content() {
@@ -273,6 +284,7 @@ fn event_view(id: String, ev: &EventTimelineItem, me: &str) -> TimelineItemView 
                     body: m.body().to_owned(),
                     html,
                     msgtype: msgtype.to_owned(),
+                    media: media::view_of_message(m.msgtype(), media),
                     edited: m.is_edited(),
                     in_reply_to: reply_of(msg),
                     reactions: reactions_of(msg, me),
@@ -361,10 +373,16 @@ pub struct RoomTimeline {
     timeline: Arc<Timeline>,
     /// The user's own ID: marks their reactions and hides their own receipts.
     me: Arc<str>,
+    /// Where the attachments shown are remembered for the `media:` scheme.
+    media: MediaSources,
 }
 
 impl RoomTimeline {
-    pub(crate) async fn open(client: &Client, room_id: &str) -> Result<Self, TimelineError> {
+    pub(crate) async fn open(
+        client: &Client,
+        room_id: &str,
+        media: MediaSources,
+    ) -> Result<Self, TimelineError> {
         let room_id = OwnedRoomId::try_from(room_id)
             .map_err(|_| TimelineError::UnknownRoom(room_id.to_owned()))?;
         let room = client
@@ -380,6 +398,7 @@ impl RoomTimeline {
             room_id,
             timeline: Arc::new(timeline),
             me,
+            media,
         })
     }
 
@@ -396,11 +415,12 @@ impl RoomTimeline {
     ) {
         let (items, stream) = self.timeline.subscribe().await;
         let me = self.me.clone();
-        let items = items.iter().map(|i| view_of(i, &me)).collect();
+        let media = self.media.clone();
+        let items = items.iter().map(|i| view_of(i, &me, &media)).collect();
         let stream = stream.map(move |diffs| {
             diffs
                 .into_iter()
-                .map(|d| ListDiff::from_vector_diff(d, |i| view_of(&i, &me)))
+                .map(|d| ListDiff::from_vector_diff(d, |i| view_of(&i, &me, &media)))
                 .collect()
         });
         (items, stream)

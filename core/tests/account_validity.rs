@@ -51,7 +51,10 @@ async fn an_expired_account_is_said_and_renewed_through_the_mailed_link() {
         .error_for_status()
         .unwrap();
     // A message ends the current long poll; the next request meets the expiry.
-    server.send_text(&bob, &room_id, "tu es là ?").await.unwrap();
+    server
+        .send_text(&bob, &room_id, "tu es là ?")
+        .await
+        .unwrap();
     wait_for("the account expired state", SYNC_TIMEOUT, || {
         let s = status.get();
         async move { (s == SyncStatus::AccountExpired).then_some(()) }
@@ -61,8 +64,13 @@ async fn an_expired_account_is_said_and_renewed_through_the_mailed_link() {
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     assert_eq!(status.get(), SyncStatus::AccountExpired);
 
-    account_validity::send_renewal_mail(session.client()).await.unwrap();
-    let mail = is.mailbox.wait_for(&email, |m| m.text.contains("account_validity")).await;
+    account_validity::send_renewal_mail(session.client())
+        .await
+        .unwrap();
+    let mail = is
+        .mailbox
+        .wait_for(&email, |m| m.text.contains("account_validity"))
+        .await;
     is.follow(&mail, "account_validity").await.unwrap();
 
     session.resume_sync().await;

@@ -32,29 +32,35 @@ struct Expect {
 async fn a_200_line_list_with_bad_lines_gives_the_exact_report_and_real_invitations() {
     let server = server();
     let alice = server.register("alice", "Alice").await.unwrap();
-    let members: Vec<User> =
-        join_all((0..10).map(|i| {
-            let server = &server;
-            async move { server.register("member", &format!("Membre {i}")).await }
-        }))
-        .await
-            .into_iter().map(Result::unwrap).collect();
-    let invited: Vec<User> =
-        join_all((0..10).map(|i| {
-            let server = &server;
-            async move { server.register("invited", &format!("Invité {i}")).await }
-        }))
-        .await
-            .into_iter().map(Result::unwrap).collect();
-    let fresh: Vec<User> =
-        join_all((0..100).map(|i| {
-            let server = &server;
-            async move { server.register("fresh", &format!("Agent {i}")).await }
-        }))
-        .await
-            .into_iter().map(Result::unwrap).collect();
+    let members: Vec<User> = join_all((0..10).map(|i| {
+        let server = &server;
+        async move { server.register("member", &format!("Membre {i}")).await }
+    }))
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+    let invited: Vec<User> = join_all((0..10).map(|i| {
+        let server = &server;
+        async move { server.register("invited", &format!("Invité {i}")).await }
+    }))
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+    let fresh: Vec<User> = join_all((0..100).map(|i| {
+        let server = &server;
+        async move { server.register("fresh", &format!("Agent {i}")).await }
+    }))
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
     let everyone_before: Vec<&User> = members.iter().chain(invited.iter()).collect();
-    let room_id = server.create_room(&alice, "Liste", &everyone_before).await.unwrap();
+    let room_id = server
+        .create_room(&alice, "Liste", &everyone_before)
+        .await
+        .unwrap();
     for m in &members {
         server.join(m, &room_id).await.unwrap();
     }
@@ -62,7 +68,12 @@ async fn a_200_line_list_with_bad_lines_gives_the_exact_report_and_real_invitati
     // The file: 200 lines, built with what each item must give.
     let mut lines: Vec<String> = Vec::new();
     let mut expect: Vec<Expect> = Vec::new();
-    fn push(text: String, statuses: Vec<RowStatus>, lines: &mut Vec<String>, expect: &mut Vec<Expect>) {
+    fn push(
+        text: String,
+        statuses: Vec<RowStatus>,
+        lines: &mut Vec<String>,
+        expect: &mut Vec<Expect>,
+    ) {
         lines.push(text);
         let line = u32::try_from(lines.len()).unwrap();
         for status in statuses {
@@ -88,13 +99,28 @@ async fn a_200_line_list_with_bad_lines_gives_the_exact_report_and_real_invitati
         push(text, statuses, &mut lines, &mut expect);
     }
     for m in &members {
-        push(m.user_id.clone(), vec![RowStatus::AlreadyMember], &mut lines, &mut expect);
+        push(
+            m.user_id.clone(),
+            vec![RowStatus::AlreadyMember],
+            &mut lines,
+            &mut expect,
+        );
     }
     for u in &invited {
-        push(u.user_id.clone(), vec![RowStatus::AlreadyInvited], &mut lines, &mut expect);
+        push(
+            u.user_id.clone(),
+            vec![RowStatus::AlreadyInvited],
+            &mut lines,
+            &mut expect,
+        );
     }
     for i in 0..10 {
-        push(format!("@nobody_{i}_{}:localhost", common::random_name("x")), vec![RowStatus::UnknownUser], &mut lines, &mut expect);
+        push(
+            format!("@nobody_{i}_{}:localhost", common::random_name("x")),
+            vec![RowStatus::UnknownUser],
+            &mut lines,
+            &mut expect,
+        );
     }
     let bad = [
         ("Jean Dupont", Problem::NotAnAddress),
@@ -105,18 +131,39 @@ async fn a_200_line_list_with_bad_lines_gives_the_exact_report_and_real_invitati
     ];
     for i in 0..20 {
         let (text, problem) = bad[i % bad.len()];
-        push(text.to_owned(), vec![RowStatus::Invalid { problem }], &mut lines, &mut expect);
+        push(
+            text.to_owned(),
+            vec![RowStatus::Invalid { problem }],
+            &mut lines,
+            &mut expect,
+        );
     }
     for i in 0..20 {
-        push(format!("Agent.Externe{i}@Ministere.Gouv.FR"), vec![RowStatus::NeedsIdentityServer], &mut lines, &mut expect);
+        push(
+            format!("Agent.Externe{i}@Ministere.Gouv.FR"),
+            vec![RowStatus::NeedsIdentityServer],
+            &mut lines,
+            &mut expect,
+        );
     }
     // Whole-line duplicates of the first fresh accounts, and blank lines (skipped).
     let mut i = 1;
     while lines.len() < 196 {
-        let first_line = expect.iter().find(|e| e.status == RowStatus::Ready && {
-            lines[e.line as usize - 1].contains(&fresh[i].user_id)
-        }).unwrap().line;
-        push(fresh[i].user_id.clone(), vec![RowStatus::Duplicate { first_line }], &mut lines, &mut expect);
+        let first_line = expect
+            .iter()
+            .find(|e| {
+                e.status == RowStatus::Ready && {
+                    lines[e.line as usize - 1].contains(&fresh[i].user_id)
+                }
+            })
+            .unwrap()
+            .line;
+        push(
+            fresh[i].user_id.clone(),
+            vec![RowStatus::Duplicate { first_line }],
+            &mut lines,
+            &mut expect,
+        );
         i += 1;
     }
     while lines.len() < 200 {
@@ -129,10 +176,14 @@ async fn a_200_line_list_with_bad_lines_gives_the_exact_report_and_real_invitati
     let session = server.login(&alice, dir.path()).await.unwrap();
     wait_joined(&session, &room_id).await;
     let client = session.client().clone();
-    let room = client.get_room(<&RoomId>::try_from(room_id.as_str()).unwrap()).unwrap();
+    let room = client
+        .get_room(<&RoomId>::try_from(room_id.as_str()).unwrap())
+        .unwrap();
 
     let entries = invite_list::parse(&text);
-    let rows = bulk_invite::preview(&client, &room, &entries, None).await.unwrap();
+    let rows = bulk_invite::preview(&client, &room, &entries, None)
+        .await
+        .unwrap();
     let got: Vec<(u32, RowStatus)> = rows.iter().map(|r| (r.line, r.status.clone())).collect();
     let want: Vec<(u32, RowStatus)> = expect.iter().map(|e| (e.line, e.status.clone())).collect();
     for (g, w) in got.iter().zip(&want) {
@@ -144,8 +195,19 @@ async fn a_200_line_list_with_bad_lines_gives_the_exact_report_and_real_invitati
 
     let mut progress: Vec<Progress> = Vec::new();
     let report = bulk_invite::send(&client, &room_id, rows, None, |p| progress.push(p)).await;
-    let invited_now = report.iter().filter(|r| r.status == RowStatus::Invited).count();
-    assert_eq!(invited_now, 100, "{:#?}", report.iter().filter(|r| matches!(r.status, RowStatus::Failed { .. })).collect::<Vec<_>>());
+    let invited_now = report
+        .iter()
+        .filter(|r| r.status == RowStatus::Invited)
+        .count();
+    assert_eq!(
+        invited_now,
+        100,
+        "{:#?}",
+        report
+            .iter()
+            .filter(|r| matches!(r.status, RowStatus::Failed { .. }))
+            .collect::<Vec<_>>()
+    );
     assert_eq!(progress.last().map(|p| (p.done, p.total)), Some((100, 100)));
     assert_eq!(report.len(), want.len());
     // Everything but the Ready rows is reported as the preview said.
@@ -160,14 +222,25 @@ async fn a_200_line_list_with_bad_lines_gives_the_exact_report_and_real_invitati
 
     // The server agrees: 110 pending invitations (10 before, 100 now).
     let res = server
-        .get(&alice, &format!("/rooms/{}/members?membership=invite", enc(&room_id)))
+        .get(
+            &alice,
+            &format!("/rooms/{}/members?membership=invite", enc(&room_id)),
+        )
         .await
         .unwrap();
-    let pending_ids: Vec<&str> = res["chunk"].as_array().unwrap().iter()
-        .filter_map(|e| e["state_key"].as_str()).collect();
+    let pending_ids: Vec<&str> = res["chunk"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["state_key"].as_str())
+        .collect();
     assert_eq!(pending_ids.len(), 110);
     for u in &fresh {
-        assert!(pending_ids.contains(&u.user_id.as_str()), "{} not invited", u.user_id);
+        assert!(
+            pending_ids.contains(&u.user_id.as_str()),
+            "{} not invited",
+            u.user_id
+        );
     }
 
     // Pending invitations are listed, and one withdrawn is gone for the server too.
@@ -175,11 +248,20 @@ async fn a_200_line_list_with_bad_lines_gives_the_exact_report_and_real_invitati
     assert_eq!(pending.len(), 110);
     let victim = fresh[0].user_id.clone();
     assert!(pending.iter().any(|p| matches!(p, PendingInvite::Account { user_id, invited_by, .. } if *user_id == victim && *invited_by == alice.user_id)));
-    invites::revoke(&client, &room_id, &RevokeTarget::Account(victim.clone())).await.unwrap();
+    invites::revoke(&client, &room_id, &RevokeTarget::Account(victim.clone()))
+        .await
+        .unwrap();
     let after = invites::pending(&client, &room_id).await.unwrap();
     assert_eq!(after.len(), 109);
     let state = server
-        .get(&alice, &format!("/rooms/{}/state/m.room.member/{}", enc(&room_id), enc(&victim)))
+        .get(
+            &alice,
+            &format!(
+                "/rooms/{}/state/m.room.member/{}",
+                enc(&room_id),
+                enc(&victim)
+            ),
+        )
         .await
         .unwrap();
     assert_eq!(state["membership"], "leave");
@@ -191,16 +273,26 @@ async fn without_the_right_to_invite_every_line_says_not_allowed() {
     let owner = server.register("owner", "Owner").await.unwrap();
     let guest = server.register("guest", "Guest").await.unwrap();
     let other = server.register("other", "Other").await.unwrap();
-    let room_id = server.create_room(&owner, "Fermé", &[&guest]).await.unwrap();
+    let room_id = server
+        .create_room(&owner, "Fermé", &[&guest])
+        .await
+        .unwrap();
     server.join(&guest, &room_id).await.unwrap();
     // Invitations need level 50 here; the guest has 0.
     let mut levels = server
-        .get(&owner, &format!("/rooms/{}/state/m.room.power_levels/", enc(&room_id)))
+        .get(
+            &owner,
+            &format!("/rooms/{}/state/m.room.power_levels/", enc(&room_id)),
+        )
         .await
         .unwrap();
     levels["invite"] = 50.into();
     let res = reqwest::Client::new()
-        .put(format!("{}/_matrix/client/v3/rooms/{}/state/m.room.power_levels/", server.url, enc(&room_id)))
+        .put(format!(
+            "{}/_matrix/client/v3/rooms/{}/state/m.room.power_levels/",
+            server.url,
+            enc(&room_id)
+        ))
         .bearer_auth(&owner.token)
         .json(&levels)
         .send()
@@ -212,11 +304,25 @@ async fn without_the_right_to_invite_every_line_says_not_allowed() {
     let session = server.login(&guest, dir.path()).await.unwrap();
     wait_joined(&session, &room_id).await;
     let client = session.client().clone();
-    let room = client.get_room(<&RoomId>::try_from(room_id.as_str()).unwrap()).unwrap();
+    let room = client
+        .get_room(<&RoomId>::try_from(room_id.as_str()).unwrap())
+        .unwrap();
     let entries = invite_list::parse(&format!("{}\nnobody", other.user_id));
-    let rows = bulk_invite::preview(&client, &room, &entries, None).await.unwrap();
-    assert_eq!(rows[0].status, RowStatus::NotAllowed { reason: bulk_invite::NotAllowed::NoPower });
-    assert_eq!(rows[1].status, RowStatus::Invalid { problem: Problem::NotAnAddress });
+    let rows = bulk_invite::preview(&client, &room, &entries, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows[0].status,
+        RowStatus::NotAllowed {
+            reason: bulk_invite::NotAllowed::NoPower
+        }
+    );
+    assert_eq!(
+        rows[1].status,
+        RowStatus::Invalid {
+            problem: Problem::NotAnAddress
+        }
+    );
 }
 
 /// A homeserver that answers the first invitation with 429 and `retry_after_ms`, and
@@ -238,15 +344,26 @@ async fn too_many_requests_waits_as_the_server_says_and_then_invites() {
         (404, r#"{"errcode":"M_UNRECOGNIZED","error":"stub"}"#.into())
     })
     .await;
-    let client = matrix_sdk::Client::builder().homeserver_url(&stub.url).build().await.unwrap();
+    let client = matrix_sdk::Client::builder()
+        .homeserver_url(&stub.url)
+        .build()
+        .await
+        .unwrap();
     let session = matrix_sdk::authentication::matrix::MatrixSession {
         meta: matrix_sdk::SessionMeta {
             user_id: "@alice:stub".try_into().unwrap(),
             device_id: "DEVICE".into(),
         },
-        tokens: matrix_sdk::SessionTokens { access_token: "t".into(), refresh_token: None },
+        tokens: matrix_sdk::SessionTokens {
+            access_token: "t".into(),
+            refresh_token: None,
+        },
     };
-    client.matrix_auth().restore_session(session, matrix_sdk::store::RoomLoadSettings::default()).await.unwrap();
+    client
+        .matrix_auth()
+        .restore_session(session, matrix_sdk::store::RoomLoadSettings::default())
+        .await
+        .unwrap();
 
     let rows = vec![bulk_invite::Row {
         line: 1,

@@ -42,17 +42,37 @@ async fn other_sessions_are_listed_and_signed_out_with_the_password() {
     assert!(laptop.last_seen.is_none_or(|t| t > 1.6e12));
 
     // A wrong password removes nothing; this session cannot be removed here.
-    assert!(matches!(devices::sign_out(&client, &others[0], "faux").await, Err(DevicesError::WrongPassword)));
-    assert!(matches!(devices::sign_out(&client, &me, &alice.password).await, Err(DevicesError::CurrentDevice)));
+    assert!(matches!(
+        devices::sign_out(&client, &others[0], "faux").await,
+        Err(DevicesError::WrongPassword)
+    ));
+    assert!(matches!(
+        devices::sign_out(&client, &me, &alice.password).await,
+        Err(DevicesError::CurrentDevice)
+    ));
     assert_eq!(devices::list(&client).await.unwrap().len(), list.len());
 
-    devices::sign_out(&client, &others[0], &alice.password).await.unwrap();
-    let after: Vec<String> = devices::list(&client).await.unwrap().into_iter().map(|d| d.device_id).collect();
+    devices::sign_out(&client, &others[0], &alice.password)
+        .await
+        .unwrap();
+    let after: Vec<String> = devices::list(&client)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.device_id)
+        .collect();
     assert!(!after.contains(&others[0]));
     assert!(after.contains(&others[1]));
 
-    let n = devices::sign_out_others(&client, &alice.password).await.unwrap();
+    let n = devices::sign_out_others(&client, &alice.password)
+        .await
+        .unwrap();
     assert_eq!(n, u32::try_from(after.len() - 1).unwrap());
-    let left: Vec<String> = devices::list(&client).await.unwrap().into_iter().map(|d| d.device_id).collect();
+    let left: Vec<String> = devices::list(&client)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.device_id)
+        .collect();
     assert_eq!(left, vec![me]);
 }

@@ -34,8 +34,12 @@ async fn emails_are_looked_up_invited_by_mail_listed_and_withdrawn() {
     let bob_token = is.register(&server, &bob).await.unwrap();
     let (sid, client_secret) = is.validate_email(&bob_token, &bob_email).await.unwrap();
     server
-        .post(&bob, "/account/3pid/bind", json!({"client_secret": client_secret, "sid": sid,
-            "id_server": is.host, "id_access_token": bob_token}))
+        .post(
+            &bob,
+            "/account/3pid/bind",
+            json!({"client_secret": client_secret, "sid": sid,
+            "id_server": is.host, "id_access_token": bob_token}),
+        )
         .await
         .unwrap();
     let newcomer = random_email("newcomer");
@@ -45,9 +49,12 @@ async fn emails_are_looked_up_invited_by_mail_listed_and_withdrawn() {
     let session = server.login(&alice, dir.path()).await.unwrap();
     wait_joined(&session, &room_id).await;
     let client = session.client().clone();
-    let room = client.get_room(<&RoomId>::try_from(room_id.as_str()).unwrap()).unwrap();
+    let room = client
+        .get_room(<&RoomId>::try_from(room_id.as_str()).unwrap())
+        .unwrap();
     let ca = std::fs::read(std::env::var("CHAPPE_TEST_IDENTITY_CA").unwrap()).unwrap();
-    let chappe_is = IdentityServer::new(&is.url, identity::http_client(Some(&ca)).unwrap()).unwrap();
+    let chappe_is =
+        IdentityServer::new(&is.url, identity::http_client(Some(&ca)).unwrap()).unwrap();
 
     // Bob's address written in capitals, Outlook style: still found.
     let text = format!(
@@ -58,15 +65,22 @@ async fn emails_are_looked_up_invited_by_mail_listed_and_withdrawn() {
     let rows = bulk_invite::preview(&client, &room, &invite_list::parse(&text), Some(&chappe_is))
         .await
         .unwrap();
-    let got: Vec<(Option<&str>, &RowStatus)> =
-        rows.iter().map(|r| (r.user_id.as_deref(), &r.status)).collect();
+    let got: Vec<(Option<&str>, &RowStatus)> = rows
+        .iter()
+        .map(|r| (r.user_id.as_deref(), &r.status))
+        .collect();
     assert_eq!(
         got,
         vec![
             (Some(bob.user_id.as_str()), &RowStatus::Ready),
             (None, &RowStatus::Ready),
             (Some(carol.user_id.as_str()), &RowStatus::Ready),
-            (None, &RowStatus::Invalid { problem: Problem::InvalidEmail }),
+            (
+                None,
+                &RowStatus::Invalid {
+                    problem: Problem::InvalidEmail
+                }
+            ),
         ]
     );
 
@@ -78,7 +92,9 @@ async fn emails_are_looked_up_invited_by_mail_listed_and_withdrawn() {
             &RowStatus::Invited,
             &RowStatus::InvitedByEmail,
             &RowStatus::Invited,
-            &RowStatus::Invalid { problem: Problem::InvalidEmail },
+            &RowStatus::Invalid {
+                problem: Problem::InvalidEmail
+            },
         ]
     );
 
@@ -96,8 +112,19 @@ async fn emails_are_looked_up_invited_by_mail_listed_and_withdrawn() {
             && e["state_key"] == who.as_str()
             && e["content"]["membership"] == "invite"));
     }
-    assert_eq!(state.iter().filter(|e| e["type"] == "m.room.third_party_invite").count(), 1);
-    let mail = is.mailbox.wait_for(&newcomer, |m| m.text.contains("Alice") || m.subject.contains("invit")).await;
+    assert_eq!(
+        state
+            .iter()
+            .filter(|e| e["type"] == "m.room.third_party_invite")
+            .count(),
+        1
+    );
+    let mail = is
+        .mailbox
+        .wait_for(&newcomer, |m| {
+            m.text.contains("Alice") || m.subject.contains("invit")
+        })
+        .await;
     assert!(mail.is_to(&newcomer));
 
     // Pending: two accounts and one email; the email one is withdrawn.
@@ -106,16 +133,29 @@ async fn emails_are_looked_up_invited_by_mail_listed_and_withdrawn() {
     let token = pending
         .iter()
         .find_map(|p| match p {
-            PendingInvite::Email { token, invited_by, .. } if *invited_by == alice.user_id => Some(token.clone()),
+            PendingInvite::Email {
+                token, invited_by, ..
+            } if *invited_by == alice.user_id => Some(token.clone()),
             _ => None,
         })
         .expect("the email invite");
-    invites::revoke(&client, &room_id, &RevokeTarget::Email(token.clone())).await.unwrap();
+    invites::revoke(&client, &room_id, &RevokeTarget::Email(token.clone()))
+        .await
+        .unwrap();
     let pending = invites::pending(&client, &room_id).await.unwrap();
     assert_eq!(pending.len(), 2);
-    assert!(pending.iter().all(|p| matches!(p, PendingInvite::Account { .. })));
+    assert!(pending
+        .iter()
+        .all(|p| matches!(p, PendingInvite::Account { .. })));
     let emptied = server
-        .get(&alice, &format!("/rooms/{}/state/m.room.third_party_invite/{}", enc(&room_id), enc(&token)))
+        .get(
+            &alice,
+            &format!(
+                "/rooms/{}/state/m.room.third_party_invite/{}",
+                enc(&room_id),
+                enc(&token)
+            ),
+        )
         .await
         .unwrap();
     assert_eq!(emptied, json!({}));
@@ -138,12 +178,20 @@ async fn an_unreachable_identity_server_is_said_on_the_email_lines_only() {
     let session = server.login(&alice, dir.path()).await.unwrap();
     wait_joined(&session, &room_id).await;
     let client = session.client().clone();
-    let room = client.get_room(<&RoomId>::try_from(room_id.as_str()).unwrap()).unwrap();
+    let room = client
+        .get_room(<&RoomId>::try_from(room_id.as_str()).unwrap())
+        .unwrap();
     // Nothing listens on this port.
-    let dead = IdentityServer::new("https://127.0.0.1:9", identity::http_client(None).unwrap()).unwrap();
+    let dead =
+        IdentityServer::new("https://127.0.0.1:9", identity::http_client(None).unwrap()).unwrap();
     let text = format!("x@chappe.test\n{}", carol.user_id);
-    let rows = bulk_invite::preview(&client, &room, &invite_list::parse(&text), Some(&dead)).await.unwrap();
-    assert!(matches!(&rows[0].status, RowStatus::Failed { reason } if reason.contains("unreachable")), "{rows:?}");
+    let rows = bulk_invite::preview(&client, &room, &invite_list::parse(&text), Some(&dead))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&rows[0].status, RowStatus::Failed { reason } if reason.contains("unreachable")),
+        "{rows:?}"
+    );
     assert_eq!(rows[1].status, RowStatus::Ready);
     let report = bulk_invite::send(&client, &room_id, rows, Some(&dead), |_| {}).await;
     assert_eq!(report[1].status, RowStatus::Invited);

@@ -7,8 +7,8 @@
 mod common;
 
 use common::{
-    identity::{identity_server, json_ok, random_email},
     enc,
+    identity::{identity_server, json_ok, random_email},
     random_name, server, wait_for, Server, User, SYNC_TIMEOUT,
 };
 use serde_json::{json, Value};

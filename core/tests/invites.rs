@@ -68,4 +68,3 @@ async fn an_accepted_invitation_becomes_a_joined_room_and_a_declined_one_goes_aw
     ));
     session.stop().await;
 }
-

@@ -147,3 +147,111 @@ async fn a_saved_session_opens_offline_with_its_rooms_from_the_local_cache() {
     wait_status(&session, SyncStatus::Running).await;
     session.stop().await;
 }
+
+/// Alice's messages in the room as Bob's client reads them, oldest first.
+async fn alice_bodies(server: &Server, bob: &User, alice: &User, room_id: &str) -> Vec<String> {
+    let mut all = server.messages(bob, room_id).await.unwrap();
+    all.reverse(); // the server answers newest first
+    all.into_iter()
+        .filter(|(sender, _)| sender == &alice.user_id)
+        .map(|(_, body)| body)
+        .collect()
+}
+
+/// Sends `bodies` one after the other into the open room, while the server is away.
+async fn type_during_outage(timeline: &chappe_core::RoomTimeline, bodies: &[String]) {
+    for body in bodies {
+        timeline.send_text(body).await.unwrap();
+    }
+}
+
+/// Waits until Bob's client has all of `want` from Alice, then checks nothing more.
+async fn assert_delivered_once_in_order(
+    server: &Server,
+    bob: &User,
+    alice: &User,
+    room_id: &str,
+    want: &[String],
+) {
+    let start = std::time::Instant::now();
+    loop {
+        let got = alice_bodies(server, bob, alice, room_id).await;
+        if got.len() >= want.len() {
+            // Give a duplicate a moment to show up, then compare exactly.
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let got = alice_bodies(server, bob, alice, room_id).await;
+            assert_eq!(got, want, "each message once, in the order typed");
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "only {} of {} delivered: {got:?}",
+            got.len(),
+            want.len()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twenty_messages_typed_during_an_outage_arrive_once_each_in_order() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let room_id = server.create_room(&bob, "Vingt", &[&alice]).await.unwrap();
+    server.join(&alice, &room_id).await.unwrap();
+    let relay = Relay::to(&server.url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let stored = saved_session(&server, &alice, &room_id, dir.path(), &relay).await;
+    let mut session = Session::restore(stored).await.unwrap();
+    wait_status(&session, SyncStatus::Running).await;
+    let timeline = session.open_room(&room_id).await.unwrap();
+
+    relay.cut();
+    let bodies: Vec<String> = (1..=20).map(|n| format!("message {n:02} pendant la panne")).collect();
+    type_during_outage(&timeline, &bodies).await;
+    wait_status(&session, SyncStatus::Offline).await;
+    assert!(
+        alice_bodies(&server, &bob, &alice, &room_id).await.is_empty(),
+        "nothing can pass a cut connection"
+    );
+
+    relay.restore();
+    assert_delivered_once_in_order(&server, &bob, &alice, &room_id, &bodies).await;
+    session.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_typed_during_an_outage_survive_quitting_the_app_and_leave_once_in_order() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let room_id = server.create_room(&bob, "Redémarrage", &[&alice]).await.unwrap();
+    server.join(&alice, &room_id).await.unwrap();
+    let relay = Relay::to(&server.url).await;
+    let dir = tempfile::tempdir().unwrap();
+    let stored = saved_session(&server, &alice, &room_id, dir.path(), &relay).await;
+
+    let bodies: Vec<String> = (1..=20).map(|n| format!("avant et après redémarrage {n:02}")).collect();
+    // First run: online, then the server goes away and ten messages are typed; the
+    // user quits while they are still waiting.
+    let mut first = Session::restore(stored.clone()).await.unwrap();
+    wait_status(&first, SyncStatus::Running).await;
+    let timeline = first.open_room(&room_id).await.unwrap();
+    relay.cut();
+    type_during_outage(&timeline, &bodies[..10]).await;
+    wait_status(&first, SyncStatus::Offline).await;
+    drop(timeline);
+    first.stop().await;
+    drop(first);
+    assert!(alice_bodies(&server, &bob, &alice, &room_id).await.is_empty());
+
+    // Second run, still offline: ten more are typed after the first ten.
+    let mut second = Session::restore(stored).await.unwrap();
+    let timeline = second.open_room(&room_id).await.unwrap();
+    type_during_outage(&timeline, &bodies[10..]).await;
+
+    relay.restore();
+    assert_delivered_once_in_order(&server, &bob, &alice, &room_id, &bodies).await;
+    second.stop().await;
+}

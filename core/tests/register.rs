@@ -23,13 +23,20 @@ async fn an_account_is_created_once_the_mailed_link_is_followed() {
     let server = server();
     let email = random_email("Agent.Nouveau");
     let password = "Un mot de passe 2 fois plus long!".to_owned();
-    let req = RegisterRequest { homeserver: server.url.clone(), email: email.clone(), password: password.clone() };
+    let req = RegisterRequest {
+        homeserver: server.url.clone(),
+        email: email.clone(),
+        password: password.clone(),
+    };
 
     let pending = register::request(&req, &[]).await.unwrap();
     assert_eq!(pending.email, email.to_lowercase());
     assert_eq!(pending.send_attempt, 1);
     assert!(!pending.sid.is_empty());
-    let first = is.mailbox.wait_for(&email.to_lowercase(), |m| m.text.contains(&pending.sid)).await;
+    let first = is
+        .mailbox
+        .wait_for(&email.to_lowercase(), |m| m.text.contains(&pending.sid))
+        .await;
 
     // Not clicked yet: no account, and a clear error.
     let dir = tempfile::tempdir().unwrap();
@@ -37,18 +44,27 @@ async fn an_account_is_created_once_the_mailed_link_is_followed() {
         register::finish(dir.path(), &pending, &password).await,
         Err(RegisterError::NotValidated)
     ));
-    assert_eq!(std::fs::read_dir(dir.path().join("sessions")).map(|d| d.count()).unwrap_or(0), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path().join("sessions"))
+            .map(|d| d.count())
+            .unwrap_or(0),
+        0
+    );
 
     // "Resend": a new mail; its link is the one followed.
     let pending = register::resend(pending).await.unwrap();
     assert_eq!(pending.send_attempt, 2);
     let second = is
         .mailbox
-        .wait_for(&email.to_lowercase(), |m| m.text.contains(&pending.sid) && m.file != first.file)
+        .wait_for(&email.to_lowercase(), |m| {
+            m.text.contains(&pending.sid) && m.file != first.file
+        })
         .await;
     is.follow(&second, "submit_token").await.unwrap();
 
-    let mut session = register::finish(dir.path(), &pending, &password).await.unwrap();
+    let mut session = register::finish(dir.path(), &pending, &password)
+        .await
+        .unwrap();
     let expected = format!("@{}:localhost", register::localpart_for(&email));
     assert_eq!(session.user_id(), expected);
     session.stop().await;
@@ -57,14 +73,21 @@ async fn an_account_is_created_once_the_mailed_link_is_followed() {
     let dir2 = tempfile::tempdir().unwrap();
     let again = chappe_core::login(
         dir2.path(),
-        LoginRequest { homeserver: server.url.clone(), user: email.clone(), password: password.clone() },
+        LoginRequest {
+            homeserver: server.url.clone(),
+            user: email.clone(),
+            password: password.clone(),
+        },
     )
     .await
     .unwrap();
     assert_eq!(again.user_id(), expected);
 
     // The address now has an account: registering it again is refused in plain words.
-    assert!(matches!(register::request(&req, &[]).await, Err(RegisterError::EmailInUse)));
+    assert!(matches!(
+        register::request(&req, &[]).await,
+        Err(RegisterError::EmailInUse)
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,7 +98,16 @@ async fn bad_input_is_refused_before_any_mail() {
         email: email.into(),
         password: password.into(),
     };
-    assert!(matches!(register::request(&req("", "x"), &[]).await, Err(RegisterError::MissingFields)));
-    assert!(matches!(register::request(&req("a@b.fr", ""), &[]).await, Err(RegisterError::MissingFields)));
-    assert!(matches!(register::request(&req("pas-un-email", "x"), &[]).await, Err(RegisterError::InvalidEmail)));
+    assert!(matches!(
+        register::request(&req("", "x"), &[]).await,
+        Err(RegisterError::MissingFields)
+    ));
+    assert!(matches!(
+        register::request(&req("a@b.fr", ""), &[]).await,
+        Err(RegisterError::MissingFields)
+    ));
+    assert!(matches!(
+        register::request(&req("pas-un-email", "x"), &[]).await,
+        Err(RegisterError::InvalidEmail)
+    ));
 }

@@ -16,12 +16,16 @@ async fn a_readable_public_room_is_previewed_with_its_latest_messages_before_joi
     let alice = server.register("alice", "Alice").await.unwrap();
     let alias_name = random_name("forum");
     let created = server
-        .post(&bob, "/createRoom", json!({
-            "name": "Forum lisible", "topic": "Ouvert à la lecture", "preset": "public_chat",
-            "visibility": "public", "room_alias_name": alias_name,
-            "initial_state": [{"type": "m.room.history_visibility", "state_key": "",
-                "content": {"history_visibility": "world_readable"}}],
-        }))
+        .post(
+            &bob,
+            "/createRoom",
+            json!({
+                "name": "Forum lisible", "topic": "Ouvert à la lecture", "preset": "public_chat",
+                "visibility": "public", "room_alias_name": alias_name,
+                "initial_state": [{"type": "m.room.history_visibility", "state_key": "",
+                    "content": {"history_visibility": "world_readable"}}],
+            }),
+        )
         .await
         .unwrap();
     let room_id = created["room_id"].as_str().unwrap().to_owned();
@@ -44,12 +48,17 @@ async fn a_readable_public_room_is_previewed_with_its_latest_messages_before_joi
     assert!(!p.joined);
     let bodies: Vec<&str> = p.messages.iter().map(|m| m.body.as_str()).collect();
     assert_eq!(bodies, ["premier", "deuxième", "troisième"]);
-    assert!(p.messages.iter().all(|m| m.sender == bob.user_id && m.timestamp > 1.6e12));
+    assert!(p
+        .messages
+        .iter()
+        .all(|m| m.sender == bob.user_id && m.timestamp > 1.6e12));
 
     // Joining from the preview, then the preview says so.
     directory::join(&client, &alias).await.unwrap();
     common::wait_joined(&session, &room_id).await;
-    let p = room_preview::preview(&client, &room_id, None).await.unwrap();
+    let p = room_preview::preview(&client, &room_id, None)
+        .await
+        .unwrap();
     assert!(p.joined);
     assert_eq!(p.members, 2);
 }
@@ -61,12 +70,16 @@ async fn an_unreadable_room_shows_no_messages_and_a_knock_reaches_its_moderators
     let alice = server.register("alice", "Alice").await.unwrap();
     let alias_name = random_name("porte");
     let created = server
-        .post(&bob, "/createRoom", json!({
-            "name": "Sur demande", "preset": "private_chat", "visibility": "public",
-            "room_alias_name": alias_name,
-            "initial_state": [{"type": "m.room.join_rules", "state_key": "",
-                "content": {"join_rule": "knock"}}],
-        }))
+        .post(
+            &bob,
+            "/createRoom",
+            json!({
+                "name": "Sur demande", "preset": "private_chat", "visibility": "public",
+                "room_alias_name": alias_name,
+                "initial_state": [{"type": "m.room.join_rules", "state_key": "",
+                    "content": {"join_rule": "knock"}}],
+            }),
+        )
         .await
         .unwrap();
     let room_id = created["room_id"].as_str().unwrap().to_owned();
@@ -85,7 +98,14 @@ async fn an_unreadable_room_shows_no_messages_and_a_knock_reaches_its_moderators
     let knocked = room_preview::knock(&client, &alias, None).await.unwrap();
     assert_eq!(knocked, room_id);
     let member = server
-        .get(&bob, &format!("/rooms/{}/state/m.room.member/{}", enc(&room_id), enc(&alice.user_id)))
+        .get(
+            &bob,
+            &format!(
+                "/rooms/{}/state/m.room.member/{}",
+                enc(&room_id),
+                enc(&alice.user_id)
+            ),
+        )
         .await
         .unwrap();
     assert_eq!(member["membership"], "knock");

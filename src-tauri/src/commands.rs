@@ -109,7 +109,10 @@ pub async fn login(state: State<'_, SharedState>, form: LoginRequest) -> Result<
 
 /// Saves the session in the keychain and makes it current. A keychain failure is not
 /// fatal: the user stays logged in for this run, and will have to log in next time.
-pub(crate) async fn install(state: &SharedState, session: chappe_core::Session) -> Result<Me, UiError> {
+pub(crate) async fn install(
+    state: &SharedState,
+    session: chappe_core::Session,
+) -> Result<Me, UiError> {
     // Never a plaintext fallback: without a keychain the session lives for this run only.
     let remembered = match session.stored() {
         Some(stored) => match keychain::save(&state.data_dir, &stored).await {

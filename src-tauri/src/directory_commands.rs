@@ -163,8 +163,12 @@ pub async fn send_renewal_mail(state: State<'_, SharedState>) -> Result<(), UiEr
     chappe_core::account_validity::send_renewal_mail(&client)
         .await
         .map_err(|e| match e {
-            chappe_core::account_validity::AccountValidityError::NotLoggedIn => UiError::NotLoggedIn,
-            chappe_core::account_validity::AccountValidityError::Unreachable(d) => UiError::Unreachable(d),
+            chappe_core::account_validity::AccountValidityError::NotLoggedIn => {
+                UiError::NotLoggedIn
+            }
+            chappe_core::account_validity::AccountValidityError::Unreachable(d) => {
+                UiError::Unreachable(d)
+            }
             other => UiError::Other(other.to_string()),
         })
 }
@@ -174,6 +178,10 @@ pub async fn send_renewal_mail(state: State<'_, SharedState>) -> Result<(), UiEr
 #[specta::specta]
 pub async fn resume_sync(state: State<'_, SharedState>) -> Result<(), UiError> {
     let guard = state.session.read().await;
-    guard.as_ref().ok_or(UiError::NotLoggedIn)?.resume_sync().await;
+    guard
+        .as_ref()
+        .ok_or(UiError::NotLoggedIn)?
+        .resume_sync()
+        .await;
     Ok(())
 }

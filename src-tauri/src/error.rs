@@ -2,16 +2,16 @@
 //! a translated sentence by the UI's i18n table (key `error.<type>`).
 
 use chappe_core::{
-    room_power::PowerError,
-    room_create::RoomCreateError,
-    room_settings::{RoomSettingsError, TchapRule},
-    password_policy::PolicyRule,
-    register::RegisterError,
     bulk_invite::BulkInviteError,
     devices::DevicesError,
     directory::DirectoryError,
     failure::{self, Failure},
     invites::InviteError,
+    password_policy::PolicyRule,
+    register::RegisterError,
+    room_create::RoomCreateError,
+    room_power::PowerError,
+    room_settings::{RoomSettingsError, TchapRule},
     LoginError, SessionError, TimelineError,
 };
 use serde::Serialize;
@@ -208,7 +208,8 @@ impl From<RoomSettingsError> for UiError {
             RoomSettingsError::InvalidVersion(_) => Self::InvalidRoomVersion,
             RoomSettingsError::NotAnImage => Self::NotAnImage,
             RoomSettingsError::ImageTooLarge => Self::FileTooLarge {
-                max_bytes: u32::try_from(chappe_core::room_settings::MAX_AVATAR_BYTES).unwrap_or(u32::MAX),
+                max_bytes: u32::try_from(chappe_core::room_settings::MAX_AVATAR_BYTES)
+                    .unwrap_or(u32::MAX),
             },
             RoomSettingsError::Http(e) => failure::of_http(&e).into(),
             other => Self::Other(other.to_string()),

@@ -34,7 +34,9 @@ pub async fn identity_server(state: &SharedState) -> Result<Option<Arc<IdentityS
         .or_else(|| state.config.identity_servers.first().cloned());
     let Some(base) = base else { return Ok(None) };
     let pem = match std::env::var_os("CHAPPE_EXTRA_CA").filter(|p| !p.is_empty()) {
-        Some(path) => Some(std::fs::read(path).map_err(|e| UiError::Other(format!("CHAPPE_EXTRA_CA: {e}")))?),
+        Some(path) => {
+            Some(std::fs::read(path).map_err(|e| UiError::Other(format!("CHAPPE_EXTRA_CA: {e}")))?)
+        }
         None => None,
     };
     let http = identity::http_client(pem.as_deref()).map_err(|e| UiError::Other(e.to_string()))?;
@@ -71,11 +73,13 @@ pub async fn invite_send(
     let client = state.client().await?;
     bulk_invite::joined_room(&client, &room_id)?;
     let identity = identity_server(&state).await?;
-    Ok(bulk_invite::send(&client, &room_id, rows, identity.as_deref(), |p| {
-        // The window may have been closed meanwhile: the invitations go on.
-        let _ = channel.send(p);
-    })
-    .await)
+    Ok(
+        bulk_invite::send(&client, &room_id, rows, identity.as_deref(), |p| {
+            // The window may have been closed meanwhile: the invitations go on.
+            let _ = channel.send(p);
+        })
+        .await,
+    )
 }
 
 /// Text of a file whatever its encoding: UTF-8 (with or without BOM), else the
@@ -89,8 +93,9 @@ fn decode(bytes: &[u8]) -> String {
 
 fn cp1252(b: u8) -> char {
     const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž', '\u{8f}',
-        '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}', 'ž', 'Ÿ',
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
     ];
     match b {
         0x80..=0x9f => HIGH[usize::from(b - 0x80)],
@@ -123,9 +128,13 @@ pub async fn open_invite_list(app: AppHandle) -> Result<Option<String>, UiError>
     })
     .await?;
     let Some(path) = path else { return Ok(None) };
-    let size = std::fs::metadata(&path).map_err(|e| UiError::Other(e.to_string()))?.len();
+    let size = std::fs::metadata(&path)
+        .map_err(|e| UiError::Other(e.to_string()))?
+        .len();
     if size > u64::from(MAX_LIST_BYTES) {
-        return Err(UiError::FileTooLarge { max_bytes: MAX_LIST_BYTES });
+        return Err(UiError::FileTooLarge {
+            max_bytes: MAX_LIST_BYTES,
+        });
     }
     let bytes = std::fs::read(&path).map_err(|e| UiError::Other(e.to_string()))?;
     Ok(Some(decode(&bytes)))
@@ -143,7 +152,8 @@ pub async fn save_invite_report(app: AppHandle, rows: Vec<Row>) -> Result<bool, 
     })
     .await?;
     let Some(path) = path else { return Ok(false) };
-    std::fs::write(&path, bulk_invite::report_csv(&rows)).map_err(|e| UiError::Other(e.to_string()))?;
+    std::fs::write(&path, bulk_invite::report_csv(&rows))
+        .map_err(|e| UiError::Other(e.to_string()))?;
     Ok(true)
 }
 

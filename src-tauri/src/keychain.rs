@@ -51,7 +51,10 @@ pub async fn load(data_dir: &Path) -> Option<StoredSession> {
 /// signing in without one.
 pub async fn available(data_dir: &Path) -> bool {
     let dir = data_dir.to_owned();
-    let result = tokio::task::spawn_blocking(move || entry(&dir)?.get_password().map(zeroize::Zeroizing::new)).await;
+    let result = tokio::task::spawn_blocking(move || {
+        entry(&dir)?.get_password().map(zeroize::Zeroizing::new)
+    })
+    .await;
     match result {
         Ok(Ok(_)) | Ok(Err(keyring::Error::NoEntry)) => true,
         Ok(Err(err)) => {
@@ -79,7 +82,10 @@ mod tests {
     #[tokio::test]
     async fn without_a_secret_service_the_keychain_is_said_unavailable() {
         // No D-Bus session bus at this address: the Secret Service cannot answer.
-        std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/chappe-test-bus");
+        std::env::set_var(
+            "DBUS_SESSION_BUS_ADDRESS",
+            "unix:path=/nonexistent/chappe-test-bus",
+        );
         let dir = std::env::temp_dir().join("chappe-keychain-probe");
         assert!(!available(&dir).await);
         assert!(load(&dir).await.is_none());

@@ -10,6 +10,7 @@ mod error;
 mod invite_commands;
 mod keychain;
 mod links;
+mod media_commands;
 mod register_commands;
 mod room_commands;
 mod state;
@@ -90,6 +91,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         invite_commands::pending_invites,
         invite_commands::revoke_invite,
         links::subscribe_links,
+        media_commands::save_media,
     ])
 }
 
@@ -146,6 +148,7 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .manage(links::Links::default())
         .invoke_handler(specta.invoke_handler())
+        .register_asynchronous_uri_scheme_protocol(media_commands::SCHEME, media_commands::handle)
         .setup(move |app| {
             specta.mount_events(app);
             let (config, problems) = chappe_core::config::load(&config_files(app));

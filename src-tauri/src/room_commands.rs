@@ -21,7 +21,10 @@ pub async fn create_room(state: State<'_, SharedState>, form: NewRoom) -> Result
 /// Who may join, the room's links (with the admin's permalink prefix) and flags.
 #[tauri::command]
 #[specta::specta]
-pub async fn room_settings(state: State<'_, SharedState>, room_id: String) -> Result<RoomSettingsView, UiError> {
+pub async fn room_settings(
+    state: State<'_, SharedState>,
+    room_id: String,
+) -> Result<RoomSettingsView, UiError> {
     let client = state.client().await?;
     let prefix = state.config.permalink_prefix.clone();
     Ok(room_settings::get(&client, &room_id, Some(&prefix)).await?)
@@ -29,7 +32,11 @@ pub async fn room_settings(state: State<'_, SharedState>, room_id: String) -> Re
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_room_access(state: State<'_, SharedState>, room_id: String, access: Access) -> Result<(), UiError> {
+pub async fn set_room_access(
+    state: State<'_, SharedState>,
+    room_id: String,
+    access: Access,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_settings::set_access(&client, &room_id, access).await?)
 }
@@ -37,7 +44,10 @@ pub async fn set_room_access(state: State<'_, SharedState>, room_id: String, acc
 /// Irreversible: the UI has asked for confirmation.
 #[tauri::command]
 #[specta::specta]
-pub async fn open_room_to_externals(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
+pub async fn open_room_to_externals(
+    state: State<'_, SharedState>,
+    room_id: String,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_settings::open_to_externals(&client, &room_id).await?)
 }
@@ -45,14 +55,22 @@ pub async fn open_room_to_externals(state: State<'_, SharedState>, room_id: Stri
 /// The room's rights and who has which level.
 #[tauri::command]
 #[specta::specta]
-pub async fn room_power(state: State<'_, SharedState>, room_id: String) -> Result<PowerView, UiError> {
+pub async fn room_power(
+    state: State<'_, SharedState>,
+    room_id: String,
+) -> Result<PowerView, UiError> {
     let client = state.client().await?;
     Ok(room_power::get(&client, &room_id).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_room_right(state: State<'_, SharedState>, room_id: String, right: Right, level: i32) -> Result<(), UiError> {
+pub async fn set_room_right(
+    state: State<'_, SharedState>,
+    room_id: String,
+    right: Right,
+    level: i32,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_power::set_right(&client, &room_id, right, i64::from(level)).await?)
 }
@@ -71,35 +89,54 @@ pub async fn set_member_level(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn room_acl(state: State<'_, SharedState>, room_id: String) -> Result<Option<ServerAcl>, UiError> {
+pub async fn room_acl(
+    state: State<'_, SharedState>,
+    room_id: String,
+) -> Result<Option<ServerAcl>, UiError> {
     let client = state.client().await?;
     Ok(room_power::get_acl(&client, &room_id).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_room_acl(state: State<'_, SharedState>, room_id: String, acl: ServerAcl) -> Result<(), UiError> {
+pub async fn set_room_acl(
+    state: State<'_, SharedState>,
+    room_id: String,
+    acl: ServerAcl,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_power::set_acl(&client, &room_id, &acl).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_room_name(state: State<'_, SharedState>, room_id: String, name: String) -> Result<(), UiError> {
+pub async fn set_room_name(
+    state: State<'_, SharedState>,
+    room_id: String,
+    name: String,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_settings::set_name(&client, &room_id, &name).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_room_topic(state: State<'_, SharedState>, room_id: String, topic: String) -> Result<(), UiError> {
+pub async fn set_room_topic(
+    state: State<'_, SharedState>,
+    room_id: String,
+    topic: String,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_settings::set_topic(&client, &room_id, &topic).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn set_room_history(state: State<'_, SharedState>, room_id: String, history: History) -> Result<(), UiError> {
+pub async fn set_room_history(
+    state: State<'_, SharedState>,
+    room_id: String,
+    history: History,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_settings::set_history(&client, &room_id, history).await?)
 }
@@ -107,7 +144,10 @@ pub async fn set_room_history(state: State<'_, SharedState>, room_id: String, hi
 /// Irreversible: the UI has asked for confirmation.
 #[tauri::command]
 #[specta::specta]
-pub async fn enable_room_encryption(state: State<'_, SharedState>, room_id: String) -> Result<(), UiError> {
+pub async fn enable_room_encryption(
+    state: State<'_, SharedState>,
+    room_id: String,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_settings::enable_encryption(&client, &room_id).await?)
 }
@@ -115,14 +155,22 @@ pub async fn enable_room_encryption(state: State<'_, SharedState>, room_id: Stri
 /// Adds `#local:our-server`; returns the full address.
 #[tauri::command]
 #[specta::specta]
-pub async fn add_room_alias(state: State<'_, SharedState>, room_id: String, local: String) -> Result<String, UiError> {
+pub async fn add_room_alias(
+    state: State<'_, SharedState>,
+    room_id: String,
+    local: String,
+) -> Result<String, UiError> {
     let client = state.client().await?;
     Ok(room_settings::add_alias(&client, &room_id, &local).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn remove_room_alias(state: State<'_, SharedState>, room_id: String, alias: String) -> Result<(), UiError> {
+pub async fn remove_room_alias(
+    state: State<'_, SharedState>,
+    room_id: String,
+    alias: String,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_settings::remove_alias(&client, &room_id, &alias).await?)
 }
@@ -130,7 +178,11 @@ pub async fn remove_room_alias(state: State<'_, SharedState>, room_id: String, a
 /// Makes one of the room's alternative addresses its main one.
 #[tauri::command]
 #[specta::specta]
-pub async fn set_room_main_alias(state: State<'_, SharedState>, room_id: String, alias: String) -> Result<(), UiError> {
+pub async fn set_room_main_alias(
+    state: State<'_, SharedState>,
+    room_id: String,
+    alias: String,
+) -> Result<(), UiError> {
     let client = state.client().await?;
     Ok(room_settings::set_main_alias(&client, &room_id, &alias).await?)
 }
@@ -138,7 +190,11 @@ pub async fn set_room_main_alias(state: State<'_, SharedState>, room_id: String,
 /// Replaces the room by a new one of `version`; returns the new room's ID.
 #[tauri::command]
 #[specta::specta]
-pub async fn upgrade_room(state: State<'_, SharedState>, room_id: String, version: String) -> Result<String, UiError> {
+pub async fn upgrade_room(
+    state: State<'_, SharedState>,
+    room_id: String,
+    version: String,
+) -> Result<String, UiError> {
     let client = state.client().await?;
     Ok(room_settings::upgrade(&client, &room_id, &version).await?)
 }
@@ -173,9 +229,13 @@ pub async fn choose_room_avatar(
     .await?;
     let Some(path) = path else { return Ok(false) };
     let max = room_settings::MAX_AVATAR_BYTES;
-    let size = std::fs::metadata(&path).map_err(|e| UiError::Other(e.to_string()))?.len();
+    let size = std::fs::metadata(&path)
+        .map_err(|e| UiError::Other(e.to_string()))?
+        .len();
     if size > max as u64 {
-        return Err(UiError::FileTooLarge { max_bytes: u32::try_from(max).unwrap_or(u32::MAX) });
+        return Err(UiError::FileTooLarge {
+            max_bytes: u32::try_from(max).unwrap_or(u32::MAX),
+        });
     }
     let bytes = std::fs::read(&path).map_err(|e| UiError::Other(e.to_string()))?;
     let client = state.client().await?;

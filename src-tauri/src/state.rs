@@ -76,7 +76,11 @@ impl AppState {
     /// The logged-in client, or `NotLoggedIn`. Cloning a `Client` is cheap (an `Arc`).
     pub async fn client(&self) -> Result<chappe_core::Client, crate::error::UiError> {
         let guard = self.session.read().await;
-        Ok(guard.as_ref().ok_or(crate::error::UiError::NotLoggedIn)?.client().clone())
+        Ok(guard
+            .as_ref()
+            .ok_or(crate::error::UiError::NotLoggedIn)?
+            .client()
+            .clone())
     }
 
     pub fn new(

@@ -85,4 +85,23 @@ export class Matrix {
     }
     throw new Error(`no message "${body}" in ${roomId} after ${timeoutMs} ms`);
   }
+
+  /** Uploads bytes to the media repository; returns their mxc:// URI. */
+  async upload(user, bytes, contentType, filename) {
+    const res = await fetch(`${this.base}/_matrix/media/v3/upload?filename=${encodeURIComponent(filename)}`, {
+      method: "POST",
+      headers: { "content-type": contentType, authorization: `Bearer ${user.token}` },
+      body: bytes,
+      signal: AbortSignal.timeout(60000),
+    });
+    const json = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(`upload ${filename}: ${res.status} ${JSON.stringify(json)}`);
+    return json.content_uri;
+  }
+
+  /** Sends any m.room.message content (an image, a file…). */
+  async sendContent(user, roomId, content) {
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${rand()}`;
+    return (await this.call("PUT", path, user.token, content)).event_id;
+  }
 }

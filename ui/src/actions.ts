@@ -33,6 +33,16 @@ export async function runAction(button: HTMLElement): Promise<void> {
     button.textContent = t("action.deleteConfirm");
     return;
   }
+  if (action === "save-media") {
+    // The native "Save as" dialog opens from Rust; the bytes never pass through here.
+    button.setAttribute("disabled", "");
+    const res = await commands.saveMedia(button.dataset.mediaKey ?? "", button.dataset.filename ?? "");
+    button.removeAttribute("disabled");
+    const error = document.getElementById("send-error");
+    if (res.status === "error" && error) error.textContent = errorText(res.error);
+    else if (res.status === "ok" && res.data) button.textContent = t("media.saved");
+    return;
+  }
   button.setAttribute("disabled", "");
   const res =
     action === "react" ? await commands.toggleReaction(roomId, itemId, button.dataset.key ?? "👍")

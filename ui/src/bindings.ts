@@ -119,6 +119,11 @@ export const commands = {
 	revokeInvite: (roomId: string, target: RevokeTarget) => typedError<null, UiError>(__TAURI_INVOKE("revoke_invite", { roomId, target })),
 	/**  Room links given to the app while it runs (see the module doc). */
 	subscribeLinks: (channel: Channel<string>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_links", { channel })),
+	/**
+	 *  Asks where to save an attachment, then downloads (and decrypts) it there. `false`
+	 *  if the user cancelled.
+	 */
+	saveMedia: (key: string, filename: string) => typedError<boolean, UiError>(__TAURI_INVOKE("save_media", { key, filename })),
 };
 
 /* Types */
@@ -259,6 +264,51 @@ export type Me_Serialize = {
 	 *  the user stays signed in for this run only, and the UI says so.
 	 */
 	remembered: boolean,
+};
+
+export type MediaKind = "image" | "video" | "audio" | "file";
+
+/**  An attachment as the timeline shows it. */
+export type MediaView = MediaView_Serialize | MediaView_Deserialize;
+
+/**  An attachment as the timeline shows it. */
+export type MediaView_Deserialize = {
+	kind: MediaKind,
+	/**  The whole file (`media:` path). */
+	key: string,
+	/**
+	 *  What to draw in the timeline, when it may be drawn: a thumbnail, or the image
+	 *  itself. `None`: show a file card with a download button.
+	 */
+	previewKey?: string | null,
+	filename: string,
+	/**  Text the sender wrote with the file, when it is not just its name. */
+	caption?: string | null,
+	mimetype?: string | null,
+	/**  Bytes (f64: the IPC carries no 64-bit integers). */
+	size?: number | null,
+	width?: number | null,
+	height?: number | null,
+};
+
+/**  An attachment as the timeline shows it. */
+export type MediaView_Serialize = {
+	kind: MediaKind,
+	/**  The whole file (`media:` path). */
+	key: string,
+	/**
+	 *  What to draw in the timeline, when it may be drawn: a thumbnail, or the image
+	 *  itself. `None`: show a file card with a download button.
+	 */
+	previewKey: string | null,
+	filename: string,
+	/**  Text the sender wrote with the file, when it is not just its name. */
+	caption: string | null,
+	mimetype: string | null,
+	/**  Bytes (f64: the IPC carries no 64-bit integers). */
+	size: number | null,
+	width: number | null,
+	height: number | null,
 };
 
 export type MemberLevel = {
@@ -737,7 +787,9 @@ html?: string | null;
 /**  `notice` and `emote` messages are shown differently. */
 msgtype: string; edited: boolean; sendState: SendState; inReplyTo?: ReplyView | null; reactions: ReactionView[]; 
 /**  Users (Matrix IDs) whose read receipt is on this message: they read up to here. */
-readBy: string[] } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
+readBy: string[]; 
+/**  The image, video, sound or file the message carries, if any. */
+media?: MediaView_Deserialize | null } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
 /**  A membership change (joined, left, invited…); the UI words it. */
 { kind: "membership"; id: string; userName: string; change: string; timestamp: number | null } | { kind: "profileChange"; id: string; userName: string; newName?: string | null; timestamp: number | null } | 
 /**  Any other state change (name, topic, …): the event type, for a short notice. */
@@ -750,7 +802,9 @@ html: string | null;
 /**  `notice` and `emote` messages are shown differently. */
 msgtype: string; edited: boolean; sendState: SendState; inReplyTo: ReplyView | null; reactions: ReactionView[]; 
 /**  Users (Matrix IDs) whose read receipt is on this message: they read up to here. */
-readBy: string[] } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
+readBy: string[]; 
+/**  The image, video, sound or file the message carries, if any. */
+media: MediaView_Serialize | null } | { kind: "deleted"; id: string; senderName: string; timestamp: number | null } | { kind: "unableToDecrypt"; id: string; senderName: string; timestamp: number | null } | 
 /**  A membership change (joined, left, invited…); the UI words it. */
 { kind: "membership"; id: string; userName: string; change: string; timestamp: number | null } | { kind: "profileChange"; id: string; userName: string; newName: string | null; timestamp: number | null } | 
 /**  Any other state change (name, topic, …): the event type, for a short notice. */

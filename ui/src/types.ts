@@ -14,4 +14,5 @@ export type Me = Full<B.Me>;
 export type RoomSummary = Full<B.RoomSummary>;
 export type TimelineItemView = Full<B.TimelineItemView>;
 export type MessageItem = Extract<TimelineItemView, { kind: "message" }>;
+export type MediaView = Full<B.MediaView>;
 export type { ListDiff, MessagePreview, SendState, SyncStatus, UiError } from "./bindings";

@@ -9,8 +9,9 @@ use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
 use super::{
+    enc,
     mail::{Mail, Mailbox},
-    enc, random_name, Server, User,
+    random_name, Server, User,
 };
 
 pub struct IdentityServer {

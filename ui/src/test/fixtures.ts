@@ -14,7 +14,7 @@ export function msg(over: Partial<MessageItem> = {}): MessageItem {
   return {
     kind: "message", id: "$1", sender: "@alice:x", senderName: "Alice", isOwn: false, timestamp: T0,
     body: "bonjour", html: null, msgtype: "text", edited: false, sendState: { state: "sent" },
-    inReplyTo: null, reactions: [], readBy: [], ...over,
+    inReplyTo: null, reactions: [], readBy: [], media: null, ...over,
   };
 }
 

@@ -1,10 +1,11 @@
-import type { MessageItem, TimelineItemView } from "../types";
+import type { MediaView, MessageItem, TimelineItemView } from "../types";
 import { append, cls, el, reconcile } from "../dom";
 import {
   colorSlot, dayLabel, fullTime, membershipText, messageTime, profileChangeText, sendStateText,
   startsGroup, stateChangeText,
 } from "../format";
 import { currentLang, t } from "../i18n";
+import { attachment } from "./attachment";
 
 function isoTime(ms: number | null): string | undefined {
   return typeof ms === "number" && Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
@@ -84,7 +85,7 @@ export function renderMessage(item: MessageItem, first: boolean): HTMLLIElement 
       : null,
     quote(item),
     el("div", { class: "line" },
-      body(item),
+      item.media ? attachment(item.media as MediaView) : body(item),
       el("span", { class: "meta" },
         item.edited ? el("span", { class: "edited" }, t("timeline.edited")) : null,
         el("time", { class: "time", datetime: isoTime(item.timestamp), title: fullTime(item.timestamp) || undefined },

@@ -1,0 +1,224 @@
+//! Images and files in the timeline, checked on the real Synapse: a colleague sends a
+//! picture or a document, Chappe's timeline describes it, and the bytes fetched through
+//! `chappe_core::media` (what the shell's `media:` scheme serves) are the sender's, also
+//! when the room is encrypted.
+#![recursion_limit = "256"]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use chappe_core::{
+    media::{self, MediaKey, MediaKind, MediaView},
+    ListDiff, Session, TimelineItemView,
+};
+use common::{server, SYNC_TIMEOUT};
+use futures_util::{Stream, StreamExt};
+use matrix_sdk::{
+    attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo},
+    ruma::{OwnedRoomId, UInt},
+};
+use serde_json::json;
+
+const PHOTO: &[u8] = include_bytes!("data/photo.png");
+
+/// Applies diffs until a message carrying media appears, and returns its media.
+async fn media_message(
+    items: &mut Vec<TimelineItemView>,
+    stream: &mut (impl Stream<Item = Vec<ListDiff<TimelineItemView>>> + Unpin),
+    filename: &str,
+) -> MediaView {
+    let start = std::time::Instant::now();
+    loop {
+        let found = items.iter().find_map(|i| match i {
+            TimelineItemView::Message {
+                media: Some(m),
+                send_state: chappe_core::timeline::SendState::Sent,
+                ..
+            } if m.filename == filename => Some(m.clone()),
+            _ => None,
+        });
+        if let Some(m) = found {
+            return m;
+        }
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "timed out waiting for {filename}: {items:#?}"
+        );
+        if let Ok(Some(diffs)) =
+            tokio::time::timeout(Duration::from_millis(500), stream.next()).await
+        {
+            diffs.into_iter().for_each(|d| d.apply(items));
+        }
+    }
+}
+
+async fn send_photo(bob: &Session, room_id: &str) {
+    let room = bob
+        .client()
+        .get_room(&OwnedRoomId::try_from(room_id).unwrap())
+        .expect("bob is in the room");
+    let info = AttachmentInfo::Image(BaseImageInfo {
+        width: Some(UInt::from(160u32)),
+        height: Some(UInt::from(100u32)),
+        size: Some(UInt::from(u32::try_from(PHOTO.len()).unwrap())),
+        ..Default::default()
+    });
+    room.send_attachment(
+        "photo.png",
+        &mime::IMAGE_PNG,
+        PHOTO.to_vec(),
+        AttachmentConfig::new().info(info),
+    )
+    .await
+    .expect("bob sends the photo");
+}
+
+async fn send_document(bob: &Session, room_id: &str, body: &[u8]) {
+    let room = bob
+        .client()
+        .get_room(&OwnedRoomId::try_from(room_id).unwrap())
+        .expect("bob is in the room");
+    room.send_attachment(
+        "compte-rendu.txt",
+        &mime::TEXT_PLAIN_UTF_8,
+        body.to_vec(),
+        AttachmentConfig::new(),
+    )
+    .await
+    .expect("bob sends the document");
+}
+
+/// Alice and Bob, both with Chappe sessions, in a room Bob created (encrypted or not).
+async fn two_sessions(
+    encrypted: bool,
+) -> (
+    Session,
+    Session,
+    String,
+    tempfile::TempDir,
+    tempfile::TempDir,
+) {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let mut body = json!({
+        "name": "Pièces jointes",
+        "preset": "private_chat",
+        "invite": [alice.user_id],
+    });
+    if encrypted {
+        body["initial_state"] = json!([{
+            "type": "m.room.encryption", "state_key": "",
+            "content": {"algorithm": "m.megolm.v1.aes-sha2"}
+        }]);
+    }
+    let room_id = server.post(&bob, "/createRoom", body).await.unwrap()["room_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.join(&alice, &room_id).await.unwrap();
+    let (alice_dir, bob_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alice_session = server.login(&alice, alice_dir.path()).await.unwrap();
+    let bob_session = server.login(&bob, bob_dir.path()).await.unwrap();
+    common::wait_joined(&alice_session, &room_id).await;
+    common::wait_joined(&bob_session, &room_id).await;
+    (alice_session, bob_session, room_id, alice_dir, bob_dir)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_photo_from_a_colleague_is_shown_from_a_server_thumbnail_and_saved_whole() {
+    let (alice, bob, room_id, _a, _b) = two_sessions(false).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+
+    send_photo(&bob, &room_id).await;
+    let photo = media_message(&mut items, &mut stream, "photo.png").await;
+
+    assert_eq!(photo.kind, MediaKind::Image);
+    assert_eq!(photo.mimetype.as_deref(), Some("image/png"));
+    assert_eq!((photo.width, photo.height), (Some(160), Some(100)));
+    assert!(photo.key.starts_with("p/"), "unencrypted: {}", photo.key);
+    let preview = photo.preview_key.clone().expect("an image has a preview");
+    assert!(preview.starts_with("t/"), "a server thumbnail: {preview}");
+
+    let whole = media::fetch(
+        alice.client(),
+        alice.media(),
+        &MediaKey::parse(&photo.key).unwrap(),
+    )
+    .await
+    .expect("the file downloads");
+    assert_eq!(whole, PHOTO, "the bytes Bob sent");
+    let thumb = media::fetch(
+        alice.client(),
+        alice.media(),
+        &MediaKey::parse(&preview).unwrap(),
+    )
+    .await
+    .expect("the thumbnail downloads");
+    assert!(
+        media::sniff_image(&thumb).is_some(),
+        "Synapse's thumbnail is an image the webview may show"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_an_encrypted_room_attachments_are_decrypted_and_their_keys_never_leave_rust() {
+    let (alice, bob, room_id, _a, _b) = two_sessions(true).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+
+    send_photo(&bob, &room_id).await;
+    let photo = media_message(&mut items, &mut stream, "photo.png").await;
+    assert!(photo.key.starts_with("e/"), "encrypted: {}", photo.key);
+    // The key the webview gets is only a name: no key material in it.
+    assert!(!photo.key.contains("key") && photo.key.split('/').count() == 3);
+    let whole = media::fetch(
+        alice.client(),
+        alice.media(),
+        &MediaKey::parse(&photo.key).unwrap(),
+    )
+    .await
+    .expect("the encrypted photo downloads and decrypts");
+    assert_eq!(whole, PHOTO, "decrypted to the bytes Bob sent");
+    let preview = photo.preview_key.expect("a small encrypted image is shown");
+    let shown = media::fetch(
+        alice.client(),
+        alice.media(),
+        &MediaKey::parse(&preview).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert!(media::sniff_image(&shown).is_some());
+
+    let text = "Ordre du jour : budget 2027\n".repeat(50);
+    send_document(&bob, &room_id, text.as_bytes()).await;
+    let doc = media_message(&mut items, &mut stream, "compte-rendu.txt").await;
+    assert_eq!(doc.kind, MediaKind::File);
+    assert_eq!(
+        doc.preview_key, None,
+        "a document is offered to save, not drawn"
+    );
+    let saved = media::fetch(
+        alice.client(),
+        alice.media(),
+        &MediaKey::parse(&doc.key).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(saved, text.as_bytes());
+    assert_eq!(
+        media::sniff_image(&saved),
+        None,
+        "served as a download, never as a page"
+    );
+
+    // A key the timeline never showed cannot be fetched, even for a real file.
+    let other = chappe_core::media::MediaSources::default();
+    let err = media::fetch(alice.client(), &other, &MediaKey::parse(&doc.key).unwrap()).await;
+    assert!(matches!(err, Err(media::MediaError::Unknown)), "{err:?}");
+}

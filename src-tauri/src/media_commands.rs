@@ -1,0 +1,130 @@
+//! The `media:` URI scheme that serves images to the webview, and saving an attachment
+//! to a file the user picks.
+//!
+//! The webview asks for `media://localhost/<key>` (`http://media.localhost/<key>` on
+//! Windows), where the key was made by `chappe_core::media`; the download goes through
+//! matrix-sdk here, so the access token and the keys of encrypted attachments stay in
+//! Rust. Only bytes that really are PNG, JPEG, GIF or WebP are served as images; anything
+//! else is served as an opaque download the webview will not render or run.
+
+use chappe_core::media::{self, MediaError, MediaKey};
+use tauri::{
+    http::{header, Request, Response, StatusCode},
+    AppHandle, Manager, Runtime, State, UriSchemeContext, UriSchemeResponder,
+};
+use tracing::debug;
+
+use crate::{
+    error::UiError,
+    invite_commands::on_main,
+    state::{AppState, SharedState},
+};
+
+pub const SCHEME: &str = "media";
+
+/// Fetches the media behind a key for the logged-in session.
+async fn fetch(state: &AppState, key: &MediaKey) -> Result<Vec<u8>, UiError> {
+    let guard = state.session.read().await;
+    let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
+    let client = session.client().clone();
+    let sources = session.media().clone();
+    // The download can be long: do not hold the session lock (logout waits on it).
+    drop(guard);
+    media::fetch(&client, &sources, key)
+        .await
+        .map_err(UiError::from)
+}
+
+fn response(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Vec<u8>> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        // The type is ours, not a guess: the webview must not sniff a "better" one.
+        .header("X-Content-Type-Options", "nosniff")
+        // Should anything ever open this as a document, it runs nothing.
+        .header(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        )
+        .header(header::CACHE_CONTROL, "private, max-age=86400")
+        .body(body)
+        .unwrap_or_else(|_| Response::new(Vec::new()))
+}
+
+async fn serve(state: SharedState, path: String) -> Response<Vec<u8>> {
+    // The UI percent-encodes each segment (a server name may hold ':' or '[').
+    let path = percent_encoding::percent_decode_str(&path).decode_utf8_lossy();
+    let key = match MediaKey::parse(&path) {
+        Ok(k) => k,
+        Err(_) => return response(StatusCode::BAD_REQUEST, "text/plain", Vec::new()),
+    };
+    match fetch(&state, &key).await {
+        Ok(bytes) => match media::sniff_image(&bytes) {
+            Some(image_type) => response(StatusCode::OK, image_type, bytes),
+            None => response(StatusCode::OK, "application/octet-stream", bytes),
+        },
+        Err(err) => {
+            debug!(%err, "media not served");
+            let status = match err {
+                UiError::NotLoggedIn => StatusCode::UNAUTHORIZED,
+                UiError::NotFound | UiError::MessageNotFound => StatusCode::NOT_FOUND,
+                UiError::Forbidden => StatusCode::FORBIDDEN,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            response(status, "text/plain", Vec::new())
+        }
+    }
+}
+
+/// The scheme's handler; each request is answered from a task so that slow downloads
+/// never block the webview's thread.
+pub fn handle<R: Runtime>(
+    ctx: UriSchemeContext<'_, R>,
+    request: Request<Vec<u8>>,
+    responder: UriSchemeResponder,
+) {
+    let state = ctx.app_handle().state::<SharedState>().inner().clone();
+    let path = request.uri().path().to_owned();
+    tauri::async_runtime::spawn(async move {
+        responder.respond(serve(state, path).await);
+    });
+}
+
+/// Asks where to save an attachment, then downloads (and decrypts) it there. `false`
+/// if the user cancelled.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_media(
+    app: AppHandle,
+    state: State<'_, SharedState>,
+    key: String,
+    filename: String,
+) -> Result<bool, UiError> {
+    let key = MediaKey::parse(&key).map_err(UiError::from)?;
+    // The name comes from the sender: keep only its last component, so a name like
+    // "../../.bashrc" cannot suggest a place outside the folder the user picks.
+    let suggested = std::path::Path::new(&filename)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "fichier".to_owned());
+    let path = on_main(&app, move || {
+        rfd::FileDialog::new().set_file_name(suggested).save_file()
+    })
+    .await?;
+    let Some(path) = path else { return Ok(false) };
+    let bytes = fetch(&state, &key).await?;
+    tokio::fs::write(&path, bytes)
+        .await
+        .map_err(|e| UiError::Other(e.to_string()))?;
+    Ok(true)
+}
+
+impl From<MediaError> for UiError {
+    fn from(e: MediaError) -> Self {
+        match e {
+            MediaError::BadKey(_) | MediaError::Unknown => Self::MessageNotFound,
+            MediaError::Sdk(sdk) => chappe_core::failure::of_sdk(&sdk).into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
