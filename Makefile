@@ -28,7 +28,9 @@ demo: setup app
 	bash tests/demo.sh "$(APP)" $(DEMO_PORT)
 
 # The test Synapse comes with an SMTP sink and a real identity server (sydent behind a
-# TLS proxy), for email registration and invites by email (tests/server/identity.sh).
+# TLS proxy), for email registration and invites by email (tests/server/identity.sh),
+# and loads Tchap's room access rules module, which asks that identity server (ID_SERVER)
+# where an invited email belongs.
 # Its TLS federation listener takes port 8448 too.
 SMTP_PORT ?= 18025
 SYDENT_PORT ?= 18090
@@ -44,7 +46,8 @@ SCANNER_ENV = CHAPPE_TEST_SCANNER=$$(bash tests/server/scanner.sh url test)
 
 test-server:
 	FRESH=1 bash tests/server/identity.sh start test $(SMTP_PORT) $(SYDENT_PORT) $(IDENTITY_PORT)
-	FRESH=1 IDENTITY_SMTP_PORT=$(SMTP_PORT) bash tests/server/synapse.sh start test $(TEST_PORT)
+	FRESH=1 IDENTITY_SMTP_PORT=$(SMTP_PORT) ID_SERVER=127.0.0.1:$(IDENTITY_PORT) \
+	  bash tests/server/synapse.sh start test $(TEST_PORT)
 	FRESH=1 bash tests/server/scanner.sh start test $(SCANNER_PORT) http://127.0.0.1:$(TEST_PORT)
 
 stop-test-server:
@@ -85,8 +88,9 @@ BENCH_PORT ?= 18010
 BENCH_ROOMS ?= 1000
 BENCH_MESSAGES ?= 20
 RELEASE_APP := $(CARGO_TARGET_DIR)/release/chappe
+# The bench server is a plain Synapse (no Tchap module), as the other clients were measured on.
 bench:
-	bash tests/server/synapse.sh start bench $(BENCH_PORT)
+	TCHAP_ACCESS_RULES=0 bash tests/server/synapse.sh start bench $(BENCH_PORT)
 	bash tests/bench/peers/setup.sh
 	CHAPPE_TEST_HOMESERVER=$$(bash tests/server/synapse.sh url bench) \
 	CHAPPE_TEST_SECRET=$$(bash tests/server/synapse.sh secret bench) \

@@ -37,6 +37,9 @@ pub struct RoomSummary {
     pub is_direct: bool,
     pub is_encrypted: bool,
     pub is_invite: bool,
+    /// The room was upgraded (`m.room.tombstone`): the ID of the room that replaces it.
+    /// Its timeline ends there; the UI offers the new room instead of a composer.
+    pub replaced_by: Option<String>,
 }
 
 /// The one-line preview under a room's name.
@@ -150,6 +153,7 @@ pub async fn summarize(room: &Room) -> RoomSummary {
         is_direct: room.is_direct().await.unwrap_or(false),
         is_encrypted: room.encryption_state().is_encrypted(),
         is_invite: room.state() == RoomState::Invited,
+        replaced_by: room.successor_room().map(|s| s.room_id.to_string()),
     }
 }
 

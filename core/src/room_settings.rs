@@ -369,6 +369,41 @@ pub async fn add_alias(
     Ok(alias)
 }
 
+/// Makes `alias`, one of the room's alternative addresses, its main one (the alias of
+/// `m.room.canonical_alias`, shown and used in links); the former main address becomes
+/// an alternative, so no address is lost. The server checks that the alias leads to
+/// this room.
+pub async fn set_main_alias(
+    client: &Client,
+    id: &str,
+    alias: &str,
+) -> Result<(), RoomSettingsError> {
+    let room = room_id(client, id)?;
+    let alias = alias.trim();
+    let mut canonical = content(client, &room, "m.room.canonical_alias")
+        .await?
+        .unwrap_or_else(|| serde_json::json!({}));
+    let main = canonical
+        .get("alias")
+        .and_then(|a| a.as_str())
+        .map(str::to_owned);
+    if main.as_deref() == Some(alias) {
+        return Ok(());
+    }
+    let mut alts: Vec<String> = canonical
+        .get("alt_aliases")
+        .and_then(|a| serde_json::from_value(a.clone()).ok())
+        .unwrap_or_default();
+    if !alts.iter().any(|a| a == alias) {
+        return Err(RoomSettingsError::InvalidAlias(alias.to_owned()));
+    }
+    alts.retain(|a| a != alias);
+    alts.extend(main);
+    canonical["alias"] = serde_json::json!(alias);
+    canonical["alt_aliases"] = serde_json::json!(alts);
+    put(client, &room, "m.room.canonical_alias", canonical).await
+}
+
 /// Removes an address: from the server's directory and from the room's list.
 pub async fn remove_alias(client: &Client, id: &str, alias: &str) -> Result<(), RoomSettingsError> {
     let room = room_id(client, id)?;

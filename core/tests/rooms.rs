@@ -12,7 +12,7 @@ use chappe_core::{
     room_settings::{self, Access, RoomSettingsError, TchapRule},
 };
 use common::enc;
-use common::{random_name, server, wait_joined, Server, User};
+use common::{random_name, server, wait_for, wait_joined, Server, User, SYNC_TIMEOUT};
 use serde_json::Value;
 
 async fn state(server: &Server, user: &User, room: &str, kind: &str) -> Value {
@@ -378,6 +378,71 @@ async fn name_topic_history_encryption_and_addresses_are_set_and_read_back() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_main_address_is_chosen_among_the_rooms_addresses() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let client = session.client().clone();
+    let first = random_name("premiere");
+    let room = room_create::create(
+        &client,
+        &NewRoom {
+            kind: RoomKind::Private,
+            name: "Adresses".into(),
+            topic: None,
+            alias: Some(first.clone()),
+        },
+    )
+    .await
+    .unwrap();
+    wait_joined(&session, &room).await;
+    let first = format!("#{first}:localhost");
+    let second = room_settings::add_alias(&client, &room, &random_name("seconde"))
+        .await
+        .unwrap();
+    let third = room_settings::add_alias(&client, &room, &random_name("troisieme"))
+        .await
+        .unwrap();
+
+    // The second becomes the main address; the first stays, as an alternative.
+    room_settings::set_main_alias(&client, &room, &second)
+        .await
+        .unwrap();
+    let canonical = state(&server, &alice, &room, "m.room.canonical_alias").await;
+    assert_eq!(canonical["alias"], second.as_str());
+    assert_eq!(canonical["alt_aliases"], serde_json::json!([third, first]));
+    let view = room_settings::get(&client, &room, None).await.unwrap();
+    assert_eq!(view.alias.as_deref(), Some(second.as_str()));
+    assert_eq!(
+        view.links.unwrap().matrix_uri,
+        format!("matrix:r/{}", second.trim_start_matches('#'))
+    );
+    // Every address still leads to the room.
+    for alias in [&first, &second, &third] {
+        let resolved = server
+            .get(&bob, &format!("/directory/room/{}", enc(alias)))
+            .await
+            .unwrap();
+        assert_eq!(resolved["room_id"], room.as_str(), "{alias}");
+    }
+
+    // Choosing the main one again changes nothing; an address the room lacks is refused.
+    room_settings::set_main_alias(&client, &room, &second)
+        .await
+        .unwrap();
+    assert_eq!(
+        state(&server, &alice, &room, "m.room.canonical_alias").await,
+        canonical
+    );
+    assert!(matches!(
+        room_settings::set_main_alias(&client, &room, "#ailleurs:localhost").await,
+        Err(RoomSettingsError::InvalidAlias(_))
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_upgraded_room_points_to_its_replacement() {
     let server = server();
     let alice = server.register("alice", "Alice").await.unwrap();
@@ -413,6 +478,37 @@ async fn an_upgraded_room_points_to_its_replacement() {
     assert_eq!(
         state(&server, &alice, &new_room, "m.room.encryption").await["algorithm"],
         "m.megolm.v1.aes-sha2"
+    );
+    // The old room, as the room list shows it, says which room replaces it.
+    let rooms = session.rooms().clone();
+    let old = room.clone();
+    let replaced_by = wait_for(
+        "the old room's summary to name its successor",
+        SYNC_TIMEOUT,
+        || {
+            let summary = rooms.snapshot().into_iter().find(|r| r.room_id == old);
+            async move { summary.and_then(|r| r.replaced_by) }
+        },
+    )
+    .await;
+    assert_eq!(replaced_by, new_room);
+    // A member who was not there for the upgrade follows it by joining the new room.
+    let bob = server.register("bob", "Bob").await.unwrap();
+    server
+        .post(
+            &alice,
+            &format!("/rooms/{}/invite", enc(&new_room)),
+            serde_json::json!({"user_id": bob.user_id}),
+        )
+        .await
+        .unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let bob_session = server.login(&bob, dir_b.path()).await.unwrap();
+    assert_eq!(
+        directory::join(bob_session.client(), &replaced_by)
+            .await
+            .unwrap(),
+        new_room
     );
 }
 

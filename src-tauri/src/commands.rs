@@ -77,9 +77,7 @@ pub async fn app_info(state: State<'_, SharedState>) -> Result<AppInfo, UiError>
             .map(|p| p.to_string())
             .collect(),
         keychain_available: keychain::available(&state.data_dir).await,
-        start_link: std::env::args()
-            .skip(1)
-            .find(|a| chappe_core::room_links::parse(a).is_some()),
+        start_link: crate::links::link_in(&std::env::args().collect::<Vec<_>>()),
     })
 }
 

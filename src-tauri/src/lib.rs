@@ -10,6 +10,7 @@ mod error;
 mod file_commands;
 mod invite_commands;
 mod keychain;
+mod links;
 mod media_commands;
 mod register_commands;
 mod room_commands;
@@ -73,6 +74,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         room_commands::enable_room_encryption,
         room_commands::add_room_alias,
         room_commands::remove_room_alias,
+        room_commands::set_room_main_alias,
         room_commands::room_power,
         room_commands::set_room_right,
         room_commands::set_member_level,
@@ -92,6 +94,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         invite_commands::invite_report_csv,
         invite_commands::pending_invites,
         invite_commands::revoke_invite,
+        links::subscribe_links,
         media_commands::save_media,
         file_commands::send_files,
         file_commands::send_pasted_file,
@@ -146,6 +149,11 @@ pub fn run() {
 
     let specta = specta_builder();
     let app = tauri::Builder::default()
+        // First: a second launch must hand over its link and exit before anything else
+        // starts (see links.rs).
+        .plugin(tauri_plugin_single_instance::init(links::on_second_launch))
+        .plugin(tauri_plugin_deep_link::init())
+        .manage(links::Links::default())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(drop) = event {

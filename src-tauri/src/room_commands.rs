@@ -175,6 +175,18 @@ pub async fn remove_room_alias(
     Ok(room_settings::remove_alias(&client, &room_id, &alias).await?)
 }
 
+/// Makes one of the room's alternative addresses its main one.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_room_main_alias(
+    state: State<'_, SharedState>,
+    room_id: String,
+    alias: String,
+) -> Result<(), UiError> {
+    let client = state.client().await?;
+    Ok(room_settings::set_main_alias(&client, &room_id, &alias).await?)
+}
+
 /// Replaces the room by a new one of `version`; returns the new room's ID.
 #[tauri::command]
 #[specta::specta]

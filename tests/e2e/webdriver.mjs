@@ -39,6 +39,7 @@ export class WebDriver {
   }
 
   async start(application, args = []) {
+    await singleInstanceFree();
     const value = await this.cmd("POST", "/session", {
       capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application, args } } },
     });
@@ -117,5 +118,22 @@ export class WebDriver {
     await mkdir(dirname(path), { recursive: true });
     await writeFile(path, Buffer.from(b64, "base64"));
     return path;
+  }
+}
+
+/** Chappe runs once per session bus (tauri-plugin-single-instance): a new start while
+ *  the previous app is still shutting down would hand its arguments over and exit, and
+ *  the WebDriver session would never open. Waits until that name has no owner. */
+async function singleInstanceFree(timeoutMs = 15000) {
+  const { execFile } = await import("node:child_process");
+  const owned = () => new Promise((resolve) => {
+    execFile("dbus-send", ["--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+      "org.freedesktop.DBus.NameHasOwner", "string:fr.chappe.app.SingleInstance"],
+    (err, stdout) => resolve(!err && /boolean true/.test(stdout)));
+  });
+  const start = Date.now();
+  while (await owned()) {
+    if (Date.now() - start > timeoutMs) throw new Error("the previous Chappe still runs on this session bus");
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

@@ -11,29 +11,43 @@
 # identity.sh and write_config.py): mail through the SMTP sink on port N, registration
 # with a verified email, and a TLS federation listener on 8448 for sydent. Only one
 # instance at a time can have it, since 8448 is fixed by the server name `localhost`.
+# Tchap's server module synapse-room-access-rules is installed and loaded (rooms follow
+# Tchap's access rules, default room version 11); TCHAP_ACCESS_RULES=0 (for start)
+# leaves it out. ID_SERVER=host:port (for start) is the identity server it asks about
+# invited emails (identity.sh's TLS proxy). Both are kept with the data, like the extras.
 set -euo pipefail
 CACHE=${CHAPPE_CACHE:-$HOME/.cache/chappe}
 VENV=$CACHE/synapse-venv
 VERSION=1.163.2
+ACCESS_RULES_VERSION=1.0.0
 HERE=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "synapse.sh: $*" >&2; exit 1; }
 
 install() {
   # The stamp is written last, so an interrupted install is redone from scratch.
-  if [ -f "$VENV/.installed-$VERSION" ]; then return; fi
-  echo "synapse.sh: installing matrix-synapse $VERSION into $VENV"
-  rm -rf "$VENV"
-  mkdir -p "$CACHE"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q --disable-pip-version-check "matrix-synapse==$VERSION"
-  touch "$VENV/.installed-$VERSION"
+  if [ ! -f "$VENV/.installed-$VERSION" ]; then
+    echo "synapse.sh: installing matrix-synapse $VERSION into $VENV"
+    rm -rf "$VENV"
+    mkdir -p "$CACHE"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "matrix-synapse==$VERSION"
+    touch "$VENV/.installed-$VERSION"
+  fi
+  # Added to the same venv without wiping it (servers may be running from it). Pure
+  # Python, built from its source archive; needs only attrs, which Synapse has.
+  if [ ! -f "$VENV/.installed-room-access-rules-$ACCESS_RULES_VERSION" ]; then
+    echo "synapse.sh: installing synapse-room-access-rules $ACCESS_RULES_VERSION into $VENV"
+    "$VENV/bin/pip" install -q --disable-pip-version-check \
+      "synapse-room-access-rules==$ACCESS_RULES_VERSION"
+    touch "$VENV/.installed-room-access-rules-$ACCESS_RULES_VERSION"
+  fi
 }
 
 dir_of() { echo "$CACHE/synapse-${1:?NAME missing}"; }
 
 configure() {
-  local dir=$1 port=$2 extras=$3 secret
+  local dir=$1 port=$2 extras=$3 rules=$4 secret
   mkdir -p "$dir/media"
   if [ -s "$dir/shared_secret" ]; then
     secret=$(cat "$dir/shared_secret")
@@ -48,16 +62,21 @@ configure() {
       --config-path "$dir/generated.yaml" --data-directory "$dir" \
       --generate-config --report-stats=no >/dev/null
   fi
+  # rules is "ACCESS_RULES ID_SERVER", e.g. "1 127.0.0.1:18091".
+  local access=${rules%% *} id_server=${rules#* }
   if [ -n "$extras" ]; then
     local tls
     tls=$(bash "$HERE/identity.sh" cert)
     IDENTITY_SMTP_PORT=$extras TLS_CERT=$tls/cert.pem TLS_KEY=$tls/key.pem \
+      TCHAP_ACCESS_RULES=$access ID_SERVER=$id_server \
       "$VENV/bin/python" "$HERE/write_config.py" "$dir" "$port" "$secret"
   else
-    "$VENV/bin/python" "$HERE/write_config.py" "$dir" "$port" "$secret"
+    TCHAP_ACCESS_RULES=$access ID_SERVER=$id_server \
+      "$VENV/bin/python" "$HERE/write_config.py" "$dir" "$port" "$secret"
   fi
   echo "$port" > "$dir/port"
   echo "$extras" > "$dir/extras"
+  echo "$rules" > "$dir/rules"
 }
 
 # True when the PID file names a live Synapse (not a recycled PID of something else).
@@ -98,12 +117,21 @@ start() {
   extras=${IDENTITY_SMTP_PORT-$(cat "$dir/extras" 2>/dev/null || true)}
   install
   if [ "$fresh" = 1 ]; then stop "$name"; rm -rf "$dir"; fi
+  # Same for the access rules module and its identity server. New data gets the module;
+  # data configured before the module existed has no rules file and keeps running
+  # without it until started fresh.
+  local old_rules="1 " rules
+  if [ -f "$dir/rules" ]; then old_rules=$(cat "$dir/rules")
+  elif [ -f "$dir/homeserver.yaml" ]; then old_rules="0 "; fi
+  rules="${TCHAP_ACCESS_RULES-${old_rules%% *}} ${ID_SERVER-${old_rules#* }}"
   if running "$dir"; then
     local old
     old=$(cat "$dir/port")
     [ "$old" = "$port" ] || echo "synapse.sh: $name already runs on port $old (not $port)" >&2
     [ "$(cat "$dir/extras" 2>/dev/null)" = "$extras" ] ||
       echo "synapse.sh: $name runs with IDENTITY_SMTP_PORT='$(cat "$dir/extras" 2>/dev/null)'; restart it to change that" >&2
+    [ "$(cat "$dir/rules" 2>/dev/null)" = "$rules" ] ||
+      echo "synapse.sh: $name runs with TCHAP_ACCESS_RULES/ID_SERVER '$(cat "$dir/rules" 2>/dev/null)'; restart it to change that" >&2
     wait_ready "$old" "$dir"
     echo "synapse.sh: $name is already up at http://127.0.0.1:$old"
     return
@@ -115,8 +143,9 @@ start() {
   fi
   # First start, or the same data on another port or with other extras: (re)write the config.
   if [ ! -f "$dir/homeserver.yaml" ] || [ "$(cat "$dir/port" 2>/dev/null)" != "$port" ] ||
-    [ "$(cat "$dir/extras" 2>/dev/null)" != "$extras" ]; then
-    configure "$dir" "$port" "$extras"
+    [ "$(cat "$dir/extras" 2>/dev/null)" != "$extras" ] ||
+    [ "$(cat "$dir/rules" 2>/dev/null)" != "$rules" ]; then
+    configure "$dir" "$port" "$extras" "$rules"
   fi
   rm -f "$dir/homeserver.pid" # stale, since nothing runs
   # --daemonize forks once the config is loaded and writes pid_file; errors raised

@@ -5,10 +5,17 @@ sydent only serves plain HTTP to clients. This proxy listens on 127.0.0.1:PORT w
 self-signed certificate (for 127.0.0.1 and localhost; Synapse's test config accepts
 it with `use_insecure_ssl_client_just_for_testing_do_not_use`, Rust tests trust it
 explicitly) and pipes every connection, bytes unchanged, to 127.0.0.1:BACKEND.
-Usage: tls_proxy.py PORT BACKEND_PORT CERT KEY  (foreground; SIGTERM stops it)
+
+One request is answered here instead: `GET /_matrix/identity/api/v1/info`, an endpoint
+of Tchap's identity server (upstream sydent has none) that says which homeserver an
+email belongs to. Tchap's Synapse module (synapse-room-access-rules) asks it before an
+email invite into a "restricted" room, and refuses the invite if it fails. With one test
+homeserver, every address belongs to it: the answer is {"hs": HS} (default localhost).
+Usage: tls_proxy.py PORT BACKEND_PORT CERT KEY [HS]  (foreground; SIGTERM stops it)
 """
 
 import asyncio
+import json
 import signal
 import ssl
 import sys
@@ -28,13 +35,30 @@ async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> No
             pass
 
 
-def handler(backend: int):
+async def answer_info(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, hs: str):
+    # Skip the headers (a GET has no body), answer, and close: the connection is never
+    # handed to sydent afterwards, so a kept-alive client cannot reach it half-read.
+    while (line := await reader.readline()) not in (b"\r\n", b"\n", b""):
+        pass
+    body = json.dumps({"hs": hs}).encode()
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+    await writer.drain()
+    writer.close()
+
+
+def handler(backend: int, hs: str):
     async def handle(reader, writer):
         try:
+            first = await reader.readline()
+            if first.startswith(b"GET /_matrix/identity/api/v1/info"):
+                await answer_info(reader, writer, hs)
+                return
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", backend)
-        except OSError:
+        except (OSError, ssl.SSLError):
             writer.close()
             return
+        up_writer.write(first)
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
     return handle
@@ -42,9 +66,10 @@ def handler(backend: int):
 
 async def main() -> None:
     port, backend, cert, key = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    hs = sys.argv[5] if len(sys.argv) > 5 else "localhost"
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    server = await asyncio.start_server(handler(backend), "127.0.0.1", port, ssl=context)
+    server = await asyncio.start_server(handler(backend, hs), "127.0.0.1", port, ssl=context)
     print(f"tls_proxy: https://127.0.0.1:{port} -> http://127.0.0.1:{backend}", flush=True)
     stop = asyncio.get_running_loop().create_future()
     for sig in (signal.SIGTERM, signal.SIGINT):

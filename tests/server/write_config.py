@@ -6,6 +6,10 @@ suite), fast bcrypt (4 rounds: ~15 ms per login instead of ~290 ms), shared-secr
 registration, room publication allowed (the default rule denies all), a user directory
 that searches all users, and a client .well-known (served only when public_baseurl is
 set), pointing at http://127.0.0.1:PORT/ rather than the server name `localhost`.
+Tchap's own server module (synapse-room-access-rules, installed by synapse.sh) is loaded,
+so the suite runs against a server that enforces Tchap's room rules like tchap.gouv.fr
+does; TCHAP_ACCESS_RULES=0 leaves it out (a plain Synapse). ID_SERVER=host:port is the
+identity server the module asks which homeserver an invited email belongs to.
 Runs with the Synapse venv's Python, which has PyYAML.
 Usage: write_config.py DIR PORT SHARED_SECRET
 """
@@ -84,6 +88,22 @@ if smtp_port := os.environ.get("IDENTITY_SMTP_PORT"):
     # renewal mail can be tested (tests set an expiry in the past with the admin API).
     # Renewal mails need the email settings above.
     config["account_validity"] = {"enabled": True, "period": "180d", "renew_at": "7d"}
+if os.environ.get("TCHAP_ACCESS_RULES", "1") != "0":
+    config["modules"] = [{
+        "module": "room_access_rules.RoomAccessRules",
+        "config": {
+            # Asked (GET https://ID_SERVER/_matrix/identity/api/v1/info) before an email
+            # invite into a "restricted" room; identity.sh's TLS proxy answers it like
+            # Tchap's identity server. Without one, such invites are refused.
+            "id_server": os.environ.get("ID_SERVER") or "127.0.0.1:9",
+            # One homeserver here: nobody is an "external" to be kept out.
+            "domains_forbidden_when_restricted": [],
+        },
+    }]
+    # The module gives the creator power level 100 in every createRoom, which room
+    # version 12 refuses ("Creator user ... must not appear in content.users"): every
+    # room creation fails on 12, Synapse's default.
+    config["default_room_version"] = "11"
 # YAML is a superset of JSON, but keep it readable for people debugging a test run.
 (data_dir / "homeserver.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 (data_dir / "log.yaml").write_text(yaml.safe_dump({

@@ -20,7 +20,7 @@ const INFO = { version: "0.1.0", defaultHomeserver: "https://matrix.example", di
 function serve(restored: unknown, info = INFO) {
   tauri.handlers.set("app_info", () => info);
   tauri.handlers.set("restore_session", () => restored);
-  for (const cmd of ["subscribe_rooms", "subscribe_sync_status", "open_room", "close_room", "mark_read", "logout"]) {
+  for (const cmd of ["subscribe_rooms", "subscribe_sync_status", "subscribe_links", "open_room", "close_room", "mark_read", "logout"]) {
     tauri.handlers.set(cmd, () => null);
   }
   tauri.handlers.set("paginate_back", () => true);
@@ -73,6 +73,37 @@ describe("app start-up", () => {
     expect($<HTMLInputElement>("#join-address").value).toBe("matrix:r/forum:x");
     expect(tauri.callsOf("room_preview")).toEqual([{ room: "matrix:r/forum:x", via: null }]);
     expect($("#room-preview-name").textContent).toBe("Forum");
+  });
+
+  it("a link clicked while the app runs (handed over by a second launch) opens its preview", async () => {
+    serve(ME);
+    tauri.handlers.set("public_rooms", () => ({ rooms: [], next: null, totalEstimate: null }));
+    tauri.handlers.set("room_preview", () => ({ roomId: "!f:x", name: "Forum", topic: null, alias: "#forum:x", members: 2,
+      joinRule: "public", worldReadable: false, joined: false, messages: [] }));
+    await boot();
+    expect($("#explore-dialog")).toBeNull();
+    tauri.channelOf<string>("subscribe_links").push("matrix:r/forum:x");
+    await tauri.settle();
+    expect($<HTMLInputElement>("#join-address").value).toBe("matrix:r/forum:x");
+    expect(tauri.callsOf("room_preview")).toEqual([{ room: "matrix:r/forum:x", via: null }]);
+    await vi.waitFor(() => expect($("#room-preview-name").textContent).toBe("Forum"));
+  });
+
+  it("a link that arrives before sign-in is opened once signed in", async () => {
+    serve(null);
+    tauri.handlers.set("login", () => ME);
+    tauri.handlers.set("public_rooms", () => ({ rooms: [], next: null, totalEstimate: null }));
+    tauri.handlers.set("room_preview", () => ({ roomId: "!f:x", name: "Forum", topic: null, alias: "#forum:x", members: 2,
+      joinRule: "public", worldReadable: false, joined: false, messages: [] }));
+    await boot();
+    tauri.channelOf<string>("subscribe_links").push("chappe:r/forum:x");
+    expect($("#login-form")).not.toBeNull();
+    expect(tauri.callsOf("room_preview")).toEqual([]);
+    $<HTMLInputElement>("#login-user").value = "alice";
+    $<HTMLInputElement>("#login-password").value = "pw";
+    $<HTMLFormElement>("#login-form").requestSubmit();
+    await vi.waitFor(() => expect($<HTMLInputElement>("#join-address")?.value).toBe("chappe:r/forum:x"));
+    expect(tauri.callsOf("room_preview")).toEqual([{ room: "chappe:r/forum:x", via: null }]);
   });
 
   it("goes straight to the main screen with a saved session, and subscribes", async () => {
@@ -298,6 +329,42 @@ describe("room view", () => {
     timelineChannel().push({ op: "pushBack", value: msg({ id: "$2", timestamp: msg().timestamp! + 1000 }) });
     await tauri.settle();
     expect(tauri.callsOf("mark_read").length).toBe(2);
+  });
+
+  it("a replaced room says so in place of the composer and leads to its successor, joining it", async () => {
+    tauri.handlers.set("join_room", () => "!new:x");
+    await openA();
+    timelineChannel().push({ op: "reset", values: [msg({ id: "$1", body: "avant la mise à jour" })] });
+    expect($("#room-replaced").hidden).toBe(true);
+    // The tombstone arrives through sync: the room list's summary names the successor.
+    roomsChannel().push({ op: "set", index: 0, value: room({ roomId: "!a:x", name: "Salon A", replacedBy: "!new:x" }) });
+    await tauri.settle();
+    expect($("#room-replaced").hidden).toBe(false);
+    expect($("#room-replaced").textContent).toContain("Ce salon a été remplacé par une nouvelle version.");
+    expect($(".composer").hidden).toBe(true);
+    expect($("#timeline").textContent).toContain("avant la mise à jour");
+    // The settings panel still covers the notice, and closing it brings back the notice, not the composer.
+    $("#room-settings").click();
+    expect($("#room-replaced").hidden).toBe(true);
+    $("#room-settings").click();
+    expect($("#room-replaced").hidden).toBe(false);
+    expect($(".composer").hidden).toBe(true);
+    $("#room-replaced-follow").click();
+    await tauri.settle();
+    expect(tauri.callsOf("join_room")).toEqual([{ room: "!new:x" }]);
+    expect($(".room-view").getAttribute("data-room-id")).toBe("!new:x");
+    expect($("#room-name").textContent).toBe("Salon A");
+  });
+
+  it("a replaced room whose successor the user is already in opens it without joining again", async () => {
+    await openA();
+    roomsChannel().push({ op: "reset", values: [
+      room({ roomId: "!a:x", name: "Salon A", replacedBy: "!b:x" }), room({ roomId: "!b:x", name: "Salon B" })] });
+    await tauri.settle();
+    $("#room-replaced-follow").click();
+    await tauri.settle();
+    expect(tauri.callsOf("join_room")).toEqual([]);
+    expect($("#room-name").textContent).toBe("Salon B");
   });
 
   it("ignores what the channel of a previously opened room still sends", async () => {

@@ -3,7 +3,7 @@
 // auto-login does not kick in again).
 import { commands } from "./bindings";
 import type { AppInfo, Me, UiError } from "./types";
-import { call } from "./ipc";
+import { call, subscribeLinks } from "./ipc";
 import { clear, el } from "./dom";
 import { currentLang, t } from "./i18n";
 import { showLogin } from "./views/login";
@@ -22,6 +22,8 @@ export class App {
     clear(this.root);
     this.root.append(el("div", { id: "splash", class: "splash", role: "status" },
       el("span", { class: "spinner-icon", "aria-hidden": "true" }), t("app.loading")));
+    // Links clicked while Chappe runs arrive here (a second launch hands them over).
+    subscribeLinks((link) => this.openLink(link));
     const [info, restored] = await Promise.all([call(commands.appInfo()), call(commands.restoreSession())]);
     this.info = info.status === "ok" ? (info.data as AppInfo) : null;
     if (restored.status === "ok" && restored.data) this.showMain(restored.data as Me);
@@ -77,9 +79,21 @@ export class App {
       this.linkShown = true;
       main.openLink(link);
     }
+    if (this.laterLink) {
+      main.openLink(this.laterLink);
+      this.laterLink = null;
+    }
   }
 
   private linkShown = false;
+  /** A link given while no one was signed in: opened after sign-in. */
+  private laterLink: string | null = null;
+
+  /** A room link given while the app runs: its preview, now or after sign-in. */
+  openLink(link: string): void {
+    if (this.main) this.main.openLink(link);
+    else this.laterLink = link;
+  }
 
   get mainScreen(): MainScreen | null {
     return this.main;

@@ -89,6 +89,8 @@ export const commands = {
 	/**  Adds `#local:our-server`; returns the full address. */
 	addRoomAlias: (roomId: string, local: string) => typedError<string, UiError>(__TAURI_INVOKE("add_room_alias", { roomId, local })),
 	removeRoomAlias: (roomId: string, alias: string) => typedError<null, UiError>(__TAURI_INVOKE("remove_room_alias", { roomId, alias })),
+	/**  Makes one of the room's alternative addresses its main one. */
+	setRoomMainAlias: (roomId: string, alias: string) => typedError<null, UiError>(__TAURI_INVOKE("set_room_main_alias", { roomId, alias })),
 	/**  The room's rights and who has which level. */
 	roomPower: (roomId: string) => typedError<PowerView_Serialize, UiError>(__TAURI_INVOKE("room_power", { roomId })),
 	setRoomRight: (roomId: string, right: Right, level: number) => typedError<null, UiError>(__TAURI_INVOKE("set_room_right", { roomId, right, level })),
@@ -124,6 +126,8 @@ export const commands = {
 	inviteReportCsv: (rows: Row_Deserialize[]) => __TAURI_INVOKE<string>("invite_report_csv", { rows }),
 	pendingInvites: (roomId: string) => typedError<PendingInvite_Serialize[], UiError>(__TAURI_INVOKE("pending_invites", { roomId })),
 	revokeInvite: (roomId: string, target: RevokeTarget) => typedError<null, UiError>(__TAURI_INVOKE("revoke_invite", { roomId, target })),
+	/**  Room links given to the app while it runs (see the module doc). */
+	subscribeLinks: (channel: Channel<string>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_links", { channel })),
 	/**
 	 *  Asks where to save an attachment, then downloads (and decrypts) it there. `false`
 	 *  if the user cancelled.
@@ -743,6 +747,11 @@ export type RoomSummary_Deserialize = {
 	isDirect: boolean,
 	isEncrypted: boolean,
 	isInvite: boolean,
+	/**
+	 *  The room was upgraded (`m.room.tombstone`): the ID of the room that replaces it.
+	 *  Its timeline ends there; the UI offers the new room instead of a composer.
+	 */
+	replacedBy?: string | null,
 };
 
 /**  What the sidebar shows for one room. */
@@ -760,6 +769,11 @@ export type RoomSummary_Serialize = {
 	isDirect: boolean,
 	isEncrypted: boolean,
 	isInvite: boolean,
+	/**
+	 *  The room was upgraded (`m.room.tombstone`): the ID of the room that replaces it.
+	 *  Its timeline ends there; the UI offers the new room instead of a composer.
+	 */
+	replacedBy: string | null,
 };
 
 /**  Where a link points: a room by ID or address, and servers that know it. */

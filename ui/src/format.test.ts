@@ -101,6 +101,7 @@ describe("words", () => {
     expect(membershipText("Alice", "left")).toBe("Alice a quitté le salon");
     expect(membershipText("Alice", "somethingNew")).toBe("Alice a changé d'appartenance");
     expect(stateChangeText("Bob", "m.room.name")).toBe("Bob a changé le nom du salon");
+    expect(stateChangeText("Bob", "m.room.tombstone")).toBe("Bob a remplacé ce salon par une nouvelle version");
     expect(stateChangeText("Bob", "org.example.custom")).toBe("Bob a modifié le salon (org.example.custom)");
     setLang("en");
     expect(membershipText("Alice", "joined")).toBe("Alice has joined");

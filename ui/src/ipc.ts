@@ -39,6 +39,11 @@ export function subscribeSyncStatus(onStatus: (s: SyncStatus) => void): Stream {
   return stream(onStatus, (c) => commands.subscribeSyncStatus(c));
 }
 
+/** Room links the OS gives the running app (a `matrix:` link clicked elsewhere). */
+export function subscribeLinks(onLink: (link: string) => void): Stream {
+  return stream(onLink, (c) => commands.subscribeLinks(c));
+}
+
 export function openRoom(roomId: string, onDiff: (d: ListDiff<TimelineItemView>) => void): Stream {
   return stream(onDiff, (c) => commands.openRoom(roomId, c));
 }

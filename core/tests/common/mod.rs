@@ -124,6 +124,10 @@ impl Server {
         self.call(reqwest::Method::POST, user, path, body).await
     }
 
+    pub async fn put(&self, user: &User, path: &str, body: Value) -> Result<Value> {
+        self.call(reqwest::Method::PUT, user, path, body).await
+    }
+
     pub async fn create_room(&self, user: &User, name: &str, invite: &[&User]) -> Result<String> {
         let invite: Vec<&str> = invite.iter().map(|u| u.user_id.as_str()).collect();
         let res = self

@@ -173,6 +173,7 @@ export class MainScreen {
       room,
       isCurrent: () => this.alive && gen === this.generation,
       onBack: () => this.close(),
+      onFollow: (successor) => this.follow(successor, room.name),
     });
     this.roomView = view;
     clear(this.pane);
@@ -221,12 +222,24 @@ export class MainScreen {
     this.pendingLink = null;
   }
 
+  /** From a replaced room to its successor: opened if the user is in it, else joined
+   *  first (the server lets former members of the old room in, per its join rule). */
+  private async follow(successor: string, name: string): Promise<string | null> {
+    const known = this.rooms.find((r) => r.roomId === successor && !r.isInvite);
+    if (!known) {
+      const res = await call(commands.joinRoom(successor));
+      if (res.status === "error") return errorText(res.error);
+    }
+    if (this.alive) this.openById(successor, known?.name ?? name);
+    return null;
+  }
+
   openById(roomId: string, name: string): void {
     const known = this.rooms.find((r) => r.roomId === roomId);
     this.open(known ? { ...known, isInvite: false } : {
       roomId, name, avatarInitial: (name.replace(/^[#@!]/, "").charAt(0) || "#").toUpperCase(), lastMessage: null,
       lastActivity: null, unreadMessages: 0, unreadNotifications: 0, unreadMentions: 0, isDirect: false,
-      isEncrypted: false, isInvite: false,
+      isEncrypted: false, isInvite: false, replacedBy: null,
     });
   }
 

@@ -5,7 +5,7 @@ import { attachButton, onPaste, outcomesText } from "./fileSend";
 import type { ListDiff, RoomSummary, TimelineItemView } from "../types";
 import { applyDiff } from "../diff";
 import { call, openRoom, subscribeTyping, type Stream } from "../ipc";
-import { el, frameScheduler } from "../dom";
+import { clear, el, frameScheduler } from "../dom";
 import { colorSlot, errorText, latestEventId } from "../format";
 import { t } from "../i18n";
 import type { ComposeRequest } from "../actions";
@@ -30,6 +30,9 @@ export interface RoomViewOptions {
   /** False once another room was opened (or the user logged out): the generation check. */
   isCurrent: () => boolean;
   onBack: () => void;
+  /** Go to the room that replaced this one (upgraded): open it, joining if needed.
+   *  Resolves with what went wrong, in words, or null. */
+  onFollow?: (roomId: string) => Promise<string | null>;
 }
 
 /** One open room: header, timeline with back-pagination, composer. `destroy()` stops
@@ -48,6 +51,9 @@ export class RoomView {
   private composer: HTMLTextAreaElement;
   private sendButton: HTMLButtonElement;
   private sendError: HTMLElement;
+  private composerRow: HTMLElement;
+  /** In place of the composer once the room was replaced by a new one (tombstone). */
+  private replaced = el("div", { id: "room-replaced", class: "room-replaced", role: "status", hidden: true });
   /** "Bob écrit…": who else is typing, pushed by Rust while the room is open. */
   private typingEl = el("div", { id: "typing", class: "typing", "aria-live": "polite" });
   private typingStream: Stream | null = null;
@@ -114,7 +120,7 @@ export class RoomView {
       el("div", { class: "timeline-wrap" }, this.scroller, this.spinner, this.jumpButton),
       this.typingEl,
       this.composeBar,
-      el("div", { class: "composer" }, attachButton(room.roomId, this.reportFiles), this.composer, this.sendButton),
+      this.composerRow = el("div", { class: "composer" }, attachButton(room.roomId, this.reportFiles), this.composer, this.sendButton),
       this.sendError,
     ];
     this.element = el(
@@ -123,6 +129,7 @@ export class RoomView {
       el("header", { class: "room-header" }, back, this.avatarEl, this.nameEl, this.flagsEl, invite, settings),
       ...this.body,
     );
+    this.composerRow.after(this.replaced);
     this.update(room);
     this.wire();
   }
@@ -187,6 +194,35 @@ export class RoomView {
     this.flagsEl.textContent = "";
     const flags = [room.isEncrypted && t("room.encrypted"), room.isDirect && t("room.direct")].filter(Boolean);
     for (const f of flags) this.flagsEl.append(el("span", { class: "flag" }, f as string));
+    this.showReplaced(room.replacedBy ?? null);
+  }
+
+  /** An upgraded room ends here: its timeline stays readable, but nothing more can be
+   *  said in it; the notice leads to the new room instead. */
+  private showReplaced(successor: string | null): void {
+    // A tombstone is never taken back: once shown, the notice stays.
+    if (successor === null || this.replaced.getAttribute("data-successor") === successor) return;
+    clear(this.replaced);
+    this.replaced.setAttribute("data-successor", successor);
+    const follow = el("button", { id: "room-replaced-follow", type: "button", class: "primary" }, t("room.replacedFollow"));
+    const error = el("span", { class: "error", role: "alert" });
+    follow.addEventListener("click", async () => {
+      follow.disabled = true;
+      error.textContent = "";
+      const problem = await this.opts.onFollow?.(successor);
+      if (!this.live()) return;
+      error.textContent = problem ?? "";
+      follow.disabled = false;
+    });
+    this.replaced.append(el("p", {}, t("room.replaced")), follow, error);
+    // The composer goes for good: the notice takes its place (and its place in the body,
+    // so a side panel still hides it).
+    this.body = [...this.body.filter((b) => b !== this.composerRow && b !== this.typingEl && b !== this.composeBar),
+      this.replaced];
+    this.composerRow.hidden = true;
+    this.typingEl.hidden = true;
+    this.composeBar.hidden = true;
+    this.replaced.hidden = this.sidePanel !== null;
   }
 
   focusComposer(): void {

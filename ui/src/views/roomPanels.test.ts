@@ -188,6 +188,30 @@ describe("room settings panel", () => {
     expect($("#encryption-state").textContent).toBe("Les messages de ce salon sont chiffrés de bout en bout (définitif).");
   });
 
+  it("makes an alternative address the main one, the former main becoming an alternative", async () => {
+    let settings = {
+      roomId: "!r:x", name: "R", topic: null, alias: "#a:x", access: "inviteOnly", joinRule: "invite", published: false,
+      encrypted: true, openToExternals: false, links: null, history: "invited", altAliases: ["#b:x", "#c:x"],
+    };
+    tauri.handlers.set("room_settings", () => settings);
+    tauri.handlers.set("set_room_main_alias", ({ alias }: { alias: string }) => {
+      settings = { ...settings, alias, altAliases: [...settings.altAliases.filter((a) => a !== alias), settings.alias] };
+      return null;
+    });
+    document.body.replaceChildren(roomSettingsPanel({ roomId: "!r:x" }));
+    await tauri.settle();
+    const main = () => document.querySelector("#room-aliases li.main-alias")?.getAttribute("data-alias");
+    expect(main()).toBe("#a:x");
+    expect(document.querySelector('#room-aliases li[data-alias="#a:x"] .make-main')).toBeNull();
+    expect($('#room-aliases li[data-alias="#a:x"] .badge').textContent).toBe("adresse principale");
+    $<HTMLButtonElement>('#room-aliases li[data-alias="#c:x"] .make-main').click();
+    await tauri.settle();
+    expect(tauri.callsOf("set_room_main_alias")).toEqual([{ roomId: "!r:x", alias: "#c:x" }]);
+    expect(main()).toBe("#c:x");
+    expect(Array.from(document.querySelectorAll("#room-aliases li"), (li) => li.getAttribute("data-alias"))).toEqual(["#c:x", "#b:x", "#a:x"]);
+    expect($('#room-aliases li[data-alias="#a:x"] .make-main').textContent).toBe("En faire l'adresse principale");
+  });
+
   it("reserves the room to members of spaces, with requests from others", async () => {
     let settings = {
       roomId: "!r:x", name: "R", topic: null, alias: null, access: "inviteOnly", joinRule: "invite", published: false,

@@ -182,7 +182,14 @@ export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
     const aliasList = el("ul", { id: "room-aliases", class: "results compact" }, ...aliases.map((a) => {
       const remove = el("button", { type: "button", class: "link" }, t("invite.revoke"));
       remove.addEventListener("click", () => void apply(commands.removeRoomAlias(opts.roomId, a)));
-      return el("li", { "data-alias": a }, el("code", {}, a), remove);
+      // The main address is the one links and the room's name use; any other can take its place.
+      if (a === s.alias) {
+        return el("li", { "data-alias": a, class: "main-alias" }, el("code", {}, a),
+          el("span", { class: "badge" }, t("roomSettings.mainAlias")), remove);
+      }
+      const main = el("button", { type: "button", class: "link make-main" }, t("roomSettings.makeMainAlias"));
+      main.addEventListener("click", () => void apply(commands.setRoomMainAlias(opts.roomId, a)));
+      return el("li", { "data-alias": a }, el("code", {}, a), main, remove);
     }));
     const add = el("input", { id: "alias-add", type: "text", placeholder: t("newRoom.aliasPlaceholder"), spellcheck: "false", autocapitalize: "off" });
     const addButton = el("button", { id: "alias-add-submit", type: "button", class: "secondary" }, t("roomSettings.addAlias"));
