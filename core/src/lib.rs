@@ -21,6 +21,7 @@ pub mod identity;
 pub mod invite_list;
 pub mod invites;
 pub mod login;
+pub mod notifications;
 pub mod password_policy;
 pub mod register;
 pub mod room_create;

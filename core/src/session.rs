@@ -26,6 +26,7 @@ use tracing::warn;
 use zeroize::Zeroizing;
 
 use crate::{
+    notifications::{self, Notifier},
     room_list::{self, RoomListModel},
     send_queue,
     sync::{self, SyncStatus},
@@ -78,6 +79,7 @@ pub struct Session {
     client: Client,
     sync_service: Arc<SyncService>,
     rooms: RoomListModel,
+    notifier: Notifier,
     status: SharedObservable<SyncStatus>,
     store_passphrase: Zeroizing<String>,
     store_dir: PathBuf,
@@ -199,15 +201,18 @@ impl Session {
             room_list::start(client.clone(), sync_service.room_list_service()).await?;
         let supervisor = sync::supervise(client.clone(), sync_service.clone(), status.clone());
         let sender = send_queue::keep_sending(client.clone(), status.subscribe());
+        // Before the sync starts: its first events must go through the notifier's filter.
+        let (notifier, notify_task) = notifications::start(client.clone()).await;
         sync_service.start().await;
         Ok(Self {
             client,
             sync_service,
             rooms,
+            notifier,
             status,
             store_passphrase,
             store_dir,
-            tasks: vec![list_task, supervisor, sender],
+            tasks: vec![list_task, supervisor, sender, notify_task],
         })
     }
 
@@ -247,6 +252,11 @@ impl Session {
 
     pub fn rooms(&self) -> &RoomListModel {
         &self.rooms
+    }
+
+    /// New messages to tell the user about, and the notification settings.
+    pub fn notifications(&self) -> &Notifier {
+        &self.notifier
     }
 
     pub fn sync_status(&self) -> Subscriber<SyncStatus> {
