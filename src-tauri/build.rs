@@ -76,5 +76,11 @@ fn chappe_commands() -> &'static [&'static str] {
         "invite_report_csv",
         "pending_invites",
         "revoke_invite",
+        "subscribe_notifications",
+        "notifications_enabled",
+        "set_notifications_enabled",
+        "room_notifications",
+        "set_room_notifications",
+        "set_room_tag",
     ]
 }

@@ -9,6 +9,7 @@ mod directory_commands;
 mod error;
 mod invite_commands;
 mod keychain;
+mod notification_commands;
 mod register_commands;
 mod room_commands;
 mod state;
@@ -87,6 +88,12 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         invite_commands::invite_report_csv,
         invite_commands::pending_invites,
         invite_commands::revoke_invite,
+        notification_commands::subscribe_notifications,
+        notification_commands::notifications_enabled,
+        notification_commands::set_notifications_enabled,
+        notification_commands::room_notifications,
+        notification_commands::set_room_notifications,
+        notification_commands::set_room_tag,
     ])
 }
 

@@ -68,6 +68,9 @@ pub struct AppState {
     pub forwarders: Mutex<Forwarders>,
     /// The identity server for email invitations, with this session's token.
     pub identity: Mutex<Option<Arc<chappe_core::identity::IdentityServer>>>,
+    /// The task showing this session's desktop notifications (one at most: a webview
+    /// that subscribes again replaces it).
+    pub notifications: Mutex<Option<AbortHandle>>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -92,6 +95,7 @@ impl AppState {
             open_room: Mutex::new(None),
             forwarders: Mutex::new(Forwarders::default()),
             identity: Mutex::new(None),
+            notifications: Mutex::new(None),
         })
     }
 
@@ -99,6 +103,9 @@ impl AppState {
     pub async fn shut_down(&self) -> Option<Session> {
         self.open_room.lock().await.take();
         self.forwarders.lock().await.abort_all();
+        if let Some(task) = self.notifications.lock().await.take() {
+            task.abort();
+        }
         // Its token belongs to this account.
         self.identity.lock().await.take();
         let mut session = self.session.write().await.take()?;
