@@ -12,6 +12,8 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libsecret-1-dev
   webkit2gtk-driver xvfb xauth x11-apps imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
   fonts-noto-color-emoji
+  # The e2e notification server (python3-dbus, python3-gi) and window focus (xdotool).
+  python3-dbus python3-gi xdotool
 )
 
 missing=()
