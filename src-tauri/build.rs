@@ -84,5 +84,11 @@ fn chappe_commands() -> &'static [&'static str] {
         "send_files",
         "send_pasted_file",
         "scan_media",
+        "subscribe_notifications",
+        "notifications_enabled",
+        "set_notifications_enabled",
+        "room_notifications",
+        "set_room_notifications",
+        "set_room_tag",
     ]
 }

@@ -14,6 +14,8 @@ APT_PACKAGES=(
   webkit2gtk-driver xvfb xauth x11-apps imagemagick dbus dbus-x11 gnome-keyring libsecret-tools
   fonts-noto-color-emoji
   libmagic1
+  # The e2e notification server (python3-dbus, python3-gi) and window focus (xdotool).
+  python3-dbus python3-gi xdotool
 )
 
 missing=()

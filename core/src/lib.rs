@@ -23,6 +23,7 @@ pub mod invite_list;
 pub mod invites;
 pub mod login;
 pub mod media;
+pub mod notifications;
 pub mod password_policy;
 pub mod register;
 pub mod room_create;

@@ -14,7 +14,7 @@ use matrix_sdk_ui::{
     room_list_service::{filters::new_filter_non_left, RoomListItem, RoomListService},
     timeline::{LatestEventValue, MsgLikeKind, RoomExt, TimelineDetails, TimelineItemContent},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tracing::warn;
 
@@ -40,6 +40,10 @@ pub struct RoomSummary {
     /// The room was upgraded (`m.room.tombstone`): the ID of the room that replaces it.
     /// Its timeline ends there; the UI offers the new room instead of a composer.
     pub replaced_by: Option<String>,
+    /// Tagged `m.favourite` by the user (on any of their devices).
+    pub is_favourite: bool,
+    /// Tagged `m.lowpriority`; never both with `is_favourite` (setting one clears the other).
+    pub is_low_priority: bool,
 }
 
 /// The one-line preview under a room's name.
@@ -154,7 +158,44 @@ pub async fn summarize(room: &Room) -> RoomSummary {
         is_encrypted: room.encryption_state().is_encrypted(),
         is_invite: room.state() == RoomState::Invited,
         replaced_by: room.successor_room().map(|s| s.room_id.to_string()),
+        is_favourite: room.is_favourite(),
+        is_low_priority: room.is_low_priority(),
     }
+}
+
+/// A tag the user puts on a room to sort the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum RoomTag {
+    Favourite,
+    LowPriority,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RoomTagError {
+    #[error("not a joined room: {0}")]
+    NoRoom(String),
+    #[error(transparent)]
+    Sdk(#[from] matrix_sdk::Error),
+}
+
+/// Puts `tag` on the room or takes it off (room account data, so every device of the
+/// user sorts alike). Favourite and low priority exclude each other, as in Element.
+/// The room list shows the change when the sync brings it back.
+pub async fn set_tag(
+    client: &Client,
+    room_id: &str,
+    tag: RoomTag,
+    on: bool,
+) -> Result<(), RoomTagError> {
+    let room = crate::room_state::joined(client, room_id)
+        .ok_or_else(|| RoomTagError::NoRoom(room_id.to_owned()))?;
+    match tag {
+        RoomTag::Favourite => room.set_is_favourite(on, None).await?,
+        RoomTag::LowPriority => room.set_is_low_priority(on, None).await?,
+    }
+    Ok(())
 }
 
 /// The observable list of rooms, shared by everyone who shows or tests it.

@@ -27,6 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     media::MediaSources,
+    notifications::{self, Notifier},
     room_list::{self, RoomListModel},
     send_queue,
     sync::{self, SyncStatus},
@@ -79,6 +80,7 @@ pub struct Session {
     client: Client,
     sync_service: Arc<SyncService>,
     rooms: RoomListModel,
+    notifier: Notifier,
     status: SharedObservable<SyncStatus>,
     store_passphrase: Zeroizing<String>,
     store_dir: PathBuf,
@@ -203,15 +205,18 @@ impl Session {
         // Uploads report their progress to the local echo (a bar on the file being sent).
         client.send_queue().enable_upload_progress(true);
         let sender = send_queue::keep_sending(client.clone(), status.subscribe());
+        // Before the sync starts: its first events must go through the notifier's filter.
+        let (notifier, notify_task) = notifications::start(client.clone()).await;
         sync_service.start().await;
         Ok(Self {
             client,
             sync_service,
             rooms,
+            notifier,
             status,
             store_passphrase,
             store_dir,
-            tasks: vec![list_task, supervisor, sender],
+            tasks: vec![list_task, supervisor, sender, notify_task],
             media: MediaSources::default(),
         })
     }
@@ -257,6 +262,11 @@ impl Session {
 
     pub fn rooms(&self) -> &RoomListModel {
         &self.rooms
+    }
+
+    /// New messages to tell the user about, and the notification settings.
+    pub fn notifications(&self) -> &Notifier {
+        &self.notifier
     }
 
     pub fn sync_status(&self) -> Subscriber<SyncStatus> {

@@ -6,6 +6,8 @@ use chappe_core::{
     devices::DevicesError,
     directory::DirectoryError,
     failure::{self, Failure},
+    notifications::NotificationError,
+    room_list::RoomTagError,
     invites::InviteError,
     password_policy::PolicyRule,
     register::RegisterError,
@@ -270,6 +272,25 @@ impl From<TimelineError> for UiError {
             TimelineError::NotSentYet => Self::NotSentYet,
             TimelineError::Sdk(e) => failure::of_sdk(&e).into(),
             TimelineError::Failure(f) => f.into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<NotificationError> for UiError {
+    fn from(err: NotificationError) -> Self {
+        match err {
+            NotificationError::NoRoom(_) => Self::UnknownRoom,
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<RoomTagError> for UiError {
+    fn from(err: RoomTagError) -> Self {
+        match err {
+            RoomTagError::NoRoom(_) => Self::UnknownRoom,
+            RoomTagError::Sdk(e) => failure::of_sdk(&e).into(),
             other => Self::Other(other.to_string()),
         }
     }

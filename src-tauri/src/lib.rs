@@ -12,6 +12,7 @@ mod invite_commands;
 mod keychain;
 mod links;
 mod media_commands;
+mod notification_commands;
 mod register_commands;
 mod room_commands;
 mod scan_commands;
@@ -99,6 +100,12 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         file_commands::send_files,
         file_commands::send_pasted_file,
         scan_commands::scan_media,
+        notification_commands::subscribe_notifications,
+        notification_commands::notifications_enabled,
+        notification_commands::set_notifications_enabled,
+        notification_commands::room_notifications,
+        notification_commands::set_room_notifications,
+        notification_commands::set_room_tag,
     ])
 }
 

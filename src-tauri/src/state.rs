@@ -70,6 +70,9 @@ pub struct AppState {
     pub identity: Mutex<Option<Arc<chappe_core::identity::IdentityServer>>>,
     /// The content scanner of attachments, made on first use for this session.
     pub scanner: Mutex<Option<Arc<chappe_core::scan::ContentScanner>>>,
+    /// The task showing this session's desktop notifications (one at most: a webview
+    /// that subscribes again replaces it).
+    pub notifications: Mutex<Option<AbortHandle>>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -99,6 +102,7 @@ impl AppState {
             forwarders: Mutex::new(Forwarders::default()),
             identity: Mutex::new(None),
             scanner: Mutex::new(None),
+            notifications: Mutex::new(None),
         })
     }
 
@@ -106,6 +110,9 @@ impl AppState {
     pub async fn shut_down(&self) -> Option<Session> {
         self.open_room.lock().await.take();
         self.forwarders.lock().await.abort_all();
+        if let Some(task) = self.notifications.lock().await.take() {
+            task.abort();
+        }
         // Its token belongs to this account.
         self.identity.lock().await.take();
         // Its address may be the homeserver's, which the next account may not share.

@@ -145,6 +145,19 @@ export const commands = {
 	 *  Errors only for a key that is not one; a scanner that cannot answer is a status.
 	 */
 	scanMedia: (key: string) => typedError<ScanStatus, UiError>(__TAURI_INVOKE("scan_media", { key })),
+	/**
+	 *  Starts showing desktop notifications for this session; `channel` receives the room
+	 *  ID of each notification the user clicks.
+	 */
+	subscribeNotifications: (texts: NotificationTexts, channel: Channel<string>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_notifications", { texts, channel })),
+	/**  The global switch, on this device. */
+	notificationsEnabled: () => typedError<boolean, UiError>(__TAURI_INVOKE("notifications_enabled")),
+	setNotificationsEnabled: (enabled: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_notifications_enabled", { enabled })),
+	roomNotifications: (roomId: string) => typedError<RoomNotifications, UiError>(__TAURI_INVOKE("room_notifications", { roomId })),
+	/**  Sets how much the room notifies; `None` goes back to the account's default. */
+	setRoomNotifications: (roomId: string, mode: NotificationMode | null) => typedError<null, UiError>(__TAURI_INVOKE("set_room_notifications", { roomId, mode })),
+	/**  Marks the room favourite or low priority (`on`), or takes the tag off. */
+	setRoomTag: (roomId: string, tag: RoomTag, on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_room_tag", { roomId, tag, on })),
 };
 
 /* Types */
@@ -425,6 +438,22 @@ export type NotAllowed =
 /**  Banned from the room: unban first. */
 "banned";
 
+/**  How much a room may notify, as the user chooses it per room. */
+export type NotificationMode = "allMessages" | "mentionsAndKeywords" | "mute";
+
+/**
+ *  The words of a notification that are not the message's: the UI's i18n table gives
+ *  them, so the shell stays free of user-facing text.
+ */
+export type NotificationTexts = {
+	/**  Shown instead of the text of a message that could not be decrypted. */
+	encrypted: string,
+	/**  Shown for a message without text (sticker, poll…). */
+	other: string,
+	/**  Added to the title when the user is mentioned. */
+	mention: string,
+};
+
 /**  An invitation sent in a room and not yet answered. */
 export type PendingInvite = PendingInvite_Serialize | PendingInvite_Deserialize;
 
@@ -651,6 +680,15 @@ export type RoomLinks_Serialize = {
 	permalink: string | null,
 };
 
+/**
+ *  A room's mode, and whether the user chose it (else it is the account's default for
+ *  this kind of room).
+ */
+export type RoomNotifications = {
+	mode: NotificationMode,
+	isDefault: boolean,
+};
+
 export type RoomPreviewView = RoomPreviewView_Serialize | RoomPreviewView_Deserialize;
 
 export type RoomPreviewView_Deserialize = {
@@ -752,6 +790,10 @@ export type RoomSummary_Deserialize = {
 	 *  Its timeline ends there; the UI offers the new room instead of a composer.
 	 */
 	replacedBy?: string | null,
+	/**  Tagged `m.favourite` by the user (on any of their devices). */
+	isFavourite: boolean,
+	/**  Tagged `m.lowpriority`; never both with `is_favourite` (setting one clears the other). */
+	isLowPriority: boolean,
 };
 
 /**  What the sidebar shows for one room. */
@@ -774,7 +816,14 @@ export type RoomSummary_Serialize = {
 	 *  Its timeline ends there; the UI offers the new room instead of a composer.
 	 */
 	replacedBy: string | null,
+	/**  Tagged `m.favourite` by the user (on any of their devices). */
+	isFavourite: boolean,
+	/**  Tagged `m.lowpriority`; never both with `is_favourite` (setting one clears the other). */
+	isLowPriority: boolean,
 };
+
+/**  A tag the user puts on a room to sort the list. */
+export type RoomTag = "favourite" | "lowPriority";
 
 /**  Where a link points: a room by ID or address, and servers that know it. */
 export type RoomTarget = {

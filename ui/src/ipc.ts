@@ -4,7 +4,7 @@
 // accurate one. Here each stream gets a fresh Channel, and a handler that can be
 // switched off (`stop()`): messages from a room or a session the user left are dropped.
 import { Channel } from "@tauri-apps/api/core";
-import { commands } from "./bindings";
+import { commands, type NotificationTexts } from "./bindings";
 import type { ListDiff, RoomSummary, SyncStatus, TimelineItemView, UiError } from "./types";
 
 export type Outcome<T> = { status: "ok"; data: T } | { status: "error"; error: UiError };
@@ -51,6 +51,12 @@ export function openRoom(roomId: string, onDiff: (d: ListDiff<TimelineItemView>)
 /** Who else is typing in the open room `roomId` (Matrix IDs), until it is closed. */
 export function subscribeTyping(roomId: string, onTyping: (users: string[]) => void): Stream {
   return stream(onTyping, (c) => commands.subscribeTyping(roomId, c));
+}
+
+/** Desktop notifications for this session; `onOpen` gets the room of each one the
+ *  user clicks (Rust has already brought the window forward). */
+export function subscribeNotifications(texts: NotificationTexts, onOpen: (roomId: string) => void): Stream {
+  return stream(onOpen, (c) => commands.subscribeNotifications(texts, c));
 }
 
 /** Runs a command, turning a thrown exception (IPC failure) into an error result, so

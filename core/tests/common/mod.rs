@@ -166,6 +166,16 @@ impl Server {
         Ok(res["event_id"].as_str().context("event_id")?.to_owned())
     }
 
+    /// Sends an `m.room.message` with any content (mentions, formatted bodies…).
+    pub async fn send_message(&self, user: &User, room_id: &str, content: Value) -> Result<String> {
+        let txn = random_name("txn");
+        let path = format!("/rooms/{}/send/m.room.message/{txn}", enc(room_id));
+        let res = self
+            .call(reqwest::Method::PUT, user, &path, content)
+            .await?;
+        Ok(res["event_id"].as_str().context("event_id")?.to_owned())
+    }
+
     /// The latest text messages of a room, as the other client sees them.
     pub async fn messages(&self, user: &User, room_id: &str) -> Result<Vec<(String, String)>> {
         let path = format!("/rooms/{}/messages?dir=b&limit=50", enc(room_id));

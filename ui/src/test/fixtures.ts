@@ -4,7 +4,7 @@ export function room(over: Partial<RoomSummary> = {}): RoomSummary {
   return {
     roomId: "!a:x", name: "Accueil", avatarInitial: "A", lastMessage: null, lastActivity: null,
     unreadMessages: 0, unreadNotifications: 0, unreadMentions: 0, isDirect: false, isEncrypted: false,
-    isInvite: false, replacedBy: null, ...over,
+    isInvite: false, replacedBy: null, isFavourite: false, isLowPriority: false, ...over,
   };
 }
 

@@ -1,12 +1,14 @@
 import { commands } from "../bindings";
 import type { Me, RoomSummary, SyncStatus } from "../types";
 import { applyDiff } from "../diff";
-import { call, subscribeRooms, subscribeSyncStatus, type Stream } from "../ipc";
+import { call, subscribeNotifications, subscribeRooms, subscribeSyncStatus, type Stream } from "../ipc";
 import { clear, el, frameScheduler } from "../dom";
 import { colorSlot, errorText, syncText } from "../format";
 import { t } from "../i18n";
 import { ROOM_LINK_EVENT } from "../links";
 import { RoomListView } from "./roomList";
+import { roomMenu } from "./roomMenu";
+import { ROOM_FILTERS, visibleRooms, type RoomFilter } from "../roomFilter";
 import { invitePanel } from "./invite";
 import { dmPanel, explorePanel, settingsPanel } from "./panels";
 import { newRoomPanel } from "./roomPanels";
@@ -48,10 +50,34 @@ export class MainScreen {
   private invite: { roomId: string; busy: boolean } | null = null;
   private drawRooms = frameScheduler(() => this.renderRooms());
   private unlisten: (() => void)[] = [];
+  /** The chip and the search narrow what the list shows, never what it holds. */
+  private filter: RoomFilter = "all";
+  private search: HTMLInputElement;
+  private chips: HTMLElement;
+  /** The room menu shown over the bottom of the sidebar, if any. */
+  private menu: HTMLElement | null = null;
+  private sidebar!: HTMLElement;
   private clock: number;
 
   constructor(me: Me, private opts: MainOptions) {
-    this.list = new RoomListView((room) => this.open(room));
+    this.list = new RoomListView((room) => this.open(room), (room) => this.showMenu(room));
+    this.search = el("input", { id: "room-search", type: "search", class: "room-search",
+      placeholder: t("main.search"), "aria-label": t("main.search"), autocomplete: "off" });
+    this.search.addEventListener("input", () => this.drawRooms.schedule());
+    this.search.addEventListener("keydown", (ev) => {
+      if (ev.key === "Escape" && this.search.value) {
+        ev.preventDefault();
+        this.search.value = "";
+        this.drawRooms.schedule();
+      }
+    });
+    this.chips = el("div", { id: "room-filters", class: "room-filters", role: "toolbar", "aria-label": t("main.filters") },
+      ...ROOM_FILTERS.map((f) => el("button", { type: "button", class: "chip", "data-filter": f,
+        "aria-pressed": f === this.filter ? "true" : "false" }, t(`filter.${f}`))));
+    this.chips.addEventListener("click", (ev) => {
+      const b = (ev.target as Element).closest?.("button[data-filter]") as HTMLElement | null;
+      if (b) this.setFilter(b.dataset.filter as RoomFilter);
+    });
     this.empty = el("p", { id: "room-list-empty", class: "empty" }, t("main.loadingRooms"));
     this.bannerText = el("span", { class: "banner-text" });
     // In the banner only while the session is expired.
@@ -61,7 +87,7 @@ export class MainScreen {
     const name = me.displayName || me.userId;
     const settings = this.tool("settings", t("main.settings"), (close) => settingsPanel({ onClose: close }),
       "link settings");
-    const sidebar = el(
+    const sidebar = this.sidebar = el(
       "aside", { class: "sidebar", "aria-label": t("main.rooms") },
       el("header", { class: "me", "aria-label": t("main.account") },
         el("span", { class: `avatar small c${colorSlot(me.userId)}`, "aria-hidden": "true" },
@@ -86,6 +112,8 @@ export class MainScreen {
         ? el("p", { id: "not-remembered", class: "banner warning", role: "status" }, t("main.notRemembered"))
         : null,
       el("h2", { class: "section" }, t("main.rooms")),
+      this.search,
+      this.chips,
       this.list.element,
       this.empty,
     );
@@ -115,7 +143,15 @@ export class MainScreen {
     const status = subscribeSyncStatus((s) => {
       if (this.alive) this.showStatus(s);
     });
-    this.streams.push(rooms, status);
+    // Clicking a desktop notification: Rust brought the window forward; open the room.
+    const notes = subscribeNotifications(
+      { encrypted: t("notify.encrypted"), other: t("notify.other"), mention: t("notify.mention") },
+      (roomId) => {
+        if (!this.alive) return;
+        const known = this.rooms.find((r) => r.roomId === roomId);
+        this.openById(roomId, known?.name ?? roomId);
+      });
+    this.streams.push(rooms, status, notes);
     for (const s of [rooms, status]) {
       void s.ready.then((res) => {
         if (!this.alive || res.status === "ok") return;
@@ -239,7 +275,7 @@ export class MainScreen {
     this.open(known ? { ...known, isInvite: false } : {
       roomId, name, avatarInitial: (name.replace(/^[#@!]/, "").charAt(0) || "#").toUpperCase(), lastMessage: null,
       lastActivity: null, unreadMessages: 0, unreadNotifications: 0, unreadMentions: 0, isDirect: false,
-      isEncrypted: false, isInvite: false, replacedBy: null,
+      isEncrypted: false, isInvite: false, replacedBy: null, isFavourite: false, isLowPriority: false,
     });
   }
 
@@ -263,11 +299,48 @@ export class MainScreen {
     }
   }
 
+  /** For tests and the keyboard: show only the rooms of one chip. */
+  setFilter(filter: RoomFilter): void {
+    this.filter = filter;
+    for (const b of Array.from(this.chips.children)) {
+      b.setAttribute("aria-pressed", (b as HTMLElement).dataset.filter === filter ? "true" : "false");
+    }
+    this.renderRooms();
+  }
+
+  private showMenu(room: RoomSummary): void {
+    this.closeMenu();
+    const menu = roomMenu(room, { onClose: () => this.closeMenu(true) });
+    this.menu = menu;
+    this.sidebar.append(menu);
+    // A click anywhere else closes it.
+    const outside = (ev: MouseEvent) => {
+      if (this.menu === menu && !menu.contains(ev.target as Node)) this.closeMenu();
+    };
+    window.setTimeout(() => document.addEventListener("mousedown", outside), 0);
+    menu.addEventListener("menuclosed", () => document.removeEventListener("mousedown", outside));
+  }
+
+  private closeMenu(refocus = false): void {
+    const menu = this.menu;
+    if (!menu) return;
+    this.menu = null;
+    menu.dispatchEvent(new Event("menuclosed"));
+    menu.remove();
+    if (refocus) {
+      const id = menu.getAttribute("data-room-id");
+      const li = Array.from(this.list.element.children).find((n) => n.getAttribute("data-room-id") === id);
+      (li as HTMLElement | undefined)?.focus();
+    }
+  }
+
   private renderRooms(): void {
     if (!this.alive) return;
-    this.list.render(this.rooms, this.selected);
-    this.empty.hidden = this.rooms.length > 0;
-    this.empty.textContent = this.roomsLoaded ? t("main.noRooms") : t("main.loadingRooms");
+    const shown = visibleRooms(this.rooms, this.filter, this.search.value);
+    this.list.render(shown, this.selected);
+    this.empty.hidden = shown.length > 0;
+    this.empty.textContent = !this.roomsLoaded ? t("main.loadingRooms")
+      : this.rooms.length > 0 ? t("main.noMatch") : t("main.noRooms");
     if (this.selected && this.roomView) {
       const room = this.rooms.find((r) => r.roomId === this.selected);
       if (room) this.roomView.update(room);
@@ -351,6 +424,7 @@ export class MainScreen {
     for (const s of this.streams) s.stop();
     this.streams = [];
     this.drawRooms.cancel();
+    this.closeMenu();
     window.clearInterval(this.clock);
     for (const u of this.unlisten) u();
     this.unlisten = [];

@@ -427,6 +427,23 @@ describe("settings panel", () => {
     expect($("#settings-status").textContent).toBe("");
   });
 
+  it("turns desktop notifications off and on, on this device", async () => {
+    serveDirectory();
+    let enabled = true;
+    tauri.handlers.set("notifications_enabled", () => enabled);
+    tauri.handlers.set("set_notifications_enabled", (a: { enabled: boolean }) => { enabled = a.enabled; return null; });
+    document.body.replaceChildren(settingsPanel());
+    await wait(10);
+    const box = $<HTMLInputElement>("#notifications-enabled");
+    expect(box.checked).toBe(true);
+    expect($('label[for="notifications-enabled"]').textContent).toBe("Notifications de bureau");
+    box.click();
+    await wait(10);
+    expect(enabled).toBe(false);
+    expect(tauri.callsOf("set_notifications_enabled")).toEqual([{ enabled: false }]);
+    expect($("#settings-status").textContent).toBe("Enregistré.");
+  });
+
   it("says why the setting could not be read, and closes with Escape", async () => {
     serveDirectory();
     tauri.handlers.set("profile_hidden", () => { throw { type: "notLoggedIn" }; });

@@ -446,10 +446,43 @@ export function settingsPanel(opts: PanelOptions = {}): HTMLElement {
     el("div", { class: "setting" },
       el("label", { class: "check", for: "hide-profile" }, box, t("settings.hideProfile")),
       el("p", { id: "hide-profile-hint", class: "hint" }, t("settings.hideProfileHint"))),
+    notificationsSetting(status),
     status, error, sessionsSection());
   // Focus inside the panel at once (Escape closes it), on the box once it is usable.
   queueMicrotask(() => root.focus());
   return root;
+}
+
+/** The global switch for desktop notifications (kept on this device). */
+function notificationsSetting(status: HTMLElement): HTMLElement {
+  const error = el("p", { id: "notifications-error", class: "error", role: "alert" });
+  const box = el("input", { id: "notifications-enabled", type: "checkbox", disabled: true,
+    "aria-describedby": "notifications-hint" });
+  void call(commands.notificationsEnabled()).then((res) => {
+    if (res.status === "ok") {
+      box.checked = res.data;
+      box.disabled = false;
+    } else {
+      error.textContent = errorText(res.error);
+    }
+  });
+  box.addEventListener("change", async () => {
+    const wanted = box.checked;
+    box.disabled = true;
+    error.textContent = "";
+    status.textContent = "";
+    const res = await call(commands.setNotificationsEnabled(wanted));
+    box.disabled = false;
+    if (res.status === "error") {
+      box.checked = !wanted;
+      error.textContent = errorText(res.error);
+    } else {
+      status.textContent = t("settings.saved");
+    }
+  });
+  return el("div", { class: "setting" },
+    el("label", { class: "check", for: "notifications-enabled" }, box, t("settings.notifications")),
+    el("p", { id: "notifications-hint", class: "hint" }, t("settings.notificationsHint")), error);
 }
 
 /** The account's sessions: this one, and the others with "sign out" (one, or all),

@@ -108,4 +108,23 @@ describe("room list view", () => {
     view.render([room({ roomId: "!b:x", unreadMessages: 3 }), room({ roomId: "!a:x" })], null, now);
     expect((document.activeElement as HTMLElement).dataset.roomId).toBe("!b:x");
   });
+  it("opens a room's menu from its button or a right click, not the room", () => {
+    const onOpen = vi.fn();
+    const onMenu = vi.fn();
+    const view = new RoomListView(onOpen, onMenu);
+    document.body.append(view.element);
+    view.render([room({ roomId: "!a:x", isFavourite: true }), room({ roomId: "!i:x", isInvite: true })], null, now);
+    const a = view.element.querySelector('li[data-room-id="!a:x"]') as HTMLElement;
+    expect(a.classList.contains("favourite")).toBe(true);
+    expect(a.querySelector(".fav-mark")).not.toBeNull();
+    (a.querySelector(".room-menu-button") as HTMLElement).click();
+    a.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
+    expect(onMenu).toHaveBeenCalledTimes(2);
+    expect(onOpen).not.toHaveBeenCalled();
+    // An invitation has no menu: it is answered in the pane.
+    const i = view.element.querySelector('li[data-room-id="!i:x"]') as HTMLElement;
+    expect(i.querySelector(".room-menu-button")).toBeNull();
+    i.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
+    expect(onMenu).toHaveBeenCalledTimes(2);
+  });
 });

@@ -16,11 +16,20 @@ export class RoomListView {
   private entries = new Map<string, Entry>();
   private rooms: readonly RoomSummary[] = [];
 
-  constructor(private onOpen: (room: RoomSummary) => void) {
+  /** `onMenu`: the room's "⋯" button, a right click, or the context-menu key. */
+  constructor(private onOpen: (room: RoomSummary) => void, private onMenu: (room: RoomSummary) => void = () => {}) {
     this.element = el("ul", { id: "room-list", class: "room-list", role: "listbox", "aria-label": t("main.rooms") });
     this.element.addEventListener("click", (ev) => {
       const room = this.roomOf(ev.target);
-      if (room) this.onOpen(room);
+      if (!room) return;
+      if ((ev.target as Element).closest?.(".room-menu-button")) this.onMenu(room);
+      else this.onOpen(room);
+    });
+    this.element.addEventListener("contextmenu", (ev) => {
+      const room = this.roomOf(ev.target);
+      if (!room || room.isInvite) return;
+      ev.preventDefault();
+      this.onMenu(room);
     });
     this.element.addEventListener("keydown", (ev) => this.onKey(ev));
   }
@@ -81,7 +90,8 @@ export function renderRoom(room: RoomSummary, selected: boolean, time: string): 
   return el(
     "li",
     {
-      class: cls("room", unread && "unread", mention && "mention", selected && "selected", room.isInvite && "invite"),
+      class: cls("room", unread && "unread", mention && "mention", selected && "selected", room.isInvite && "invite",
+        room.isFavourite && "favourite", room.isLowPriority && "low-priority"),
       "data-room-id": room.roomId,
       tabindex: "0",
       role: "option",
@@ -91,7 +101,9 @@ export function renderRoom(room: RoomSummary, selected: boolean, time: string): 
     el("span", { class: `avatar c${colorSlot(room.roomId)}`, "aria-hidden": "true" }, room.avatarInitial || "#"),
     el(
       "span", { class: "room-text" },
-      el("span", { class: "room-name" }, room.name),
+      el("span", { class: "room-name" },
+        room.isFavourite ? el("span", { class: "fav-mark", title: t("filter.favourites"), "aria-label": t("filter.favourites") }, "★ ") : null,
+        room.name),
       el("span", { class: "room-preview" }, preview),
     ),
     el(
@@ -107,5 +119,9 @@ export function renderRoom(room: RoomSummary, selected: boolean, time: string): 
             }, count > 99 ? "99+" : String(count))
           : null,
     ),
+    // Not a tab stop (the list's arrows move between rooms): the context-menu key or
+    // Shift+F10 on the room opens the same menu.
+    room.isInvite ? null : el("button", { type: "button", class: "room-menu-button", tabindex: "-1",
+      title: t("roomMenu.open"), "aria-label": t("roomMenu.open") }, "⋯"),
   );
 }
