@@ -81,6 +81,7 @@ fn chappe_commands() -> &'static [&'static str] {
         "pending_invites",
         "revoke_invite",
         "save_media",
+        "open_media",
         "send_files",
         "send_pasted_file",
         "scan_media",

@@ -274,3 +274,115 @@ mod tests {
         let _config = picture_config(b"<svg/>", &"image/svg+xml".parse().unwrap());
     }
 }
+
+/// Extensions that run code when "opened": such files are only offered to save, never
+/// opened from Chappe with one click.
+const RUNS_CODE: &[&str] = &[
+    "exe", "com", "bat", "cmd", "msi", "msp", "scr", "pif", "cpl", "lnk", "vbs", "vbe", "js",
+    "jse", "wsf", "wsh", "ps1", "psm1", "hta", "jar", "sh", "bash", "zsh", "command", "desktop",
+    "appimage", "run", "deb", "rpm", "app", "pkg", "dmg", "py", "pl", "rb", "reg", "url",
+];
+
+/// Windows refuses these as file names, whatever the extension.
+const RESERVED: &[&str] = &[
+    "con", "prn", "aux", "nul", "com1", "com2", "com3", "com4", "com5", "com6", "com7", "com8",
+    "com9", "lpt1", "lpt2", "lpt3", "lpt4", "lpt5", "lpt6", "lpt7", "lpt8", "lpt9",
+];
+
+/// A name from the network made safe to create on any of our three systems: no folder
+/// (`/`, `\`), no control or reserved characters, not hidden (leading dot), not a
+/// device name, not too long; "fichier" when nothing is left.
+pub fn safe_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = last
+        .chars()
+        .map(|c| match c {
+            c if c.is_control() => '_',
+            '<' | '>' | ':' | '"' | '|' | '?' | '*' => '_',
+            // Bidirectional overrides make "gpj.exe" display as "exe.jpg".
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => '_',
+            c => c,
+        })
+        .collect();
+    let trimmed = cleaned
+        .trim_start_matches(['.', ' '])
+        .trim_end_matches(['.', ' '])
+        .to_owned();
+    let stem = trimmed
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let mut out = if RESERVED.contains(&stem.as_str()) {
+        format!("_{trimmed}")
+    } else {
+        trimmed
+    };
+    // 200 bytes leaves room for " (2)" and any folder on every file system.
+    while out.len() > 200 {
+        out.pop();
+    }
+    if out.is_empty() {
+        "fichier".to_owned()
+    } else {
+        out
+    }
+}
+
+/// Whether opening the file would run it (its extension, case-insensitive).
+pub fn runs_code(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .is_some_and(|e| RUNS_CODE.contains(&e.as_str()))
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn names_from_the_network_cannot_leave_the_folder_hide_or_disguise() {
+        for (given, safe) in [
+            ("../../.bashrc", "bashrc"),
+            ("..\\..\\Windows\\System32\\evil.dll", "evil.dll"),
+            ("/etc/passwd", "passwd"),
+            (".hidden", "hidden"),
+            ("rapport: final?.pdf", "rapport_ final_.pdf"),
+            ("CON.txt", "_CON.txt"),
+            ("nul", "_nul"),
+            ("facture\u{202E}fdp.exe", "facture_fdp.exe"),
+            ("ligne\nnouvelle.txt", "ligne_nouvelle.txt"),
+            ("trailing. . ", "trailing"),
+            ("..", "fichier"),
+            ("", "fichier"),
+            ("compte-rendu.odt", "compte-rendu.odt"),
+        ] {
+            assert_eq!(safe_file_name(given), safe, "{given:?}");
+        }
+        assert!(safe_file_name(&"é".repeat(300)).len() <= 200);
+    }
+
+    #[test]
+    fn programs_and_scripts_are_recognised_whatever_their_case() {
+        for name in [
+            "setup.EXE",
+            "a.sh",
+            "x.desktop",
+            "lien.lnk",
+            "macro.vbs",
+            "b.AppImage",
+        ] {
+            assert!(runs_code(name), "{name}");
+        }
+        for name in [
+            "note.pdf",
+            "photo.jpg",
+            "tableau.xlsx",
+            "exe",
+            "archive.tar.gz",
+        ] {
+            assert!(!runs_code(name), "{name}");
+        }
+    }
+}

@@ -147,7 +147,11 @@ pub fn parse(text: &str) -> Option<RoomTarget> {
 /// What clicking a link in a message does. Decided here, in Rust, from the link's
 /// text alone: the webview never navigates, and only these three outcomes exist.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum LinkAction {
     /// A room link (`matrix:`, matrix.to, the admin's permalink prefix): previewed and
     /// joined inside the app. `link` is what the preview reads again.
@@ -167,7 +171,10 @@ pub fn link_action(href: &str, permalink_prefix: Option<&str>) -> LinkAction {
     let href = href.trim();
     if href.starts_with("matrix:") {
         return match parse(href) {
-            Some(target) => LinkAction::Room { link: href.to_owned(), target },
+            Some(target) => LinkAction::Room {
+                link: href.to_owned(),
+                target,
+            },
             None => LinkAction::Refused,
         };
     }
@@ -188,10 +195,15 @@ pub fn link_action(href: &str, permalink_prefix: Option<&str>) -> LinkAction {
             }));
     if is_room_site {
         if let Some(target) = parse(href) {
-            return LinkAction::Room { link: href.to_owned(), target };
+            return LinkAction::Room {
+                link: href.to_owned(),
+                target,
+            };
         }
     }
-    LinkAction::Browser { url: url.to_string() }
+    LinkAction::Browser {
+        url: url.to_string(),
+    }
 }
 
 /// The links to share for `room` (an address is better than an ID: it survives
@@ -324,22 +336,31 @@ mod tests {
             link_action("https://matrix.to/#/@alice:x.fr", prefix),
             LinkAction::Browser { .. }
         ));
-        assert_eq!(link_action("matrix:u/alice:x.fr", prefix), LinkAction::Refused);
+        assert_eq!(
+            link_action("matrix:u/alice:x.fr", prefix),
+            LinkAction::Refused
+        );
     }
 
     #[test]
     fn only_web_and_mail_links_reach_the_system() {
         assert_eq!(
             link_action("https://example.org/a?b=c", None),
-            LinkAction::Browser { url: "https://example.org/a?b=c".into() }
+            LinkAction::Browser {
+                url: "https://example.org/a?b=c".into()
+            }
         );
         assert_eq!(
             link_action("HTTP://Example.org", None),
-            LinkAction::Browser { url: "http://example.org/".into() }
+            LinkAction::Browser {
+                url: "http://example.org/".into()
+            }
         );
         assert_eq!(
             link_action("mailto:agent@x.gouv.fr", None),
-            LinkAction::Browser { url: "mailto:agent@x.gouv.fr".into() }
+            LinkAction::Browser {
+                url: "mailto:agent@x.gouv.fr".into()
+            }
         );
         for bad in [
             "javascript:alert(1)",

@@ -15,6 +15,7 @@ use std::{
 use eyeball::{SharedObservable, Subscriber};
 use matrix_sdk::{
     authentication::matrix::MatrixSession,
+    media::MediaRetentionPolicy,
     ruma::{OwnedDeviceId, OwnedUserId},
     store::RoomLoadSettings,
     Client, SessionMeta, SessionTokens,
@@ -147,12 +148,26 @@ pub(crate) async fn build_client(
         Some(key) => config.key(Some(&key)),
         None => config.passphrase(Some(passphrase)),
     };
-    builder
+    let client = builder
         .sqlite_store_with_config_and_cache_path(config, None::<&Path>)
         .user_agent(concat!("Chappe/", env!("CARGO_PKG_VERSION")))
         .build()
-        .await
+        .await?;
+    // Downloaded media live in the encrypted store, in `store_dir` (removed at logout),
+    // capped so that a busy account does not fill the disk: the oldest go first.
+    let policy = MediaRetentionPolicy::new()
+        .with_max_cache_size(Some(MEDIA_CACHE_BYTES))
+        .with_max_file_size(Some(MEDIA_CACHE_FILE_BYTES));
+    if let Err(err) = client.media().set_media_retention_policy(policy).await {
+        warn!(%err, "media cache limit not set; the SDK's default applies");
+    }
+    Ok(client)
 }
+
+/// The media cache's size on disk, at most.
+pub const MEDIA_CACHE_BYTES: u64 = 500 * 1024 * 1024;
+/// Larger files are not cached (downloaded again when needed).
+pub const MEDIA_CACHE_FILE_BYTES: u64 = 50 * 1024 * 1024;
 
 impl Session {
     /// Resumes a saved session without contacting the server first (the room list

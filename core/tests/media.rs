@@ -320,3 +320,32 @@ async fn a_file_above_the_servers_upload_limit_is_refused_before_anything_is_sen
         "nothing queued"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_media_cache_is_capped_and_lives_in_the_store_logout_removes() {
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let session = server.login(&alice, dir.path()).await.unwrap();
+    let policy = session
+        .client()
+        .media()
+        .media_retention_policy()
+        .await
+        .unwrap();
+    assert_eq!(
+        policy.max_cache_size,
+        Some(chappe_core::session::MEDIA_CACHE_BYTES)
+    );
+    assert_eq!(
+        policy.max_file_size,
+        Some(chappe_core::session::MEDIA_CACHE_FILE_BYTES)
+    );
+    let store = session.stored().unwrap().store_dir;
+    assert!(store.starts_with(dir.path()) && store.exists());
+    session.logout().await.unwrap();
+    assert!(
+        !store.exists(),
+        "logging out deletes the stores, media cache included"
+    );
+}

@@ -450,7 +450,11 @@ async fn the_history_of_an_edit_lists_every_version_in_order() {
     let bodies: Vec<&str> = history.iter().map(|v| v.body.as_str()).collect();
     assert_eq!(
         bodies,
-        ["Réunion à 10 h", "Réunion à 11 h", "Réunion à 11 h, **salle 4**"]
+        [
+            "Réunion à 10 h",
+            "Réunion à 11 h",
+            "Réunion à 11 h, **salle 4**"
+        ]
     );
     assert!(history.windows(2).all(|w| w[0].timestamp <= w[1].timestamp));
     assert_eq!(
@@ -482,7 +486,9 @@ async fn markdown_is_sent_with_its_html() {
     })
     .await;
     assert_eq!(event["content"]["format"], "org.matrix.custom.html");
-    let html = event["content"]["formatted_body"].as_str().unwrap_or_default();
+    let html = event["content"]["formatted_body"]
+        .as_str()
+        .unwrap_or_default();
     assert!(html.contains("<strong>Important</strong>"), "{html}");
     assert!(
         html.contains(r#"<a href="https://example.org">le site</a>"#),

@@ -6,12 +6,12 @@ use chappe_core::{
     devices::DevicesError,
     directory::DirectoryError,
     failure::{self, Failure},
-    notifications::NotificationError,
-    room_list::RoomTagError,
     invites::InviteError,
+    notifications::NotificationError,
     password_policy::PolicyRule,
     register::RegisterError,
     room_create::RoomCreateError,
+    room_list::RoomTagError,
     room_power::PowerError,
     room_settings::{RoomSettingsError, TchapRule},
     LoginError, SessionError, TimelineError,
@@ -114,6 +114,9 @@ pub enum UiError {
     /// The server's antivirus blocked this file: it is not saved.
     #[error("file blocked")]
     FileBlocked,
+    /// Opening it would run a program or a script: it can only be saved.
+    #[error("would run code")]
+    WouldRunCode,
     #[error("{0}")]
     Other(String),
 }

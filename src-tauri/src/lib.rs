@@ -97,6 +97,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         invite_commands::revoke_invite,
         links::subscribe_links,
         media_commands::save_media,
+        media_commands::open_media,
         file_commands::send_files,
         file_commands::send_pasted_file,
         scan_commands::scan_media,

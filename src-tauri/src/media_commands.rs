@@ -8,6 +8,7 @@
 //! else is served as an opaque download the webview will not render or run.
 
 use chappe_core::{
+    files,
     media::{self, MediaError, MediaKey},
     scan::ScanStatus,
 };
@@ -104,34 +105,71 @@ pub async fn save_media(
     filename: String,
 ) -> Result<bool, UiError> {
     let key = MediaKey::parse(&key).map_err(UiError::from)?;
-    // The name comes from the sender: keep only its last component, so a name like
-    // "../../.bashrc" cannot suggest a place outside the folder the user picks.
-    let suggested = std::path::Path::new(&filename)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "fichier".to_owned());
+    // The name comes from the sender: no folder, not hidden, no device name.
+    let suggested = files::safe_file_name(&filename);
     let path = on_main(&app, move || {
         rfd::FileDialog::new().set_file_name(suggested).save_file()
     })
     .await?;
     let Some(path) = path else { return Ok(false) };
-    // A file the antivirus blocked is never written to disk, whatever the UI shows.
-    let scanner = crate::scan_commands::scanner(&state).await?;
-    let (client, sources) = {
-        let guard = state.session.read().await;
-        let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
-        (session.client().clone(), session.media().clone())
-    };
-    if let ScanStatus::Infected { .. } | ScanStatus::Forbidden { .. } =
-        scanner.scan(&client, &sources, &key).await
-    {
-        return Err(UiError::FileBlocked);
-    }
+    refuse_blocked(&state, &key).await?;
     let bytes = fetch(&state, &key).await?;
     tokio::fs::write(&path, bytes)
         .await
         .map_err(|e| UiError::Other(e.to_string()))?;
     Ok(true)
+}
+
+/// A file the antivirus blocked is never written to disk, whatever the UI shows.
+async fn refuse_blocked(state: &SharedState, key: &MediaKey) -> Result<(), UiError> {
+    let scanner = crate::scan_commands::scanner(state).await?;
+    let (client, sources) = {
+        let guard = state.session.read().await;
+        let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
+        (session.client().clone(), session.media().clone())
+    };
+    match scanner.scan(&client, &sources, key).await {
+        ScanStatus::Infected { .. } | ScanStatus::Forbidden { .. } => Err(UiError::FileBlocked),
+        _ => Ok(()),
+    }
+}
+
+/// Opens an attachment with the system's application for its type: downloaded (and
+/// decrypted) into Chappe's own cache folder under a safe name, then handed to the OS.
+/// Programs and scripts are never opened this way (they would run): save them instead.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_media(
+    app: AppHandle,
+    state: State<'_, SharedState>,
+    key: String,
+    filename: String,
+) -> Result<(), UiError> {
+    let key = MediaKey::parse(&key).map_err(UiError::from)?;
+    let name = files::safe_file_name(&filename);
+    if files::runs_code(&name) {
+        return Err(UiError::WouldRunCode);
+    }
+    refuse_blocked(&state, &key).await?;
+    let bytes = fetch(&state, &key).await?;
+    // One folder per attachment: two files with the same name never overwrite each other.
+    let folder = app
+        .path()
+        .app_cache_dir()
+        .map_err(|e| UiError::Other(e.to_string()))?
+        .join("opened")
+        .join(key.to_path().unwrap_or_default().replace('/', "_"));
+    tokio::fs::create_dir_all(&folder)
+        .await
+        .map_err(|e| UiError::Other(e.to_string()))?;
+    let path = folder.join(name);
+    tokio::fs::write(&path, bytes)
+        .await
+        .map_err(|e| UiError::Other(e.to_string()))?;
+    tokio::task::spawn_blocking(move || open::that_detached(path))
+        .await
+        .map_err(|e| UiError::Other(e.to_string()))?
+        .map_err(|e| UiError::Other(e.to_string()))
 }
 
 impl From<MediaError> for UiError {

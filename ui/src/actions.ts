@@ -38,6 +38,14 @@ export async function runAction(button: HTMLElement): Promise<void> {
     button.textContent = t("action.deleteConfirm");
     return;
   }
+  if (action === "open-media") {
+    button.setAttribute("disabled", "");
+    const res = await commands.openMedia(button.dataset.mediaKey ?? "", button.dataset.filename ?? "");
+    button.removeAttribute("disabled");
+    const error = document.getElementById("send-error");
+    if (res.status === "error" && error) error.textContent = errorText(res.error);
+    return;
+  }
   if (action === "save-media") {
     // The native "Save as" dialog opens from Rust; the bytes never pass through here.
     button.setAttribute("disabled", "");

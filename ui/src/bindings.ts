@@ -134,6 +134,12 @@ export const commands = {
 	 */
 	saveMedia: (key: string, filename: string) => typedError<boolean, UiError>(__TAURI_INVOKE("save_media", { key, filename })),
 	/**
+	 *  Opens an attachment with the system's application for its type: downloaded (and
+	 *  decrypted) into Chappe's own cache folder under a safe name, then handed to the OS.
+	 *  Programs and scripts are never opened this way (they would run): save them instead.
+	 */
+	openMedia: (key: string, filename: string) => typedError<null, UiError>(__TAURI_INVOKE("open_media", { key, filename })),
+	/**
 	 *  Opens the native dialog (several files allowed) and queues what was picked into the
 	 *  open room. An empty list: cancelled.
 	 */
@@ -999,7 +1005,9 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  An empty file is not sent. */
 { type: "emptyFile" } | 
 /**  The server's antivirus blocked this file: it is not saved. */
-{ type: "fileBlocked" } | { type: "other"; data: string };
+{ type: "fileBlocked" } | 
+/**  Opening it would run a program or a script: it can only be saved. */
+{ type: "wouldRunCode" } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;

@@ -93,12 +93,21 @@ describe("attachments in the timeline", () => {
     expect(tauri.callsOf("scan_media")).toEqual([{ key: "p/example.org/abc" }]);
   });
 
+  it("offers Open and Save, both waiting for the verdict", () => {
+    tauri.handlers.set("scan_media", () => new Promise(() => {}));
+    const node = attachment(media({ kind: "file", previewKey: null, filename: "note.pdf" }));
+    const open = node.querySelector("button[data-action=open-media]") as HTMLButtonElement;
+    expect(open.dataset.mediaKey).toBe("p/example.org/abc");
+    expect(open.disabled).toBe(true);
+  });
+
   it("never offers to save an infected file", async () => {
     tauri.handlers.set("scan_media", () => ({ kind: "infected", info: "***VIRUS DETECTED***" }));
     const node = attachment(media({ kind: "file", previewKey: null, filename: "facture.exe" }));
     await settle();
     expect(node.querySelector(".scan-status.infected")?.textContent).toBe("Bloqué : virus détecté");
     expect(node.querySelector("button[data-action=save-media]")).toBeNull();
+    expect(node.querySelector("button[data-action=open-media]")).toBeNull();
   });
 
   it("replaces a blocked picture by a card without preview nor Save", async () => {

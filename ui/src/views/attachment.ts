@@ -42,6 +42,14 @@ function icon(kind: MediaView["kind"]): string {
   return kind === "image" ? "🖼" : kind === "video" ? "🎞" : kind === "audio" ? "🔊" : "📄";
 }
 
+/** Opens the file with the system's application (Rust refuses programs and scripts). */
+function openButton(media: MediaView): HTMLElement {
+  return el("button", {
+    type: "button", class: "open-media", "data-action": "open-media", "data-media-key": media.key,
+    "data-filename": media.filename,
+  }, t("media.open"));
+}
+
 function saveButton(media: MediaView): HTMLElement {
   return el("button", {
     type: "button", class: "save-media", "data-action": "save-media", "data-media-key": media.key,
@@ -97,8 +105,13 @@ function scanBadge(status: ScanStatus | null): HTMLElement | null {
 function showVerdict(card: HTMLElement, status: ScanStatus | null): void {
   card.querySelector(".scan-status")?.remove();
   const badge = scanBadge(status);
+  const open = card.querySelector<HTMLButtonElement>("button[data-action=open-media]");
   const save = card.querySelector<HTMLButtonElement>("button[data-action=save-media]");
-  if (badge) card.insertBefore(badge, save);
+  if (badge) card.insertBefore(badge, open ?? save);
+  if (open) {
+    if (status !== null && isBlocked(status)) open.remove();
+    else open.disabled = status === null;
+  }
   if (!save) return;
   if (status !== null && isBlocked(status)) save.remove();
   else save.disabled = status === null;
@@ -122,7 +135,7 @@ function fileCard(media: MediaView, unavailable = false, verdict?: ScanStatus): 
     el("span", { class: "file-name", title: media.filename }, media.filename),
     size ? el("span", { class: "file-size" }, size) : null,
     unavailable ? el("span", { class: "file-note" }, t("media.previewUnavailable")) : null,
-    saveButton(media));
+    openButton(media), saveButton(media));
   if (verdict) showVerdict(card, verdict);
   else scan(media, card);
   return card;
@@ -140,7 +153,7 @@ export function attachment(media: MediaView): HTMLElement {
   const figcaption = el("figcaption", {},
     el("span", { class: "file-name", title: media.filename }, media.filename),
     fileSize(media.size) ? el("span", { class: "file-size" }, fileSize(media.size)) : null,
-    saveButton(media));
+    openButton(media), saveButton(media));
   const figure = el("figure", { class: cls("attachment", media.kind), "data-media-key": media.key },
     img, figcaption);
   // Not downloadable, not an image after all (the shell checked its bytes), or the
