@@ -7,52 +7,20 @@
 
 mod common;
 
-use std::time::Duration;
-
 use chappe_core::{
-    media::{self, MediaKey, MediaKind, MediaView},
-    ListDiff, Session, TimelineItemView,
+    media::{self, MediaKey, MediaKind},
+    Session, TimelineItemView,
 };
-use common::{server, SYNC_TIMEOUT};
-use futures_util::{Stream, StreamExt};
+use common::{
+    attachments::{media_message, send_text_file, two_sessions},
+    server,
+};
 use matrix_sdk::{
     attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo},
     ruma::{OwnedRoomId, UInt},
 };
-use serde_json::json;
 
 const PHOTO: &[u8] = include_bytes!("data/photo.png");
-
-/// Applies diffs until a message carrying media appears, and returns its media.
-async fn media_message(
-    items: &mut Vec<TimelineItemView>,
-    stream: &mut (impl Stream<Item = Vec<ListDiff<TimelineItemView>>> + Unpin),
-    filename: &str,
-) -> MediaView {
-    let start = std::time::Instant::now();
-    loop {
-        let found = items.iter().find_map(|i| match i {
-            TimelineItemView::Message {
-                media: Some(m),
-                send_state: chappe_core::timeline::SendState::Sent,
-                ..
-            } if m.filename == filename => Some(m.clone()),
-            _ => None,
-        });
-        if let Some(m) = found {
-            return m;
-        }
-        assert!(
-            start.elapsed() < SYNC_TIMEOUT,
-            "timed out waiting for {filename}: {items:#?}"
-        );
-        if let Ok(Some(diffs)) =
-            tokio::time::timeout(Duration::from_millis(500), stream.next()).await
-        {
-            diffs.into_iter().for_each(|d| d.apply(items));
-        }
-    }
-}
 
 async fn send_photo(bob: &Session, room_id: &str) {
     let room = bob
@@ -75,61 +43,9 @@ async fn send_photo(bob: &Session, room_id: &str) {
     .expect("bob sends the photo");
 }
 
-async fn send_document(bob: &Session, room_id: &str, body: &[u8]) {
-    let room = bob
-        .client()
-        .get_room(&OwnedRoomId::try_from(room_id).unwrap())
-        .expect("bob is in the room");
-    room.send_attachment(
-        "compte-rendu.txt",
-        &mime::TEXT_PLAIN_UTF_8,
-        body.to_vec(),
-        AttachmentConfig::new(),
-    )
-    .await
-    .expect("bob sends the document");
-}
-
-/// Alice and Bob, both with Chappe sessions, in a room Bob created (encrypted or not).
-async fn two_sessions(
-    encrypted: bool,
-) -> (
-    Session,
-    Session,
-    String,
-    tempfile::TempDir,
-    tempfile::TempDir,
-) {
-    let server = server();
-    let alice = server.register("alice", "Alice").await.unwrap();
-    let bob = server.register("bob", "Bob").await.unwrap();
-    let mut body = json!({
-        "name": "Pièces jointes",
-        "preset": "private_chat",
-        "invite": [alice.user_id],
-    });
-    if encrypted {
-        body["initial_state"] = json!([{
-            "type": "m.room.encryption", "state_key": "",
-            "content": {"algorithm": "m.megolm.v1.aes-sha2"}
-        }]);
-    }
-    let room_id = server.post(&bob, "/createRoom", body).await.unwrap()["room_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    server.join(&alice, &room_id).await.unwrap();
-    let (alice_dir, bob_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let alice_session = server.login(&alice, alice_dir.path()).await.unwrap();
-    let bob_session = server.login(&bob, bob_dir.path()).await.unwrap();
-    common::wait_joined(&alice_session, &room_id).await;
-    common::wait_joined(&bob_session, &room_id).await;
-    (alice_session, bob_session, room_id, alice_dir, bob_dir)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_photo_from_a_colleague_is_shown_from_a_server_thumbnail_and_saved_whole() {
-    let (alice, bob, room_id, _a, _b) = two_sessions(false).await;
+    let (alice, bob, room_id, _a, _b) = two_sessions("Pièces jointes", false).await;
     let timeline = alice.open_room(&room_id).await.unwrap();
     let (mut items, stream) = timeline.subscribe().await;
     let mut stream = Box::pin(stream);
@@ -167,7 +83,7 @@ async fn a_photo_from_a_colleague_is_shown_from_a_server_thumbnail_and_saved_who
 
 #[tokio::test(flavor = "multi_thread")]
 async fn in_an_encrypted_room_attachments_are_decrypted_and_their_keys_never_leave_rust() {
-    let (alice, bob, room_id, _a, _b) = two_sessions(true).await;
+    let (alice, bob, room_id, _a, _b) = two_sessions("Pièces jointes", true).await;
     let timeline = alice.open_room(&room_id).await.unwrap();
     let (mut items, stream) = timeline.subscribe().await;
     let mut stream = Box::pin(stream);
@@ -196,7 +112,7 @@ async fn in_an_encrypted_room_attachments_are_decrypted_and_their_keys_never_lea
     assert!(media::sniff_image(&shown).is_some());
 
     let text = "Ordre du jour : budget 2027\n".repeat(50);
-    send_document(&bob, &room_id, text.as_bytes()).await;
+    send_text_file(&bob, &room_id, "compte-rendu.txt", text.as_bytes()).await;
     let doc = media_message(&mut items, &mut stream, "compte-rendu.txt").await;
     assert_eq!(doc.kind, MediaKind::File);
     assert_eq!(
@@ -225,7 +141,7 @@ async fn in_an_encrypted_room_attachments_are_decrypted_and_their_keys_never_lea
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_picture_sent_from_chappe_reaches_a_colleague_encrypted_with_size_and_thumbnail() {
-    let (alice, bob, room_id, _a, _b) = two_sessions(true).await;
+    let (alice, bob, room_id, _a, _b) = two_sessions("Pièces jointes", true).await;
     let alice_timeline = alice.open_room(&room_id).await.unwrap();
     let bob_timeline = bob.open_room(&room_id).await.unwrap();
     let (mut items, stream) = bob_timeline.subscribe().await;
@@ -279,7 +195,7 @@ async fn a_picture_sent_from_chappe_reaches_a_colleague_encrypted_with_size_and_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_file_above_the_servers_upload_limit_is_refused_before_anything_is_sent() {
-    let (alice, _bob, room_id, _a, _b) = two_sessions(false).await;
+    let (alice, _bob, room_id, _a, _b) = two_sessions("Pièces jointes", false).await;
     // What the server itself announces.
     let max = chappe_core::files::upload_limit(alice.client())
         .await

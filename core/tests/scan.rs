@@ -9,17 +9,14 @@
 
 mod common;
 
-use std::time::Duration;
-
 use chappe_core::{
-    media::{MediaKey, MediaView},
+    media::MediaKey,
     scan::{ContentScanner, ScanError, ScanStatus},
-    ListDiff, Session, TimelineItemView,
 };
-use common::{server, SYNC_TIMEOUT};
-use futures_util::{Stream, StreamExt};
-use matrix_sdk::{attachment::AttachmentConfig, ruma::OwnedRoomId};
-use serde_json::json;
+use common::{
+    attachments::{media_message, send_text_file, two_sessions},
+    server,
+};
 
 /// The antivirus test file, split so that this source file is not flagged itself.
 const EICAR: &str = concat!(
@@ -41,102 +38,19 @@ fn scanner_url() -> Option<String> {
     }
 }
 
-/// Applies diffs until a sent message carrying the file `filename` appears.
-async fn media_message(
-    items: &mut Vec<TimelineItemView>,
-    stream: &mut (impl Stream<Item = Vec<ListDiff<TimelineItemView>>> + Unpin),
-    filename: &str,
-) -> MediaView {
-    let start = std::time::Instant::now();
-    loop {
-        let found = items.iter().find_map(|i| match i {
-            TimelineItemView::Message {
-                media: Some(m),
-                send_state: chappe_core::timeline::SendState::Sent,
-                ..
-            } if m.filename == filename => Some(m.clone()),
-            _ => None,
-        });
-        if let Some(m) = found {
-            return m;
-        }
-        assert!(
-            start.elapsed() < SYNC_TIMEOUT,
-            "timed out waiting for {filename}: {items:#?}"
-        );
-        if let Ok(Some(diffs)) =
-            tokio::time::timeout(Duration::from_millis(500), stream.next()).await
-        {
-            diffs.into_iter().for_each(|d| d.apply(items));
-        }
-    }
-}
-
-async fn send_file(bob: &Session, room_id: &str, filename: &str, body: &[u8]) {
-    let room = bob
-        .client()
-        .get_room(&OwnedRoomId::try_from(room_id).unwrap())
-        .expect("bob is in the room");
-    room.send_attachment(
-        filename,
-        &mime::TEXT_PLAIN_UTF_8,
-        body.to_vec(),
-        AttachmentConfig::new(),
-    )
-    .await
-    .expect("bob sends the file");
-}
-
-/// Alice and Bob, both with Chappe sessions, in a room Bob created (encrypted or not).
-async fn two_sessions(
-    encrypted: bool,
-) -> (
-    Session,
-    Session,
-    String,
-    tempfile::TempDir,
-    tempfile::TempDir,
-) {
-    let server = server();
-    let alice = server.register("alice", "Alice").await.unwrap();
-    let bob = server.register("bob", "Bob").await.unwrap();
-    let mut body = json!({
-        "name": "Antivirus",
-        "preset": "private_chat",
-        "invite": [alice.user_id],
-    });
-    if encrypted {
-        body["initial_state"] = json!([{
-            "type": "m.room.encryption", "state_key": "",
-            "content": {"algorithm": "m.megolm.v1.aes-sha2"}
-        }]);
-    }
-    let room_id = server.post(&bob, "/createRoom", body).await.unwrap()["room_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    server.join(&alice, &room_id).await.unwrap();
-    let (alice_dir, bob_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let alice_session = server.login(&alice, alice_dir.path()).await.unwrap();
-    let bob_session = server.login(&bob, bob_dir.path()).await.unwrap();
-    common::wait_joined(&alice_session, &room_id).await;
-    common::wait_joined(&bob_session, &room_id).await;
-    (alice_session, bob_session, room_id, alice_dir, bob_dir)
-}
-
 /// Bob sends a report and the EICAR file; Alice's scanner says the first is clean and
 /// the second infected, downloads the first through the scanner with Bob's exact bytes,
 /// and is refused the second.
 async fn clean_and_infected(encrypted: bool, url: &str) {
-    let (alice, bob, room_id, _a, _b) = two_sessions(encrypted).await;
+    let (alice, bob, room_id, _a, _b) = two_sessions("Antivirus", encrypted).await;
     let timeline = alice.open_room(&room_id).await.unwrap();
     let (mut items, stream) = timeline.subscribe().await;
     let mut stream = Box::pin(stream);
     let scanner = ContentScanner::new(Some(url), &alice.client().homeserver()).unwrap();
 
     let report = "Compte rendu de la réunion du 3 mars\n".repeat(200);
-    send_file(&bob, &room_id, "compte-rendu.txt", report.as_bytes()).await;
-    send_file(&bob, &room_id, "facture.txt", EICAR.as_bytes()).await;
+    send_text_file(&bob, &room_id, "compte-rendu.txt", report.as_bytes()).await;
+    send_text_file(&bob, &room_id, "facture.txt", EICAR.as_bytes()).await;
     let clean = media_message(&mut items, &mut stream, "compte-rendu.txt").await;
     let virus = media_message(&mut items, &mut stream, "facture.txt").await;
     let prefix = if encrypted { "e/" } else { "p/" };
@@ -193,11 +107,11 @@ async fn without_a_reachable_scanner_the_status_is_unavailable_not_clean() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let (alice, bob, room_id, _a, _b) = two_sessions(true).await;
+    let (alice, bob, room_id, _a, _b) = two_sessions("Antivirus", true).await;
     let timeline = alice.open_room(&room_id).await.unwrap();
     let (mut items, stream) = timeline.subscribe().await;
     let mut stream = Box::pin(stream);
-    send_file(&bob, &room_id, "note.txt", b"Note de service").await;
+    send_text_file(&bob, &room_id, "note.txt", b"Note de service").await;
     let note = media_message(&mut items, &mut stream, "note.txt").await;
     let key = MediaKey::parse(&note.key).unwrap();
 
@@ -221,11 +135,11 @@ async fn without_a_reachable_scanner_the_status_is_unavailable_not_clean() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_homeserver_without_a_scanner_says_so_and_an_admins_wrong_address_is_no_verdict() {
-    let (alice, bob, room_id, _a, _b) = two_sessions(false).await;
+    let (alice, bob, room_id, _a, _b) = two_sessions("Antivirus", false).await;
     let timeline = alice.open_room(&room_id).await.unwrap();
     let (mut items, stream) = timeline.subscribe().await;
     let mut stream = Box::pin(stream);
-    send_file(&bob, &room_id, "note.txt", b"Note de service").await;
+    send_text_file(&bob, &room_id, "note.txt", b"Note de service").await;
     let note = media_message(&mut items, &mut stream, "note.txt").await;
     let key = MediaKey::parse(&note.key).unwrap();
     let homeserver = alice.client().homeserver();
@@ -296,11 +210,11 @@ async fn a_scanner_restarted_with_a_new_key_still_gets_the_file_key() {
         l.local_addr().unwrap().port()
     };
     let own = OwnScanner::start("keytest", port);
-    let (alice, bob, room_id, _a, _b) = two_sessions(true).await;
+    let (alice, bob, room_id, _a, _b) = two_sessions("Antivirus", true).await;
     let timeline = alice.open_room(&room_id).await.unwrap();
     let (mut items, stream) = timeline.subscribe().await;
     let mut stream = Box::pin(stream);
-    send_file(&bob, &room_id, "budget.txt", b"Budget 2027 : 12 postes").await;
+    send_text_file(&bob, &room_id, "budget.txt", b"Budget 2027 : 12 postes").await;
     let doc = media_message(&mut items, &mut stream, "budget.txt").await;
     let key = MediaKey::parse(&doc.key).unwrap();
     let scanner = ContentScanner::new(

@@ -4,6 +4,7 @@
 //! random names, so tests run in parallel and can be re-run on the same server.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod attachments;
 pub mod identity;
 pub mod mail;
 pub mod relay;
