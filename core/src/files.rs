@@ -161,6 +161,11 @@ impl RoomTimeline {
     pub async fn send_file(&self, name: &str, bytes: Vec<u8>) -> Result<(), FileError> {
         let limit = upload_limit(&self.client()).await;
         check_size(name, bytes.len() as u64, limit)?;
+        self.queue_checked_file(name, bytes).await
+    }
+
+    /// Queues a file whose size was already checked against the server's limit.
+    async fn queue_checked_file(&self, name: &str, bytes: Vec<u8>) -> Result<(), FileError> {
         let mime = mime_of(name, &bytes);
         // Decoding a picture is CPU work: keep it off the async threads.
         let (bytes, config) = {
@@ -198,9 +203,13 @@ impl RoomTimeline {
             reason: e.to_string(),
         };
         let size = tokio::fs::metadata(path).await.map_err(unreadable)?.len();
-        check_size(&name, size, upload_limit(&self.client()).await)?;
+        let limit = upload_limit(&self.client()).await;
+        check_size(&name, size, limit)?;
         let bytes = tokio::fs::read(path).await.map_err(unreadable)?;
-        self.send_file(&name, bytes).await
+        // The file may have changed since its size was read: check what was read, against
+        // the limit already known (no second request to the server).
+        check_size(&name, bytes.len() as u64, limit)?;
+        self.queue_checked_file(&name, bytes).await
     }
 }
 

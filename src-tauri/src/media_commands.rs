@@ -28,12 +28,7 @@ pub const SCHEME: &str = "media";
 
 /// Fetches the media behind a key for the logged-in session.
 async fn fetch(state: &AppState, key: &MediaKey) -> Result<Vec<u8>, UiError> {
-    let guard = state.session.read().await;
-    let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
-    let client = session.client().clone();
-    let sources = session.media().clone();
-    // The download can be long: do not hold the session lock (logout waits on it).
-    drop(guard);
+    let (client, sources) = state.client_and_media().await?;
     media::fetch(&client, &sources, key)
         .await
         .map_err(UiError::from)
@@ -123,11 +118,7 @@ pub async fn save_media(
 /// A file the antivirus blocked is never written to disk, whatever the UI shows.
 async fn refuse_blocked(state: &SharedState, key: &MediaKey) -> Result<(), UiError> {
     let scanner = crate::scan_commands::scanner(state).await?;
-    let (client, sources) = {
-        let guard = state.session.read().await;
-        let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
-        (session.client().clone(), session.media().clone())
-    };
+    let (client, sources) = state.client_and_media().await?;
     match scanner.scan(&client, &sources, key).await {
         ScanStatus::Infected { .. } | ScanStatus::Forbidden { .. } => Err(UiError::FileBlocked),
         _ => Ok(()),

@@ -37,12 +37,8 @@ pub(crate) async fn scanner(state: &SharedState) -> Result<Arc<ContentScanner>, 
 pub async fn scan_media(state: State<'_, SharedState>, key: String) -> Result<ScanStatus, UiError> {
     let key = MediaKey::parse(&key).map_err(UiError::from)?;
     let scanner = scanner(&state).await?;
-    let (client, sources) = {
-        let guard = state.session.read().await;
-        let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
-        (session.client().clone(), session.media().clone())
-    };
     // The scan can take a while: the session lock is not held (logout waits on it).
+    let (client, sources) = state.client_and_media().await?;
     let status = scanner.scan(&client, &sources, &key).await;
     if let ScanStatus::Unavailable { reason } = &status {
         tracing::info!(%reason, "no antivirus verdict");

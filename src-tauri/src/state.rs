@@ -88,6 +88,18 @@ impl AppState {
             .clone())
     }
 
+    /// The logged-in client and the attachments its timelines showed, for downloads and
+    /// scans. The session lock is released on return: a long download must not hold it
+    /// (logout waits on it).
+    pub async fn client_and_media(
+        &self,
+    ) -> Result<(chappe_core::Client, chappe_core::media::MediaSources), crate::error::UiError>
+    {
+        let guard = self.session.read().await;
+        let session = guard.as_ref().ok_or(crate::error::UiError::NotLoggedIn)?;
+        Ok((session.client().clone(), session.media().clone()))
+    }
+
     pub fn new(
         data_dir: PathBuf,
         config: Config,
