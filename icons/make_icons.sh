@@ -18,9 +18,12 @@ trap 'rm -rf "$tmp"' EXIT
 render() { rsvg-convert --width "$1" --height "$1" --format png icon.svg --output "$2"; }
 
 render 32 32x32.png
+render 64 64x64.png
 render 128 128x128.png
 render 256 128x128@2x.png
 render 512 icon.png
+# The tray's picture (embedded in the binary with include_image!, badge drawn on it).
+render 64 tray.png
 
 for px in 16 24 32 48 64 128 256 512 1024; do render "$px" "$tmp/$px.png"; done
 # Windows: one .ico holding the sizes Explorer and the taskbar pick from.
@@ -28,8 +31,8 @@ for px in 16 24 32 48 64 128 256 512 1024; do render "$px" "$tmp/$px.png"; done
 # macOS: png2icns picks each image's slot from its size.
 png2icns icon.icns "$tmp"/{16,32,128,256,512,1024}.png >/dev/null
 
-file 32x32.png 128x128.png 128x128@2x.png icon.png | grep -v RGBA && {
+file 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png | grep -v RGBA && {
   echo "make_icons: a PNG is not RGBA" >&2
   exit 1
 }
-echo "make_icons: wrote 32x32.png 128x128.png 128x128@2x.png icon.png icon.ico icon.icns"
+echo "make_icons: wrote 32x32.png 64x64.png 128x128.png 128x128@2x.png icon.png tray.png icon.ico icon.icns"

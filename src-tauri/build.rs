@@ -91,5 +91,9 @@ fn chappe_commands() -> &'static [&'static str] {
         "room_notifications",
         "set_room_notifications",
         "set_room_tag",
+        "desktop_settings",
+        "set_close_to_tray",
+        "set_autostart",
+        "set_tray_texts",
     ]
 }

@@ -16,6 +16,9 @@ APT_PACKAGES=(
   libmagic1
   # The e2e notification server (python3-dbus, python3-gi) and window focus (xdotool).
   python3-dbus python3-gi xdotool
+  # Installers (tests/package): icons from icon.svg, rpm contents, desktop entry and
+  # URL-scheme checks of the installed .deb.
+  librsvg2-bin icnsutils rpm cpio desktop-file-utils xdg-utils
 )
 
 missing=()
@@ -44,6 +47,15 @@ fi
 # binaries) in the lock, and `npm ci` then refuses the lock as out of sync.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   (cd ui && npm install --no-audit --no-fund)
+fi
+
+# The release workflow and tauri.conf.json are checked against their JSON schemas
+# (check-jsonschema ships GitHub's workflow schema: no network needed when it runs).
+LINT_VENV=${CHAPPE_CACHE:-$HOME/.cache/chappe}/lint-venv
+if [ ! -x "$LINT_VENV/bin/check-jsonschema" ]; then
+  echo "setup: installing check-jsonschema"
+  python3 -m venv "$LINT_VENV"
+  "$LINT_VENV/bin/pip" install -q 'check-jsonschema==0.39.0'
 fi
 
 bash tests/server/synapse.sh install

@@ -184,11 +184,16 @@ pub async fn logout(state: State<'_, SharedState>) -> Result<(), UiError> {
 #[tauri::command]
 #[specta::specta]
 pub async fn subscribe_rooms(
+    app: tauri::AppHandle,
     state: State<'_, SharedState>,
     channel: Channel<ListDiff<RoomSummary>>,
 ) -> Result<(), UiError> {
     let guard = state.session.read().await;
     let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
+    // The unread count in the tray and the window title, kept while the window is hidden.
+    let (values, stream) = session.rooms().subscribe();
+    let unread = crate::desktop::follow_unread(app, values, stream);
+    state.forwarders.lock().await.push(unread);
     let (values, stream) = session.rooms().subscribe();
     let task = tokio::spawn(async move {
         if channel.send(ListDiff::Reset { values }).is_err() {

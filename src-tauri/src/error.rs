@@ -117,6 +117,12 @@ pub enum UiError {
     /// Opening it would run a program or a script: it can only be saved.
     #[error("would run code")]
     WouldRunCode,
+    /// A desktop setting (close to the tray) could not be written to disk.
+    #[error("setting not saved")]
+    SettingNotSaved,
+    /// The OS did not let Chappe be added to (or removed from) the session's start.
+    #[error("autostart failed")]
+    AutostartFailed,
     #[error("{0}")]
     Other(String),
 }
@@ -295,6 +301,17 @@ impl From<RoomTagError> for UiError {
             RoomTagError::NoRoom(_) => Self::UnknownRoom,
             RoomTagError::Sdk(e) => failure::of_sdk(&e).into(),
             other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::desktop::DesktopError> for UiError {
+    fn from(err: crate::desktop::DesktopError) -> Self {
+        // The detail (path, OS error) is for the log; the user gets a plain sentence.
+        tracing::warn!(%err, "desktop setting");
+        match err {
+            crate::desktop::DesktopError::Save { .. } => Self::SettingNotSaved,
+            crate::desktop::DesktopError::Autostart(_) => Self::AutostartFailed,
         }
     }
 }

@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 mod commands;
+mod desktop;
 mod directory_commands;
 mod error;
 mod file_commands;
@@ -107,6 +108,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         notification_commands::room_notifications,
         notification_commands::set_room_notifications,
         notification_commands::set_room_tag,
+        desktop::desktop_settings,
+        desktop::set_close_to_tray,
+        desktop::set_autostart,
+        desktop::set_tray_texts,
     ])
 }
 
@@ -161,12 +166,19 @@ pub fn run() {
         // starts (see links.rs).
         .plugin(tauri_plugin_single_instance::init(links::on_second_launch))
         .plugin(tauri_plugin_deep_link::init())
+        // Started with the session: the window waits in the tray (desktop::on_start).
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .arg(desktop::AUTOSTART_ARG)
+                .build(),
+        )
         .manage(links::Links::default())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(drop) = event {
                 file_commands::on_drag_drop(window, drop);
             }
+            desktop::on_window_event(window, event);
         })
         .register_asynchronous_uri_scheme_protocol(media_commands::SCHEME, media_commands::handle)
         .setup(move |app| {
@@ -175,6 +187,8 @@ pub fn run() {
             for p in &problems {
                 tracing::warn!(problem = %p, "config file ignored");
             }
+            app.manage(desktop::Desktop::load(&data_dir(app)));
+            desktop::on_start(app.handle());
             app.manage(state::AppState::new(data_dir(app), config, problems));
             Ok(())
         })

@@ -52,6 +52,7 @@ pub async fn subscribe_notifications(
     channel: Channel<String>,
 ) -> Result<(), UiError> {
     let stream = notifier(&state).await?.subscribe();
+    let app_for_tray = app.clone();
     let task = tokio::spawn(async move {
         let markup = tauri::async_runtime::spawn_blocking(desktop::supports_markup)
             .await
@@ -85,6 +86,8 @@ pub async fn subscribe_notifications(
     {
         old.abort();
     }
+    // A session is here: the tray's "Mute notifications" can show its switch.
+    crate::desktop::sync_mute(&app_for_tray).await;
     Ok(())
 }
 
@@ -109,10 +112,14 @@ pub async fn notifications_enabled(state: State<'_, SharedState>) -> Result<bool
 #[tauri::command]
 #[specta::specta]
 pub async fn set_notifications_enabled(
+    app: AppHandle,
     state: State<'_, SharedState>,
     enabled: bool,
 ) -> Result<(), UiError> {
-    Ok(notifier(&state).await?.set_enabled(enabled).await?)
+    notifier(&state).await?.set_enabled(enabled).await?;
+    // The tray's "Mute notifications" is the same switch.
+    crate::desktop::sync_mute(&app).await;
+    Ok(())
 }
 
 #[tauri::command]

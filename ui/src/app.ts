@@ -9,6 +9,7 @@ import { currentLang, t } from "./i18n";
 import { showLogin } from "./views/login";
 import { showRegister } from "./views/register";
 import { MainScreen } from "./views/main";
+import { setupTray } from "./views/desktopSettings";
 
 export class App {
   private info: AppInfo | null = null;
@@ -24,6 +25,8 @@ export class App {
       el("span", { class: "spinner-icon", "aria-hidden": "true" }), t("app.loading")));
     // Links clicked while Chappe runs arrive here (a second launch hands them over).
     subscribeLinks((link) => this.openLink(link));
+    // The tray icon, with this language's words (Rust makes it on this first call).
+    void setupTray();
     const [info, restored] = await Promise.all([call(commands.appInfo()), call(commands.restoreSession())]);
     this.info = info.status === "ok" ? (info.data as AppInfo) : null;
     if (restored.status === "ok" && restored.data) this.showMain(restored.data as Me);

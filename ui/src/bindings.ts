@@ -164,6 +164,14 @@ export const commands = {
 	setRoomNotifications: (roomId: string, mode: NotificationMode | null) => typedError<null, UiError>(__TAURI_INVOKE("set_room_notifications", { roomId, mode })),
 	/**  Marks the room favourite or low priority (`on`), or takes the tag off. */
 	setRoomTag: (roomId: string, tag: RoomTag, on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_room_tag", { roomId, tag, on })),
+	desktopSettings: () => typedError<DesktopSettings, UiError>(__TAURI_INVOKE("desktop_settings")),
+	setCloseToTray: (on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_close_to_tray", { on })),
+	setAutostart: (on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_autostart", { on })),
+	/**
+	 *  Makes the tray with the UI's words (called once the UI has its language, again when
+	 *  it changes). Returns whether a tray is shown.
+	 */
+	setTrayTexts: (texts: TrayTexts) => typedError<boolean, UiError>(__TAURI_INVOKE("set_tray_texts", { texts })),
 };
 
 /* Types */
@@ -231,6 +239,15 @@ export type AppInfo_Serialize = {
 	 *  matrix.to link): the main screen previews that room.
 	 */
 	startLink: string | null,
+};
+
+/**  What the settings screen shows. */
+export type DesktopSettings = {
+	closeToTray: boolean,
+	/**  Chappe starts with the user's session. */
+	autostart: boolean,
+	/**  A tray icon is shown (false: the desktop has no tray, or it is not made yet). */
+	tray: boolean,
 };
 
 export type DeviceView = DeviceView_Serialize | DeviceView_Deserialize;
@@ -971,6 +988,17 @@ reason: UtdReason } |
 /**  Any other state change (name, topic, …): the event type, for a short notice. */
 { kind: "stateChange"; id: string; senderName: string; eventType: string; timestamp: number | null } | { kind: "unsupported"; id: string; senderName: string; timestamp: number | null } | { kind: "dayDivider"; id: string; timestamp: number | null } | { kind: "readMarker"; id: string } | { kind: "timelineStart"; id: string };
 
+/**  The words of the tray, from the UI's i18n table (the shell holds no user-facing text). */
+export type TrayTexts = {
+	/**  The app's name: the tooltip when nothing is unread. */
+	app: string,
+	open: string,
+	mute: string,
+	quit: string,
+	/**  The tooltip when something is unread; `{count}` is replaced by the number. */
+	unread: string,
+};
+
 export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } | { type: "serverNotFound" } | { type: "unreachable"; data: string } | { type: "wrongCredentials" } | { type: "deactivated" } | { type: "rateLimited" } | { type: "emailNotAllowed" } | { type: "noServerForEmail" } | { type: "notLoggedIn" } | { type: "unknownRoom" } | { type: "emptyMessage" } | { type: "invalidUserId" } | { type: "invalidRoomAddress" } | { type: "invalidServerName" } | { type: "noInvite" } | 
 /**  The message is no longer in the loaded timeline. */
 { type: "messageNotFound" } | { type: "notSentYet" } | 
@@ -1007,7 +1035,11 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  The server's antivirus blocked this file: it is not saved. */
 { type: "fileBlocked" } | 
 /**  Opening it would run a program or a script: it can only be saved. */
-{ type: "wouldRunCode" } | { type: "other"; data: string };
+{ type: "wouldRunCode" } | 
+/**  A desktop setting (close to the tray) could not be written to disk. */
+{ type: "settingNotSaved" } | 
+/**  The OS did not let Chappe be added to (or removed from) the session's start. */
+{ type: "autostartFailed" } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;

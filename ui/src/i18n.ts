@@ -412,6 +412,19 @@ const fr = {
   "error.other": "Une erreur est survenue : {detail}",
   "time.today": "Aujourd'hui",
   "time.yesterday": "Hier",
+  // Desktop app: tray, closing into the tray, start with the session (views/desktopSettings.ts).
+  "desktop.title": "Application de bureau",
+  "desktop.closeToTray": "Fermer la fenêtre garde Chappe ouvert dans la zone de notification",
+  "desktop.closeToTrayHint": "Vous continuez à recevoir les notifications ; rouvrez Chappe depuis son icône ou en le relançant. Décoché : fermer la fenêtre quitte Chappe.",
+  "desktop.autostart": "Lancer Chappe à l'ouverture de ma session",
+  "desktop.autostartHint": "Chappe démarre dans la zone de notification, prêt à recevoir vos messages.",
+  "desktop.noTray": "Ce bureau n'affiche pas d'icône de notification : relancez Chappe pour retrouver sa fenêtre.",
+  "desktop.trayOpen": "Ouvrir Chappe",
+  "desktop.trayMute": "Couper les notifications",
+  "desktop.trayQuit": "Quitter",
+  "desktop.trayUnread": "Chappe : {count} non lu(s)",
+  "error.settingNotSaved": "Le réglage n'a pas pu être enregistré sur cet ordinateur.",
+  "error.autostartFailed": "Le système n'a pas permis de changer le lancement à l'ouverture de session.",
 };
 
 export type StringKey = keyof typeof fr;
@@ -826,6 +839,19 @@ const en: Record<StringKey, string> = {
   "error.other": "Something went wrong: {detail}",
   "time.today": "Today",
   "time.yesterday": "Yesterday",
+  // Desktop app: tray, closing into the tray, start with the session (views/desktopSettings.ts).
+  "desktop.title": "Desktop app",
+  "desktop.closeToTray": "Closing the window keeps Chappe running in the notification area",
+  "desktop.closeToTrayHint": "You still get notifications; open Chappe again from its icon or by starting it again. Unticked: closing the window quits Chappe.",
+  "desktop.autostart": "Start Chappe when I log in",
+  "desktop.autostartHint": "Chappe starts in the notification area, ready for your messages.",
+  "desktop.noTray": "This desktop shows no notification icon: start Chappe again to get its window back.",
+  "desktop.trayOpen": "Open Chappe",
+  "desktop.trayMute": "Mute notifications",
+  "desktop.trayQuit": "Quit",
+  "desktop.trayUnread": "Chappe: {count} unread",
+  "error.settingNotSaved": "The setting could not be saved on this computer.",
+  "error.autostartFailed": "The system did not let Chappe change whether it starts when you log in.",
 };
 
 export const strings = { fr, en } as const;

@@ -6,6 +6,7 @@ import { el } from "../dom";
 import { colorSlot, errorText, fullTime } from "../format";
 import { t, type StringKey } from "../i18n";
 import { call } from "../ipc";
+import { desktopSettingsSection } from "./desktopSettings";
 import type { UiError } from "../types";
 
 export type OpenRoom = (roomId: string, name: string) => void;
@@ -447,7 +448,7 @@ export function settingsPanel(opts: PanelOptions = {}): HTMLElement {
       el("label", { class: "check", for: "hide-profile" }, box, t("settings.hideProfile")),
       el("p", { id: "hide-profile-hint", class: "hint" }, t("settings.hideProfileHint"))),
     notificationsSetting(status),
-    status, error, sessionsSection());
+    status, error, desktopSettingsSection(), sessionsSection());
   // Focus inside the panel at once (Escape closes it), on the box once it is usable.
   queueMicrotask(() => root.focus());
   return root;
