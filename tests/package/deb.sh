@@ -85,10 +85,10 @@ check "the .deb is 'chappe' and depends on WebKitGTK, GTK and the tray library" 
 
 deb_has_files() {
   local files
-  files=$(dpkg-deb -c "$DEB" | awk '{print $NF}')
-  for f in ./usr/bin/chappe ./usr/share/applications/Chappe.desktop \
-    ./usr/share/icons/hicolor/32x32/apps/chappe.png ./usr/share/icons/hicolor/128x128/apps/chappe.png \
-    ./usr/share/icons/hicolor/512x512/apps/chappe.png; do
+  files=$(dpkg-deb -c "$DEB" | awk '{print $NF}' | sed 's|^\./||')
+  for f in usr/bin/chappe usr/share/applications/Chappe.desktop \
+    usr/share/icons/hicolor/32x32/apps/chappe.png usr/share/icons/hicolor/128x128/apps/chappe.png \
+    usr/share/icons/hicolor/512x512/apps/chappe.png; do
     grep -qxF "$f" <<<"$files" || { echo "missing $f"; return 1; }
   done
 }
@@ -106,7 +106,11 @@ rpm_ok() {
   grep -q "libayatana-appindicator3.so.1" <<<"$requires" || { echo "rpm requires: $requires"; return 1; }
   local desktop
   mkdir -p "$WORK/rpmx"
-  (cd "$WORK/rpmx" && rpm2cpio "$RPM" | cpio -idm --quiet ./usr/share/applications/Chappe.desktop) || return 1
+  rpm -K --nosignature "$RPM" | grep -q "digests OK" || { echo "rpm digests: $(rpm -K --nosignature "$RPM")"; return 1; }
+  # Debian's rpm2cpio (4.18) writes the whole archive of the bundler's rpm but exits 1:
+  # what it wrote is checked instead.
+  rpm2cpio "$RPM" >"$WORK/rpm.cpio" 2>/dev/null || true
+  (cd "$WORK/rpmx" && cpio -idm --quiet '*/Chappe.desktop' <"$WORK/rpm.cpio") || return 1
   desktop=$(cat "$WORK/rpmx/usr/share/applications/Chappe.desktop")
   grep -q "^Exec=chappe %u$" <<<"$desktop" || { echo "rpm desktop entry: $desktop"; return 1; }
 }
