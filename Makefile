@@ -12,7 +12,7 @@ TEST_PORT ?= 18008
 DEMO_PORT ?= 8008
 APP := $(CARGO_TARGET_DIR)/debug/chappe
 
-.PHONY: demo test bench setup ui app test-rust test-ui test-e2e test-server stop-test-server
+.PHONY: demo test bench setup ui app test-rust test-ui test-e2e test-server stop-test-server test-package
 
 setup:
 	bash tests/setup.sh
@@ -70,10 +70,19 @@ test-e2e: test-server app
 	$(IDENTITY_ENV) $(SCANNER_ENV) \
 	APP="$(APP)" bash tests/e2e/run.sh
 
+# Installers (tests/package): the release workflow and the bundle config against their
+# schemas, icons up to date; then the .deb and .rpm built by the tauri CLI (debug
+# profile, reusing the app's build), the .deb installed with dpkg (root or sudo),
+# launched from /usr/bin and removed.
+test-package: app
+	bash tests/package/workflow.sh
+	bash tests/package/deb.sh
+
 test: setup
 	@start=$$(date +%s); status=0; \
 	$(MAKE) --no-print-directory test-ui && \
 	$(MAKE) --no-print-directory app && \
+	$(MAKE) --no-print-directory test-package && \
 	$(MAKE) --no-print-directory test-rust && \
 	$(MAKE) --no-print-directory test-e2e || status=$$?; \
 	$(MAKE) --no-print-directory stop-test-server; \
