@@ -153,6 +153,10 @@ struct Shown {
 /// Managed state: the settings and what the tray shows.
 pub struct Desktop {
     prefs_path: PathBuf,
+    /// Where the tray library writes the pictures it hands the tray (Linux): this
+    /// app's own folder rather than the shared /tmp/tray-icon, where another Chappe
+    /// (another user, a test) would write files of the same names.
+    tray_dir: PathBuf,
     prefs: Mutex<Prefs>,
     shown: Mutex<Shown>,
 }
@@ -163,6 +167,7 @@ impl Desktop {
         Self {
             prefs: Mutex::new(Prefs::load(&prefs_path)),
             prefs_path,
+            tray_dir: data_dir.join("tray-icons"),
             shown: Mutex::new(Shown::default()),
         }
     }
@@ -320,7 +325,11 @@ pub fn set_unread(app: &AppHandle, count: u32) {
             return;
         }
         shown.unread = count;
-        (shown.tray.clone(), shown.texts.clone(), shown.base_title.clone())
+        (
+            shown.tray.clone(),
+            shown.texts.clone(),
+            shown.base_title.clone(),
+        )
     };
     if let Some(window) = app.get_webview_window("main") {
         let base = match base_title {
@@ -402,7 +411,9 @@ fn make_or_rename_tray(app: &AppHandle, texts: TrayTexts) -> bool {
     if shown.tray_failed {
         return false;
     }
-    let built = panic::catch_unwind(AssertUnwindSafe(|| build_tray(app, &texts)));
+    let built = panic::catch_unwind(AssertUnwindSafe(|| {
+        build_tray(app, &texts, &desktop.tray_dir)
+    }));
     match built {
         Ok(Ok(tray)) => {
             show_count(&tray, &texts, shown.unread);
@@ -423,7 +434,7 @@ fn make_or_rename_tray(app: &AppHandle, texts: TrayTexts) -> bool {
     }
 }
 
-fn build_tray(app: &AppHandle, texts: &TrayTexts) -> tauri::Result<Tray> {
+fn build_tray(app: &AppHandle, texts: &TrayTexts, dir: &Path) -> tauri::Result<Tray> {
     let open = MenuItem::with_id(app, "open", &texts.open, true, None::<&str>)?;
     // Enabled and ticked once a session tells whether it notifies (sync_mute).
     let mute = CheckMenuItem::with_id(app, "mute", &texts.mute, false, false, None::<&str>)?;
@@ -432,6 +443,7 @@ fn build_tray(app: &AppHandle, texts: &TrayTexts) -> tauri::Result<Tray> {
     let menu = Menu::with_items(app, &[&open, &mute, &separator, &quit])?;
     let icon = TrayIconBuilder::with_id(TRAY_ID)
         .icon(TRAY_ICON.clone())
+        .temp_dir_path(dir)
         .tooltip(&texts.app)
         .menu(&menu)
         // A left click opens the window (Windows, macOS); the menu is on the right.
@@ -534,6 +546,7 @@ pub async fn set_tray_texts(app: AppHandle, texts: TrayTexts) -> Result<bool, Ui
     Ok(shown)
 }
 
+/// What is set: close to the tray (this device's file), autostart (read from the OS).
 #[tauri::command]
 #[specta::specta]
 pub async fn desktop_settings(
@@ -551,20 +564,21 @@ pub async fn desktop_settings(
     })
 }
 
+/// Closing the window hides it (`on`) or quits; saved at once, for this device.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_close_to_tray(desktop: State<'_, Desktop>, on: bool) -> Result<(), UiError> {
     let mut prefs = desktop.prefs();
-    let wanted = Prefs {
-        close_to_tray: on,
-        ..prefs.clone()
-    };
+    // The other settings (later ones) are kept as they are.
+    let mut wanted = prefs.clone();
+    wanted.close_to_tray = on;
     wanted.save(&desktop.prefs_path)?;
     *prefs = wanted;
     info!(on, "close to tray");
     Ok(())
 }
 
+/// Starts Chappe (hidden in the tray) when the user logs in, or stops doing so.
 #[tauri::command]
 #[specta::specta]
 pub async fn set_autostart(app: AppHandle, on: bool) -> Result<(), UiError> {

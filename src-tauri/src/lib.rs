@@ -202,6 +202,11 @@ pub fn run() {
         }
     };
     app.run(|handle, event| {
+        // macOS: a click on the Dock icon brings back a window closed into the tray.
+        #[cfg(target_os = "macos")]
+        if let RunEvent::Reopen { .. } = &event {
+            desktop::show_main(handle);
+        }
         if let RunEvent::ExitRequested { .. } = event {
             // Stop the sync cleanly (bounded by the session's own timeout) so the
             // stores are closed before the process ends.

@@ -1,10 +1,12 @@
-// End-to-end, the desktop app an agent keeps open (no tray needed: the e2e screen has
-// no tray host, as GNOME without its extension): the unread count in the window title;
-// the Desktop settings (close to the tray on by default, start with the session writes
-// and removes the XDG autostart entry); closing the window (a window manager's close:
-// WM_DELETE_WINDOW) hides it while Chappe keeps running and still notifies; a second
-// launch shows it again; with close-to-tray off, closing quits; the choice is kept
-// across a restart (and put back on for the scenarios after this one).
+// End-to-end, the desktop app an agent keeps open: the unread count in the window title
+// and in the tray (a real StatusNotifierWatcher on the session bus, as KDE or GNOME's
+// AppIndicator extension run: label and red-dot picture); the Desktop settings (close
+// to the tray on by default, start with the session writes and removes the XDG
+// autostart entry); closing the window (a window manager's close: WM_DELETE_WINDOW)
+// hides it while Chappe keeps running and still notifies; a second launch shows it
+// again, and so does the tray's Open; the tray's Mute is the notifications switch;
+// with close-to-tray off, closing quits; the choice is kept across a restart (and put
+// back on for the scenarios after this one); the tray's Quit ends Chappe.
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -23,6 +25,7 @@ const children = [];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const notesFile = join(mkdtempSync(join(tmpdir(), "chappe-notes-")), "desktop.jsonl");
+const traysFile = join(mkdtempSync(join(tmpdir(), "chappe-trays-")), "trays.jsonl");
 const notes = () => (existsSync(notesFile)
   ? readFileSync(notesFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)) : []);
 
@@ -52,6 +55,41 @@ async function secondLaunch(args = []) {
   });
 }
 
+/** The tray item the latest Chappe registered with the tray host. */
+function trayItem() {
+  const lines = existsSync(traysFile) ? readFileSync(traysFile, "utf8").split("\n").filter(Boolean) : [];
+  return lines.length ? JSON.parse(lines.at(-1)) : null;
+}
+async function busctl(...args) {
+  const { stdout } = await run("busctl", ["--user", "--json=short", ...args]);
+  return stdout.trim() ? JSON.parse(stdout) : null;
+}
+/** The item's StatusNotifierItem properties, as plain values. */
+async function trayProps(item) {
+  const res = await busctl("call", item.service, item.path, "org.freedesktop.DBus.Properties", "GetAll", "s",
+    "org.kde.StatusNotifierItem");
+  return Object.fromEntries(Object.entries(res.data[0]).map(([k, v]) => [k, v.data]));
+}
+/** The tray menu's items: id, label, enabled, ticked. */
+async function trayMenu(item) {
+  const { Menu } = await trayProps(item);
+  const res = await busctl("call", item.service, Menu, "com.canonical.dbusmenu", "GetLayout", "iias", "--", "0", "-1", "0");
+  return res.data[1][2].map(({ data: [id, props] }) => ({
+    id, label: props.label?.data ?? "", enabled: props.enabled?.data ?? true, ticked: props["toggle-state"]?.data === 1,
+  }));
+}
+/** A click on a tray menu item, as the tray sends it. */
+async function trayClick(item, labels) {
+  const entry = (await trayMenu(item)).find((e) => labels.includes(e.label));
+  if (!entry) throw new Error(`no tray item ${labels}`);
+  const { Menu } = await trayProps(item);
+  await run("busctl", ["--user", "call", item.service, Menu, "com.canonical.dbusmenu", "Event", "isvu",
+    String(entry.id), "clicked", "i", "0", "0"]);
+}
+const OPEN = ["Ouvrir Chappe", "Open Chappe"];
+const MUTE = ["Couper les notifications", "Mute notifications"];
+const QUIT = ["Quitter", "Quit"];
+
 async function openSettings() {
   await wd.click("#settings");
   await wd.waitFor("#close-to-tray:not([disabled])", 15000);
@@ -66,7 +104,13 @@ try {
   let win;
   let pid;
 
-  await step("a notification server answers on the session bus", async () => {
+  await step("a tray host and a notification server answer on the session bus", async () => {
+    const host = spawn("/usr/bin/python3", ["tests/e2e/tray_host.py", traysFile], { stdio: ["ignore", "pipe", "inherit"] });
+    children.push(host);
+    await new Promise((resolve, reject) => {
+      host.stdout.on("data", (d) => { if (String(d).includes("ready")) resolve(); });
+      host.on("exit", (code) => reject(new Error(`tray host exited (${code})`)));
+    });
     const server = spawn("/usr/bin/python3", ["tests/e2e/notification_server.py", notesFile], { stdio: ["ignore", "pipe", "inherit"] });
     children.push(server);
     await new Promise((resolve, reject) => {
@@ -85,6 +129,21 @@ try {
     await mx.send(bob, room, `Premier ${tag}`);
     await mx.send(bob, room, `Second ${tag}`);
     await wd.waitUntil("'Chappe (2)'", async () => (await windowName(win)) === "Chappe (2)", 30000);
+  });
+
+  await step("the tray icon: its label counts what is unread, its picture gets a red dot", async () => {
+    const item = await wd.waitUntil("the tray item", async () => trayItem(), 15000);
+    const props = await wd.waitUntil("the label '2'", async () => {
+      const p = await trayProps(item);
+      return p.XAyatanaLabel === "2" ? p : null;
+    }, 15000);
+    // The badge: Marianne red at the dot's centre (64 px picture, radius 0.26).
+    const { stdout } = await run("convert", [props.IconName, "-format", "%[pixel:p{46,17}]", "info:"]);
+    if (!/225,0,15/.test(stdout)) throw new Error(`no red dot in ${props.IconName}: ${stdout}`);
+    const menu = await trayMenu(item);
+    const labels = menu.map((e) => e.label).filter(Boolean);
+    if (!OPEN.includes(labels[0]) || !MUTE.includes(labels[1]) || !QUIT.includes(labels[2])) throw new Error(`menu ${labels}`);
+    if (!menu.find((e) => MUTE.includes(e.label)).enabled) throw new Error("Mute is not usable while signed in");
   });
 
   await step("Desktop settings: close to the tray is on by default; autostart writes and removes the session's entry", async () => {
@@ -130,6 +189,22 @@ try {
     await wd.screenshot(`${SHOTS}/chappe-desktop-reopened.png`);
   });
 
+  await step("the tray's Open shows the closed window; its Mute is the notifications switch", async () => {
+    const item = trayItem();
+    await closeWindow(await shownWindow());
+    await wd.waitUntil("the window hidden", async () => (await shownWindow()) === null, 10000);
+    await trayClick(item, OPEN);
+    await wd.waitUntil("the window shown again", shownWindow, 10000);
+    await trayClick(item, MUTE);
+    await wd.waitUntil("Mute ticked", async () => (await trayMenu(item)).find((e) => MUTE.includes(e.label)).ticked, 10000);
+    await wd.click("#settings");
+    await wd.waitFor("#notifications-enabled:not([disabled])", 15000);
+    if (await wd.script("return document.querySelector('#notifications-enabled').checked")) throw new Error("notifications still on in Settings");
+    await wd.click("#settings");
+    await trayClick(item, MUTE);
+    await wd.waitUntil("Mute unticked", async () => !(await trayMenu(item)).find((e) => MUTE.includes(e.label)).ticked, 10000);
+  });
+
   await step("with close-to-tray off, closing the window quits Chappe", async () => {
     await openSettings();
     await wd.click("#close-to-tray");
@@ -150,6 +225,16 @@ try {
     await wd.click("#settings");
     await wd.click("#logout");
     await wd.waitFor("#login-form", 30000);
+  });
+
+  await step("the tray's Quit ends Chappe", async () => {
+    const running = await windowPid(await wd.waitUntil("the window", shownWindow, 10000));
+    const item = await wd.waitUntil("the new tray item", async () => {
+      const it = trayItem();
+      return it && (await trayProps(it).then(() => it, () => null));
+    }, 15000);
+    await trayClick(item, QUIT);
+    await wd.waitUntil("Chappe gone", async () => !alive(running), 20000);
   });
 } catch (e) {
   await failed(e);

@@ -164,8 +164,11 @@ export const commands = {
 	setRoomNotifications: (roomId: string, mode: NotificationMode | null) => typedError<null, UiError>(__TAURI_INVOKE("set_room_notifications", { roomId, mode })),
 	/**  Marks the room favourite or low priority (`on`), or takes the tag off. */
 	setRoomTag: (roomId: string, tag: RoomTag, on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_room_tag", { roomId, tag, on })),
+	/**  What is set: close to the tray (this device's file), autostart (read from the OS). */
 	desktopSettings: () => typedError<DesktopSettings, UiError>(__TAURI_INVOKE("desktop_settings")),
+	/**  Closing the window hides it (`on`) or quits; saved at once, for this device. */
 	setCloseToTray: (on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_close_to_tray", { on })),
+	/**  Starts Chappe (hidden in the tray) when the user logs in, or stops doing so. */
 	setAutostart: (on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_autostart", { on })),
 	/**
 	 *  Makes the tray with the UI's words (called once the UI has its language, again when
