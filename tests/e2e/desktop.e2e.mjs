@@ -6,7 +6,8 @@
 // hides it while Chappe keeps running and still notifies; a second launch shows it
 // again, and so does the tray's Open; the tray's Mute is the notifications switch;
 // with close-to-tray off, closing quits; the choice is kept across a restart (and put
-// back on for the scenarios after this one); the tray's Quit ends Chappe.
+// back on for the scenarios after this one); the tray's Quit ends Chappe; started by
+// the session's autostart entry, Chappe starts in the tray.
 import { execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -235,6 +236,21 @@ try {
     }, 15000);
     await trayClick(item, QUIT);
     await wd.waitUntil("Chappe gone", async () => !alive(running), 20000);
+    await wd.quit();
+  });
+
+  await step("started with the session (--autostart), Chappe waits in the tray; Open shows it", async () => {
+    const before = trayItem();
+    await wd.start(APP, ["--autostart"]);
+    await firstScreen(wd);
+    const item = await wd.waitUntil("its tray item", async () => {
+      const it = trayItem();
+      return it && JSON.stringify(it) !== JSON.stringify(before) ? it : null;
+    }, 15000);
+    await sleep(1000);
+    if (await shownWindow()) throw new Error("the window is shown");
+    await trayClick(item, OPEN);
+    await wd.waitUntil("the window shown", shownWindow, 10000);
   });
 } catch (e) {
   await failed(e);
