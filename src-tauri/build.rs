@@ -91,5 +91,8 @@ fn chappe_commands() -> &'static [&'static str] {
         "room_notifications",
         "set_room_notifications",
         "set_room_tag",
+        "settings",
+        "save_settings",
+        "open_logs_folder",
     ]
 }

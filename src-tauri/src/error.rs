@@ -117,6 +117,15 @@ pub enum UiError {
     /// Opening it would run a program or a script: it can only be saved.
     #[error("would run code")]
     WouldRunCode,
+    /// The proxy typed in Settings is not a URL, or not a server (host and port).
+    #[error("invalid proxy")]
+    InvalidProxy,
+    /// A proxy URL whose scheme is not http, https, socks5 or socks5h.
+    #[error("unsupported proxy scheme")]
+    UnsupportedProxyScheme,
+    /// The settings file could not be written (disk full, read-only folder).
+    #[error("settings not saved: {0}")]
+    SettingsNotSaved(String),
     #[error("{0}")]
     Other(String),
 }
