@@ -9,6 +9,7 @@ import { currentLang, t } from "./i18n";
 import { showLogin } from "./views/login";
 import { showRegister } from "./views/register";
 import { MainScreen } from "./views/main";
+import { loadPrefs } from "./prefs";
 
 export class App {
   private info: AppInfo | null = null;
@@ -17,6 +18,8 @@ export class App {
   constructor(private root: HTMLElement) {}
 
   async boot(): Promise<void> {
+    // The saved language and theme first: everything below is drawn in them.
+    await loadPrefs();
     document.documentElement.lang = currentLang();
     document.title = t("app.name");
     clear(this.root);
@@ -66,9 +69,11 @@ export class App {
   showMain(me: Me): void {
     this.main?.destroy();
     clear(this.root);
+    this.me = me;
     const main = new MainScreen(me, {
       onLoggedOut: () => this.showLogin(),
       directoryServers: this.info?.roomDirectoryServers ?? [],
+      onLanguageChanged: () => this.relocalize(),
     });
     this.main = main;
     this.root.append(main.element);
@@ -86,6 +91,18 @@ export class App {
   }
 
   private linkShown = false;
+  /** Who is signed in, to draw the main screen again in another language. */
+  private me: Me | null = null;
+
+  /** The language changed in the settings: the main screen is drawn again in it (the
+   *  room list and the timeline come back from Rust's streams), settings still open. */
+  private relocalize(): void {
+    if (!this.main || !this.me) return;
+    this.showMain(this.me);
+    // Back on the language list, where the keyboard user was.
+    this.main?.openSettings("language");
+  }
+
   /** A link given while no one was signed in: opened after sign-in. */
   private laterLink: string | null = null;
 

@@ -164,6 +164,9 @@ export const commands = {
 	setRoomNotifications: (roomId: string, mode: NotificationMode | null) => typedError<null, UiError>(__TAURI_INVOKE("set_room_notifications", { roomId, mode })),
 	/**  Marks the room favourite or low priority (`on`), or takes the tag off. */
 	setRoomTag: (roomId: string, tag: RoomTag, on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_room_tag", { roomId, tag, on })),
+	settings: () => typedError<SettingsView_Serialize, UiError>(__TAURI_INVOKE("settings")),
+	saveSettings: (settings: Settings_Deserialize) => typedError<SettingsView_Serialize, UiError>(__TAURI_INVOKE("save_settings", { settings })),
+	openLogsFolder: () => typedError<null, UiError>(__TAURI_INVOKE("open_logs_folder")),
 };
 
 /* Types */
@@ -1007,7 +1010,7 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  The server's antivirus blocked this file: it is not saved. */
 { type: "fileBlocked" } | 
 /**  Opening it would run a program or a script: it can only be saved. */
-{ type: "wouldRunCode" } | { type: "other"; data: string };
+{ type: "wouldRunCode" } | { type: "invalidProxy" } | { type: "unsupportedProxyScheme" } | { type: "settingsNotSaved"; data: string } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;
@@ -1053,6 +1056,15 @@ export type UtdReason =
 "withheldForUnverifiedDevice" | 
 /**  The sender did not (or could not) share the keys with this device. */
 "withheldBySender";
+
+export type Language = "system" | "fr" | "en";
+export type Theme = "system" | "light" | "dark";
+export type Settings = Settings_Serialize | Settings_Deserialize;
+export type Settings_Deserialize = { language: Language, theme: Theme, proxy?: string | null };
+export type Settings_Serialize = { language: Language, theme: Theme, proxy: string | null };
+export type SettingsView = SettingsView_Serialize | SettingsView_Deserialize;
+export type SettingsView_Deserialize = { settings: Settings_Deserialize, version: string, logDir?: string | null };
+export type SettingsView_Serialize = { settings: Settings_Serialize, version: string, logDir: string | null };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -2,6 +2,7 @@ import type { RoomSummary } from "../types";
 import { cls, el, reconcile } from "../dom";
 import { colorSlot, previewText, roomTime, unreadCount } from "../format";
 import { currentLang, t } from "../i18n";
+import { formatNumber } from "../intl";
 
 interface Entry {
   key: string;
@@ -116,7 +117,7 @@ export function renderRoom(room: RoomSummary, selected: boolean, time: string): 
               class: cls("badge", mention && "mention"),
               title: mention ? t("room.mentions") : t("room.unread", { count }),
               "aria-label": mention ? t("room.mentions") : t("room.unread", { count }),
-            }, count > 99 ? "99+" : String(count))
+            }, count > 99 ? `${formatNumber(99)}+` : formatNumber(count))
           : null,
     ),
     // Not a tab stop (the list's arrows move between rooms): the context-menu key or

@@ -219,7 +219,7 @@ export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
   /** Members of chosen spaces join directly (others may ask, with "knock"). */
   const spacesRow = (s: Settings): HTMLElement => {
     const restricted = s.joinRule === "restricted" || s.joinRule === "knock_restricted";
-    const spaces = el("input", { id: "restricted-spaces", type: "text", placeholder: "!espace:serveur", spellcheck: "false",
+    const spaces = el("input", { id: "restricted-spaces", type: "text", placeholder: t("roomSettings.restrictedPlaceholder"), spellcheck: "false",
       autocapitalize: "off" });
     const knock = el("input", { id: "restricted-knock", type: "checkbox", checked: s.joinRule === "knock_restricted" });
     const applyButton = el("button", { id: "restricted-apply", type: "button", class: "secondary" }, t("roomSettings.restrictedApply"));
@@ -315,7 +315,7 @@ function rightsSection(roomId: string): HTMLElement {
       });
       return el("tr", { "data-user-id": m.userId }, el("th", { scope: "row" }, m.userId), el("td", {}, input), el("td", {}, role));
     });
-    const who = el("input", { id: "member-level-user", type: "text", placeholder: "@nom:serveur", spellcheck: "false", autocapitalize: "off" });
+    const who = el("input", { id: "member-level-user", type: "text", placeholder: t("rights.userPlaceholder"), spellcheck: "false", autocapitalize: "off" });
     const [level] = numberInput("member-level-value", 50, async () => {});
     const give = el("button", { id: "member-level-give", type: "button", class: "secondary" }, t("rights.give"));
     give.addEventListener("click", async () => {
