@@ -458,6 +458,9 @@ const fr = {
   "switcher.results": "Salons trouvés : {count}",
   "roomSettings.restrictedPlaceholder": "!espace:serveur",
   "rights.userPlaceholder": "@nom:serveur",
+  "rights.levelOf": "Niveau de {user}",
+  "rights.userLabel": "Membre à qui donner un niveau (identifiant Matrix)",
+  "rights.levelLabel": "Niveau à donner",
 };
 
 export type StringKey = keyof typeof fr;
@@ -917,6 +920,9 @@ const en: Record<StringKey, string> = {
   "switcher.results": "Rooms found: {count}",
   "roomSettings.restrictedPlaceholder": "!space:server",
   "rights.userPlaceholder": "@name:server",
+  "rights.levelOf": "Level of {user}",
+  "rights.userLabel": "Member to give a level to (Matrix ID)",
+  "rights.levelLabel": "Level to give",
 };
 
 export const strings = { fr, en } as const;

@@ -108,7 +108,7 @@ export function dmPanel(opts: DmOptions): HTMLElement {
   const input = el("input", { id: "dm-search", type: "search", placeholder: t("dm.placeholder"),
     autocomplete: "off", spellcheck: "false", autocapitalize: "off", "aria-controls": "dm-results",
     "aria-describedby": "dm-status" });
-  const list = el("ul", { id: "dm-results", class: "results", "aria-label": t("dm.title") });
+  const list = el("ul", { id: "dm-results", class: "results", role: "listbox", "aria-label": t("dm.title") });
   const status = el("p", { id: "dm-status", class: "hint", role: "status" }, t("dm.empty"));
   const error = el("p", { id: "dm-error", class: "error", role: "alert" });
   let opening = false;
@@ -136,7 +136,7 @@ export function dmPanel(opts: DmOptions): HTMLElement {
   const render = (p: Person) => {
     const name = p.displayName ?? p.userId;
     const li = el("li", { class: p.typed ? "user-result typed" : "user-result", "data-user-id": p.userId,
-      tabindex: "0", role: "button" },
+      tabindex: "0", role: "option", "aria-selected": "false" },
       el("span", { class: `avatar small c${colorSlot(p.userId)}`, "aria-hidden": "true" }, p.avatarInitial || "?"),
       el("span", { class: "result-text" },
         el("span", { class: "result-name" }, name),
