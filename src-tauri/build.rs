@@ -94,5 +94,6 @@ fn chappe_commands() -> &'static [&'static str] {
         "settings",
         "save_settings",
         "open_logs_folder",
+        "set_shell_texts",
     ]
 }

@@ -17,6 +17,7 @@ mod register_commands;
 mod room_commands;
 mod scan_commands;
 mod settings_commands;
+mod shell_texts;
 mod state;
 
 use std::path::PathBuf;
@@ -111,6 +112,7 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         settings_commands::settings,
         settings_commands::save_settings,
         settings_commands::open_logs_folder,
+        shell_texts::set_shell_texts,
     ])
 }
 
@@ -177,6 +179,7 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(links::on_second_launch))
         .plugin(tauri_plugin_deep_link::init())
         .manage(links::Links::default())
+        .manage(shell_texts::Texts::default())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(drop) = event {

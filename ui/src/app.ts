@@ -10,6 +10,7 @@ import { showLogin } from "./views/login";
 import { showRegister } from "./views/register";
 import { MainScreen } from "./views/main";
 import { loadPrefs } from "./prefs";
+import { sendShellTexts } from "./shellTexts";
 
 export class App {
   private info: AppInfo | null = null;
@@ -20,6 +21,7 @@ export class App {
   async boot(): Promise<void> {
     // The saved language and theme first: everything below is drawn in them.
     await loadPrefs();
+    void sendShellTexts();
     document.documentElement.lang = currentLang();
     document.title = t("app.name");
     clear(this.root);
@@ -98,6 +100,7 @@ export class App {
    *  room list and the timeline come back from Rust's streams), settings still open. */
   private relocalize(): void {
     if (!this.main || !this.me) return;
+    void sendShellTexts();
     this.showMain(this.me);
     // Back on the language list, where the keyboard user was.
     this.main?.openSettings("language");

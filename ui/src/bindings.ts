@@ -167,6 +167,7 @@ export const commands = {
 	settings: () => typedError<SettingsView_Serialize, UiError>(__TAURI_INVOKE("settings")),
 	saveSettings: (settings: Settings_Deserialize) => typedError<SettingsView_Serialize, UiError>(__TAURI_INVOKE("save_settings", { settings })),
 	openLogsFolder: () => typedError<null, UiError>(__TAURI_INVOKE("open_logs_folder")),
+	setShellTexts: (value: ShellTexts) => __TAURI_INVOKE<null>("set_shell_texts", { value }),
 };
 
 /* Types */
@@ -1065,6 +1066,8 @@ export type Settings_Serialize = { language: Language, theme: Theme, proxy: stri
 export type SettingsView = SettingsView_Serialize | SettingsView_Deserialize;
 export type SettingsView_Deserialize = { settings: Settings_Deserialize, version: string, logDir?: string | null };
 export type SettingsView_Serialize = { settings: Settings_Serialize, version: string, logDir: string | null };
+
+export type ShellTexts = { listFilter: string, imageFilter: string, reportFileName: string, reportHeader: string, reportStatuses: Partial<{ [key in string]: string }> };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

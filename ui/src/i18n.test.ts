@@ -132,3 +132,20 @@ describe("i18n table against the code", () => {
     expect(hasKey("settings.doesNotExist")).toBe(false);
   });
 });
+
+import { shellTexts } from "./shellTexts";
+
+describe("the shell's words", () => {
+  it("come from the table, in the current language, with every invitation result", () => {
+    setLang("en");
+    const en = shellTexts();
+    expect(en.listFilter).toBe("List (.txt, .csv)");
+    expect(en.reportHeader).toBe("line,item,address,account,result");
+    expect(en.reportStatuses["duplicate"]).toBe("Duplicate of line {line}");
+    setLang("fr");
+    const fr = shellTexts();
+    expect(fr.reportStatuses["invalid.notAnAddress"]).toBe("Ni une adresse e-mail ni un identifiant Matrix");
+    expect(fr.reportStatuses["failed"]).toBe("Échec : {reason}");
+    expect(Object.keys(fr.reportStatuses).sort()).toEqual(Object.keys(en.reportStatuses).sort());
+  });
+});

@@ -461,6 +461,11 @@ const fr = {
   "rights.levelOf": "Niveau de {user}",
   "rights.userLabel": "Membre à qui donner un niveau (identifiant Matrix)",
   "rights.levelLabel": "Niveau à donner",
+  // What the shell shows itself (file dialogs, the invitation report): sent by shellTexts.ts.
+  "shell.listFilter": "Liste (.txt, .csv)",
+  "shell.imageFilter": "Images",
+  "shell.reportFileName": "invitations.csv",
+  "shell.reportHeader": "ligne,élément,adresse,compte,résultat",
 };
 
 export type StringKey = keyof typeof fr;
@@ -923,6 +928,11 @@ const en: Record<StringKey, string> = {
   "rights.levelOf": "Level of {user}",
   "rights.userLabel": "Member to give a level to (Matrix ID)",
   "rights.levelLabel": "Level to give",
+  // What the shell shows itself (file dialogs, the invitation report): sent by shellTexts.ts.
+  "shell.listFilter": "List (.txt, .csv)",
+  "shell.imageFilter": "Pictures",
+  "shell.reportFileName": "invitations.csv",
+  "shell.reportHeader": "line,item,address,account,result",
 };
 
 export const strings = { fr, en } as const;
