@@ -114,3 +114,62 @@ pub async fn open_logs_folder(prefs: State<'_, Prefs>) -> Result<(), UiError> {
         .map_err(|e| UiError::Other(e.to_string()))?
         .map_err(|e| UiError::Other(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use chappe_core::settings::{Language, Theme};
+
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("chappe-prefs-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn preferences_survive_a_restart_and_a_bad_proxy_is_refused_in_words() {
+        let dir = scratch("restart");
+        let prefs = Prefs::load(Some(dir.clone()), None);
+        assert_eq!(prefs.get(), Settings::default());
+        let wanted = Settings {
+            language: Language::En,
+            theme: Theme::Dark,
+            proxy: Some("http://proxy.interieur.gouv.fr:3128".into()),
+        };
+        assert!(prefs.save(wanted.clone()).is_ok());
+        // What the next start reads.
+        let again = Prefs::load(Some(dir.clone()), None);
+        assert_eq!(again.get(), wanted);
+        assert_eq!(
+            again.proxy().map(|p| p.to_string()),
+            Some("http://proxy.interieur.gouv.fr:3128/".into())
+        );
+        let bad = Settings {
+            proxy: Some("proxy:3128".into()),
+            ..wanted.clone()
+        };
+        assert!(matches!(again.save(bad).map_err(UiError::from), Err(UiError::InvalidProxy)));
+        let ftp = Settings {
+            proxy: Some("ftp://proxy:21".into()),
+            ..wanted.clone()
+        };
+        assert!(matches!(
+            again.save(ftp).map_err(UiError::from),
+            Err(UiError::UnsupportedProxyScheme)
+        ));
+        assert_eq!(Prefs::load(Some(dir.clone()), None).get(), wanted, "nothing saved");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_corrupt_settings_file_starts_with_the_defaults() {
+        let dir = scratch("corrupt");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join("settings.json"), "{ not json");
+        let prefs = Prefs::load(Some(dir.clone()), None);
+        assert_eq!(prefs.get(), Settings::default());
+        assert!(dir.join("settings.json.corrupt").exists(), "kept aside, not lost");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
