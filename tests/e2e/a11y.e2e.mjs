@@ -28,6 +28,10 @@ async function axe(where) {
       r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + (n.failureSummary ? " — " + n.failureSummary.split("\\n").slice(1, 2).join("") : "")) }))));`);
   const all = JSON.parse(json);
+  // Proof that colours were judged here (jsdom cannot): how many texts the contrast rule checked.
+  const contrast = JSON.parse(await wd.script(`return window.axe.run(document, { runOnly: ["color-contrast"] })
+    .then((r) => JSON.stringify([r.passes.reduce((n, p) => n + p.nodes.length, 0), r.incomplete.reduce((n, p) => n + p.nodes.length, 0)]));`));
+  console.log(`axe ${where}: colour contrast checked on ${contrast[0]} texts (${contrast[1]} undecidable, e.g. over images)`);
   const bad = all.filter((v) => v.impact === "serious" || v.impact === "critical");
   console.log(`axe ${where}: ${all.length} violation kind(s), ${bad.length} serious or critical`);
   for (const v of all) console.log(`  ${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.join("\n    ")}`);
