@@ -132,8 +132,8 @@ export class MainScreen {
     // The open room (or panel) is the page's main landmark; the app's name its level-one
     // heading, for screen readers' page outline (not shown: the sidebar says who you are).
     this.pane = el("main", { id: "room-pane", class: "room-pane" }, placeholderPane());
-    this.element = el("div", { id: "main", class: "main" },
-      el("h1", { class: "visually-hidden" }, t("app.name")), sidebar, this.pane);
+    sidebar.prepend(el("h1", { class: "visually-hidden" }, t("app.name")));
+    this.element = el("div", { id: "main", class: "main" }, sidebar, this.pane);
 
     this.logoutButton.addEventListener("click", () => void this.logout());
     // A room link clicked in a message: preview that room, to join it from there.
