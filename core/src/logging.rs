@@ -54,7 +54,11 @@ pub fn init(dir: Option<&Path>) -> Result<(), LoggingError> {
 
 /// [`init`] with the console's filter and writer given (tests send the console,
 /// at full verbosity, nowhere, and check the file).
-pub fn install<W>(dir: Option<&Path>, console: EnvFilter, console_writer: W) -> Result<(), LoggingError>
+pub fn install<W>(
+    dir: Option<&Path>,
+    console: EnvFilter,
+    console_writer: W,
+) -> Result<(), LoggingError>
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
@@ -182,7 +186,13 @@ mod tests {
         ];
         for case in cases {
             let clean = scrub(case);
-            for secret in ["syt_YWxpY2U_abcdefghij_0a1b2c", "hunter2-secret", "opaque-token-9999", "deadbeefcafe", "rrr-secret-123"] {
+            for secret in [
+                "syt_YWxpY2U_abcdefghij_0a1b2c",
+                "hunter2-secret",
+                "opaque-token-9999",
+                "deadbeefcafe",
+                "rrr-secret-123",
+            ] {
                 assert!(!clean.contains(secret), "{secret} left in {clean}");
             }
             assert!(clean.contains("***"), "{clean}");

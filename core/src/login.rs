@@ -198,9 +198,14 @@ pub async fn login_via(
     let store_dir = new_store_dir(data_dir);
     let passphrase = new_store_passphrase();
     let result = async {
-        let client = build_client(Homeserver::Discover(&server), &store_dir, &passphrase, proxy)
-            .await
-            .map_err(build_error)?;
+        let client = build_client(
+            Homeserver::Discover(&server),
+            &store_dir,
+            &passphrase,
+            proxy,
+        )
+        .await
+        .map_err(build_error)?;
         let auth = client.matrix_auth();
         let login = match email {
             // Sent as `m.id.thirdparty` with medium `email`.

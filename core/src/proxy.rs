@@ -45,7 +45,8 @@ impl ProxyUrl {
             return Err(ProxyError::UnsupportedScheme(scheme));
         }
         let has_host = url.host_str().is_some_and(|h| !h.is_empty());
-        let bare = matches!(url.path(), "" | "/") && url.query().is_none() && url.fragment().is_none();
+        let bare =
+            matches!(url.path(), "" | "/") && url.query().is_none() && url.fragment().is_none();
         if !has_host || !bare {
             return Err(ProxyError::NotAServer);
         }
@@ -110,10 +111,19 @@ mod tests {
     #[test]
     fn mistakes_are_named() {
         assert_eq!(ProxyUrl::parse("proxy:3128"), Err(ProxyError::Invalid));
-        assert_eq!(ProxyUrl::parse("proxy.example.fr"), Err(ProxyError::Invalid));
+        assert_eq!(
+            ProxyUrl::parse("proxy.example.fr"),
+            Err(ProxyError::Invalid)
+        );
         assert_eq!(ProxyUrl::parse("http://"), Err(ProxyError::Invalid));
-        assert_eq!(ProxyUrl::parse("http://pro xy:80"), Err(ProxyError::Invalid));
-        assert_eq!(ProxyUrl::parse("http://proxy:99999"), Err(ProxyError::Invalid));
+        assert_eq!(
+            ProxyUrl::parse("http://pro xy:80"),
+            Err(ProxyError::Invalid)
+        );
+        assert_eq!(
+            ProxyUrl::parse("http://proxy:99999"),
+            Err(ProxyError::Invalid)
+        );
         assert_eq!(
             ProxyUrl::parse("ftp://proxy:21"),
             Err(ProxyError::UnsupportedScheme("ftp".into()))

@@ -237,6 +237,9 @@ mod tests {
             proxy: Some("http://p:3128".into()),
             ..Settings::default()
         };
-        assert_eq!(s.proxy_url().map(|p| p.to_string()), Some("http://p:3128/".into()));
+        assert_eq!(
+            s.proxy_url().map(|p| p.to_string()),
+            Some("http://p:3128/".into())
+        );
     }
 }

@@ -65,7 +65,10 @@ async fn the_log_file_holds_no_token_password_or_message_text() {
         .collect();
     // The file is really written to: the sign-in and the two warnings are in it.
     assert!(text.contains("signed in"), "no sign-in line in:\n{text}");
-    assert!(text.contains("request failed"), "the warning is missing:\n{text}");
+    assert!(
+        text.contains("request failed"),
+        "the warning is missing:\n{text}"
+    );
     assert!(text.contains("access_token=***"), "not scrubbed:\n{text}");
     for (what, secret) in [
         ("the access token", token.as_str()),

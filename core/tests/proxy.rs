@@ -48,7 +48,9 @@ async fn http_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
                     parts.next().unwrap_or_default(),
                     parts.next().unwrap_or_default(),
                 );
-                let Ok(url) = url::Url::parse(target) else { return };
+                let Ok(url) = url::Url::parse(target) else {
+                    return;
+                };
                 let path = match url.query() {
                     Some(q) => format!("{}?{q}", url.path()),
                     None => url.path().to_owned(),
@@ -59,10 +61,16 @@ async fn http_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
                     url.host_str().unwrap_or_default(),
                     url.port_or_known_default().unwrap_or(80)
                 );
-                let Ok(mut upstream) = TcpStream::connect(upstream_addr).await else { return };
+                let Ok(mut upstream) = TcpStream::connect(upstream_addr).await else {
+                    return;
+                };
                 let mut out = format!("{method} {path} {version}\r\n");
                 for line in lines.filter(|l| !l.is_empty()) {
-                    let name = line.split(':').next().unwrap_or_default().to_ascii_lowercase();
+                    let name = line
+                        .split(':')
+                        .next()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
                     if name != "connection" && name != "proxy-connection" {
                         out.push_str(line);
                         out.push_str("\r\n");
@@ -113,9 +121,13 @@ async fn socks5_proxy() -> (String, Arc<AtomicUsize>) {
                 };
                 let mut port = [0u8; 2];
                 client.read_exact(&mut port).await.ok()?;
-                let mut upstream =
-                    TcpStream::connect((host.as_str(), u16::from_be_bytes(port))).await.ok()?;
-                client.write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0]).await.ok()?;
+                let mut upstream = TcpStream::connect((host.as_str(), u16::from_be_bytes(port)))
+                    .await
+                    .ok()?;
+                client
+                    .write_all(&[5, 0, 0, 1, 0, 0, 0, 0, 0, 0])
+                    .await
+                    .ok()?;
                 counter.fetch_add(1, Ordering::SeqCst);
                 let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
                 Some(())
@@ -152,7 +164,9 @@ async fn sign_in_and_sync_go_through_an_http_proxy() {
     let _ = status.next_now();
     let requests = seen.lock().unwrap().clone();
     assert!(
-        requests.iter().any(|r| r == "POST /_matrix/client/v3/login"),
+        requests
+            .iter()
+            .any(|r| r == "POST /_matrix/client/v3/login"),
         "the login did not go through the proxy: {requests:?}"
     );
     assert!(
@@ -164,7 +178,9 @@ async fn sign_in_and_sync_go_through_an_http_proxy() {
     session.stop().await;
     drop(session);
     let before = seen.lock().unwrap().len();
-    let mut restored = chappe_core::Session::restore_via(stored, Some(&proxy)).await.unwrap();
+    let mut restored = chappe_core::Session::restore_via(stored, Some(&proxy))
+        .await
+        .unwrap();
     wait_for("requests after the restore", SYNC_TIMEOUT, || {
         let n = seen.lock().unwrap().len();
         async move { (n > before).then_some(()) }
@@ -184,7 +200,10 @@ async fn sign_in_goes_through_a_socks5_proxy() {
         .await
         .unwrap();
     assert_eq!(session.user_id(), alice.user_id);
-    assert!(count.load(Ordering::SeqCst) > 0, "nothing went through the SOCKS proxy");
+    assert!(
+        count.load(Ordering::SeqCst) > 0,
+        "nothing went through the SOCKS proxy"
+    );
     session.stop().await;
 }
 
@@ -193,7 +212,12 @@ async fn a_proxy_that_is_down_says_unreachable() {
     let server = server();
     let alice = server.register("alice", "Alice").await.unwrap();
     // A port that was just free: nothing listens there.
-    let port = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let proxy = ProxyUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let err = chappe_core::login_via(dir.path(), form(&server, &alice), &[], Some(&proxy))

@@ -161,8 +161,7 @@ pub async fn save_invite_report(
     })
     .await?;
     let Some(path) = path else { return Ok(false) };
-    std::fs::write(&path, texts.report_csv(&rows))
-        .map_err(|e| UiError::Other(e.to_string()))?;
+    std::fs::write(&path, texts.report_csv(&rows)).map_err(|e| UiError::Other(e.to_string()))?;
     Ok(true)
 }
 

@@ -24,7 +24,8 @@ pub struct Prefs {
 impl Prefs {
     /// Reads the file once (a missing or corrupt file gives the defaults).
     pub fn load(config_dir: Option<PathBuf>, log_dir: Option<PathBuf>) -> Self {
-        let path = settings::path_in(&config_dir.unwrap_or_else(|| std::env::temp_dir().join("chappe")));
+        let path =
+            settings::path_in(&config_dir.unwrap_or_else(|| std::env::temp_dir().join("chappe")));
         let current = settings::load(&path);
         Self {
             path,
@@ -149,7 +150,10 @@ mod tests {
             proxy: Some("proxy:3128".into()),
             ..wanted.clone()
         };
-        assert!(matches!(again.save(bad).map_err(UiError::from), Err(UiError::InvalidProxy)));
+        assert!(matches!(
+            again.save(bad).map_err(UiError::from),
+            Err(UiError::InvalidProxy)
+        ));
         let ftp = Settings {
             proxy: Some("ftp://proxy:21".into()),
             ..wanted.clone()
@@ -158,7 +162,11 @@ mod tests {
             again.save(ftp).map_err(UiError::from),
             Err(UiError::UnsupportedProxyScheme)
         ));
-        assert_eq!(Prefs::load(Some(dir.clone()), None).get(), wanted, "nothing saved");
+        assert_eq!(
+            Prefs::load(Some(dir.clone()), None).get(),
+            wanted,
+            "nothing saved"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 
@@ -169,7 +177,10 @@ mod tests {
         let _ = std::fs::write(dir.join("settings.json"), "{ not json");
         let prefs = Prefs::load(Some(dir.clone()), None);
         assert_eq!(prefs.get(), Settings::default());
-        assert!(dir.join("settings.json.corrupt").exists(), "kept aside, not lost");
+        assert!(
+            dir.join("settings.json.corrupt").exists(),
+            "kept aside, not lost"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -41,7 +41,12 @@ impl Texts {
     }
 
     pub fn list_filter(&self) -> String {
-        self.read(|t| t.map_or_else(|| "Liste (.txt, .csv)".to_owned(), |t| t.list_filter.clone()))
+        self.read(|t| {
+            t.map_or_else(
+                || "Liste (.txt, .csv)".to_owned(),
+                |t| t.list_filter.clone(),
+            )
+        })
     }
 
     pub fn image_filter(&self) -> String {
@@ -49,7 +54,12 @@ impl Texts {
     }
 
     pub fn report_file_name(&self) -> String {
-        self.read(|t| t.map_or_else(|| "invitations.csv".to_owned(), |t| t.report_file_name.clone()))
+        self.read(|t| {
+            t.map_or_else(
+                || "invitations.csv".to_owned(),
+                |t| t.report_file_name.clone(),
+            )
+        })
     }
 
     /// The invitation report as CSV, in the UI's language (English until it spoke).
@@ -126,7 +136,9 @@ mod tests {
                 },
             ),
         ];
-        assert!(texts.report_csv(&rows).starts_with("line,item,address,account,result\n"));
+        assert!(texts
+            .report_csv(&rows)
+            .starts_with("line,item,address,account,result\n"));
         let statuses = [
             ("invited", "Invité"),
             ("duplicate", "Doublon de la ligne {line}"),
