@@ -95,5 +95,9 @@ fn chappe_commands() -> &'static [&'static str] {
         "set_close_to_tray",
         "set_autostart",
         "set_tray_texts",
+        "settings",
+        "save_settings",
+        "open_logs_folder",
+        "set_shell_texts",
     ]
 }

@@ -481,8 +481,18 @@ async fn invite_one(
     }
 }
 
-/// The report as CSV (line, item, address, account, result), for saving.
+/// The report as CSV (line, item, address, account, result), for saving, in English.
+/// The app words it in the user's language with [`report_csv_worded`].
 pub fn report_csv(rows: &[Row]) -> String {
+    report_csv_worded(rows, "line,item,address,account,result", english_result)
+}
+
+/// [`report_csv`] with the header line and each row's result worded by the caller.
+pub fn report_csv_worded(
+    rows: &[Row],
+    header: &str,
+    result: impl Fn(&RowStatus) -> String,
+) -> String {
     fn cell(s: &str) -> String {
         if s.contains([',', '"', '\n', ';']) {
             format!("\"{}\"", s.replace('"', "\"\""))
@@ -490,31 +500,34 @@ pub fn report_csv(rows: &[Row]) -> String {
             s.to_owned()
         }
     }
-    let mut out = String::from("line,item,address,account,result\n");
+    let mut out = format!("{header}\n");
     for r in rows {
-        let result = match &r.status {
-            RowStatus::Ready => "not sent".to_owned(),
-            RowStatus::Invalid { problem } => format!("invalid ({problem:?})"),
-            RowStatus::Duplicate { first_line } => format!("duplicate of line {first_line}"),
-            RowStatus::AlreadyMember => "already a member".into(),
-            RowStatus::AlreadyInvited => "already invited".into(),
-            RowStatus::UnknownUser => "no such account".into(),
-            RowStatus::NotAllowed { reason } => format!("not allowed ({reason:?})"),
-            RowStatus::NeedsIdentityServer => "no identity server for email invites".into(),
-            RowStatus::Invited => "invited".into(),
-            RowStatus::InvitedByEmail => "invited by email".into(),
-            RowStatus::Failed { reason } => format!("failed: {reason}"),
-        };
         out.push_str(&format!(
             "{},{},{},{},{}\n",
             r.line,
             cell(&r.text),
             cell(r.address.as_deref().unwrap_or("")),
             cell(r.user_id.as_deref().unwrap_or("")),
-            cell(&result)
+            cell(&result(&r.status))
         ));
     }
     out
+}
+
+fn english_result(status: &RowStatus) -> String {
+    match status {
+        RowStatus::Ready => "not sent".to_owned(),
+        RowStatus::Invalid { problem } => format!("invalid ({problem:?})"),
+        RowStatus::Duplicate { first_line } => format!("duplicate of line {first_line}"),
+        RowStatus::AlreadyMember => "already a member".into(),
+        RowStatus::AlreadyInvited => "already invited".into(),
+        RowStatus::UnknownUser => "no such account".into(),
+        RowStatus::NotAllowed { reason } => format!("not allowed ({reason:?})"),
+        RowStatus::NeedsIdentityServer => "no identity server for email invites".into(),
+        RowStatus::Invited => "invited".into(),
+        RowStatus::InvitedByEmail => "invited by email".into(),
+        RowStatus::Failed { reason } => format!("failed: {reason}"),
+    }
 }
 
 #[cfg(test)]

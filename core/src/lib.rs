@@ -21,10 +21,12 @@ pub mod html;
 pub mod identity;
 pub mod invite_list;
 pub mod invites;
+pub mod logging;
 pub mod login;
 pub mod media;
 pub mod notifications;
 pub mod password_policy;
+pub mod proxy;
 pub mod register;
 pub mod room_create;
 pub mod room_links;
@@ -36,13 +38,14 @@ mod room_state;
 pub mod scan;
 mod send_queue;
 pub mod session;
+pub mod settings;
 pub mod sync;
 pub mod timeline;
 
 // The shell passes the client to feature modules; it never calls the SDK itself.
 pub use diff::ListDiff;
 pub use discovery::{discover, Discovered, DiscoveryError};
-pub use login::{login, login_with, LoginError, LoginRequest};
+pub use login::{login, login_via, login_with, LoginError, LoginRequest};
 pub use matrix_sdk::Client;
 pub use password_policy::{PasswordPolicy, PolicyRule};
 pub use room_list::RoomSummary;

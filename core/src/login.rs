@@ -17,7 +17,10 @@ use matrix_sdk::{
 };
 use serde::Deserialize;
 
+use tracing::info;
+
 use crate::discovery::{self, DiscoveryError};
+use crate::proxy::ProxyUrl;
 use crate::session::{build_client, new_store_passphrase, Homeserver, Session, SessionError};
 
 /// What the login form submits.
@@ -167,6 +170,17 @@ pub async fn login_with(
     req: LoginRequest,
     identity_servers: &[String],
 ) -> Result<Session, LoginError> {
+    login_via(data_dir, req, identity_servers, None).await
+}
+
+/// [`login_with`], every request to the homeserver going through `proxy` (the one the
+/// user set in Settings; `None`: direct).
+pub async fn login_via(
+    data_dir: &Path,
+    req: LoginRequest,
+    identity_servers: &[String],
+    proxy: Option<&ProxyUrl>,
+) -> Result<Session, LoginError> {
     let user = req.user.trim();
     if user.is_empty() || req.password.is_empty() {
         return Err(LoginError::MissingFields);
@@ -184,9 +198,14 @@ pub async fn login_with(
     let store_dir = new_store_dir(data_dir);
     let passphrase = new_store_passphrase();
     let result = async {
-        let client = build_client(Homeserver::Discover(&server), &store_dir, &passphrase)
-            .await
-            .map_err(build_error)?;
+        let client = build_client(
+            Homeserver::Discover(&server),
+            &store_dir,
+            &passphrase,
+            proxy,
+        )
+        .await
+        .map_err(build_error)?;
         let auth = client.matrix_auth();
         let login = match email {
             // Sent as `m.id.thirdparty` with medium `email`.
@@ -205,7 +224,10 @@ pub async fn login_with(
     }
     .await;
     match result {
-        Ok(client) => Ok(Session::start(client, passphrase, store_dir).await?),
+        Ok(client) => {
+            info!(user_id = ?client.user_id(), "signed in");
+            Ok(Session::start(client, passphrase, store_dir).await?)
+        }
         Err(err) => {
             // A failed login must not leave an orphan store behind.
             let _ = tokio::fs::remove_dir_all(&store_dir).await;

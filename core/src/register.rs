@@ -245,6 +245,8 @@ pub async fn finish(
             Homeserver::Known(&pending.homeserver),
             &store_dir,
             &passphrase,
+            // Registration goes direct for now (the proxy applies to sign-in and start).
+            None,
         )
         .await
         .map_err(|e| RegisterError::Login(crate::login::build_error(e)))?;

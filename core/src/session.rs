@@ -23,12 +23,13 @@ use matrix_sdk::{
 use matrix_sdk_ui::sync_service::SyncService;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
-use tracing::warn;
+use tracing::{info, warn};
 use zeroize::Zeroizing;
 
 use crate::{
     media::MediaSources,
     notifications::{self, Notifier},
+    proxy::ProxyUrl,
     room_list::{self, RoomListModel},
     send_queue,
     sync::{self, SyncStatus},
@@ -135,11 +136,17 @@ pub(crate) async fn build_client(
     server: Homeserver<'_>,
     store_dir: &Path,
     passphrase: &str,
+    proxy: Option<&ProxyUrl>,
 ) -> Result<Client, matrix_sdk::ClientBuildError> {
-    let builder = match server {
+    let mut builder = match server {
         Homeserver::Discover(s) => Client::builder().server_name_or_homeserver_url(s),
         Homeserver::Known(url) => Client::builder().homeserver_url(url),
     };
+    // Every request of this client, `.well-known` discovery included, goes through it.
+    if let Some(proxy) = proxy {
+        info!(%proxy, "connecting through a proxy");
+        builder = builder.proxy(proxy.as_str());
+    }
     // The secret is 32 random bytes (hex), so it is used as the store key directly:
     // a passphrase would go through PBKDF2 (200,000 rounds per store, three stores),
     // which adds seconds to every start for no gain over a random key.
@@ -173,12 +180,21 @@ impl Session {
     /// Resumes a saved session without contacting the server first (the room list
     /// shows from the local cache at once, as offline mode allows).
     pub async fn restore(stored: StoredSession) -> Result<Self, SessionError> {
+        Self::restore_via(stored, None).await
+    }
+
+    /// [`Session::restore`] through the proxy the user set (`None`: direct).
+    pub async fn restore_via(
+        stored: StoredSession,
+        proxy: Option<&ProxyUrl>,
+    ) -> Result<Self, SessionError> {
         let user_id = OwnedUserId::try_from(stored.user_id.as_str())
             .map_err(|e| SessionError::Corrupt(e.to_string()))?;
         let client = build_client(
             Homeserver::Known(&stored.homeserver),
             &stored.store_dir,
             &stored.store_passphrase,
+            proxy,
         )
         .await?;
         let session = MatrixSession {

@@ -14,6 +14,7 @@ use tracing::warn;
 use crate::{
     error::UiError,
     keychain,
+    settings_commands::Prefs,
     state::{OpenRoom, SharedState},
 };
 
@@ -92,6 +93,7 @@ pub(crate) fn env_homeserver() -> Option<String> {
 async fn sign_in(
     state: &SharedState,
     mut form: LoginRequest,
+    proxy: Option<&chappe_core::proxy::ProxyUrl>,
 ) -> Result<chappe_core::Session, UiError> {
     let config = &state.config;
     if config.disable_custom_urls {
@@ -100,13 +102,17 @@ async fn sign_in(
         }
     }
     let servers = config.discovery_servers();
-    Ok(chappe_core::login_with(&state.data_dir, form, &servers).await?)
+    Ok(chappe_core::login_via(&state.data_dir, form, &servers, proxy).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn login(state: State<'_, SharedState>, form: LoginRequest) -> Result<Me, UiError> {
-    let session = sign_in(&state, form).await?;
+pub async fn login(
+    state: State<'_, SharedState>,
+    prefs: State<'_, Prefs>,
+    form: LoginRequest,
+) -> Result<Me, UiError> {
+    let session = sign_in(&state, form, prefs.proxy().as_ref()).await?;
     install(&state, session).await
 }
 
@@ -138,13 +144,18 @@ pub(crate) async fn install(
 /// both are set), `CHAPPE_DEMO_USER`/`CHAPPE_DEMO_PASSWORD` log in when nothing is saved.
 #[tauri::command]
 #[specta::specta]
-pub async fn restore_session(state: State<'_, SharedState>) -> Result<Option<Me>, UiError> {
+pub async fn restore_session(
+    state: State<'_, SharedState>,
+    prefs: State<'_, Prefs>,
+) -> Result<Option<Me>, UiError> {
+    // The proxy set in Settings, from this start on.
+    let proxy = prefs.proxy();
     if let Some(session) = state.session.read().await.as_ref() {
         let remembered = keychain::load(&state.data_dir).await.is_some();
         return Ok(Some(me_of(session, remembered).await));
     }
     if let Some(stored) = keychain::load(&state.data_dir).await {
-        match chappe_core::Session::restore(stored).await {
+        match chappe_core::Session::restore_via(stored, proxy.as_ref()).await {
             Ok(session) => return install(&state, session).await.map(Some),
             Err(err) => {
                 warn!(%err, "the saved session cannot be resumed; asking to log in");
@@ -162,7 +173,7 @@ pub async fn restore_session(state: State<'_, SharedState>) -> Result<Option<Me>
             user,
             password,
         };
-        let session = sign_in(&state, form).await?;
+        let session = sign_in(&state, form, proxy.as_ref()).await?;
         return install(&state, session).await.map(Some);
     }
     Ok(None)

@@ -123,6 +123,15 @@ pub enum UiError {
     /// The OS did not let Chappe be added to (or removed from) the session's start.
     #[error("autostart failed")]
     AutostartFailed,
+    /// The proxy typed in Settings is not a URL, or not a server (host and port).
+    #[error("invalid proxy")]
+    InvalidProxy,
+    /// A proxy URL whose scheme is not http, https, socks5 or socks5h.
+    #[error("unsupported proxy scheme")]
+    UnsupportedProxyScheme,
+    /// The settings file could not be written (disk full, read-only folder).
+    #[error("settings not saved: {0}")]
+    SettingsNotSaved(String),
     #[error("{0}")]
     Other(String),
 }

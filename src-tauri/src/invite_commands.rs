@@ -13,7 +13,7 @@ use chappe_core::{
 };
 use tauri::{ipc::Channel, AppHandle, Runtime, State};
 
-use crate::{error::UiError, state::SharedState};
+use crate::{error::UiError, shell_texts::Texts, state::SharedState};
 
 /// Above this, a "list" is not an address book: refuse it before reading it all.
 const MAX_LIST_BYTES: u32 = 2 * 1024 * 1024;
@@ -120,10 +120,14 @@ pub(crate) async fn on_main<R: Runtime, T: Send + 'static>(
 /// Lets the user pick a .txt or .csv list; returns its text, or `None` if cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn open_invite_list(app: AppHandle) -> Result<Option<String>, UiError> {
-    let path = on_main(&app, || {
+pub async fn open_invite_list(
+    app: AppHandle,
+    texts: State<'_, Texts>,
+) -> Result<Option<String>, UiError> {
+    let filter = texts.list_filter();
+    let path = on_main(&app, move || {
         rfd::FileDialog::new()
-            .add_filter("Liste (.txt, .csv)", &["txt", "csv"])
+            .add_filter(filter, &["txt", "csv"])
             .pick_file()
     })
     .await?;
@@ -143,25 +147,29 @@ pub async fn open_invite_list(app: AppHandle) -> Result<Option<String>, UiError>
 /// Asks where to save the report and writes it as CSV; `false` if cancelled.
 #[tauri::command]
 #[specta::specta]
-pub async fn save_invite_report(app: AppHandle, rows: Vec<Row>) -> Result<bool, UiError> {
-    let path = on_main(&app, || {
+pub async fn save_invite_report(
+    app: AppHandle,
+    texts: State<'_, Texts>,
+    rows: Vec<Row>,
+) -> Result<bool, UiError> {
+    let name = texts.report_file_name();
+    let path = on_main(&app, move || {
         rfd::FileDialog::new()
             .add_filter("CSV", &["csv"])
-            .set_file_name("invitations.csv")
+            .set_file_name(name)
             .save_file()
     })
     .await?;
     let Some(path) = path else { return Ok(false) };
-    std::fs::write(&path, bulk_invite::report_csv(&rows))
-        .map_err(|e| UiError::Other(e.to_string()))?;
+    std::fs::write(&path, texts.report_csv(&rows)).map_err(|e| UiError::Other(e.to_string()))?;
     Ok(true)
 }
 
 /// The report as CSV text (the UI offers it to copy when saving is not possible).
 #[tauri::command]
 #[specta::specta]
-pub fn invite_report_csv(rows: Vec<Row>) -> String {
-    bulk_invite::report_csv(&rows)
+pub fn invite_report_csv(texts: State<'_, Texts>, rows: Vec<Row>) -> String {
+    texts.report_csv(&rows)
 }
 
 #[tauri::command]

@@ -17,6 +17,8 @@ mod notification_commands;
 mod register_commands;
 mod room_commands;
 mod scan_commands;
+mod settings_commands;
+mod shell_texts;
 mod state;
 
 use std::path::PathBuf;
@@ -112,6 +114,10 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         desktop::set_close_to_tray,
         desktop::set_autostart,
         desktop::set_tray_texts,
+        settings_commands::settings,
+        settings_commands::save_settings,
+        settings_commands::open_logs_folder,
+        shell_texts::set_shell_texts,
     ])
 }
 
@@ -150,16 +156,27 @@ fn config_files<R: Runtime>(app: &tauri::App<R>) -> Vec<PathBuf> {
     files
 }
 
-pub fn run() {
-    // Logs go to stderr: stdout may be discarded (tauri-driver does) or be a pipe.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn,chappe=info,chappe_core=info".into()),
-        )
-        .init();
+/// The folder of the daily log files: `CHAPPE_LOG_DIR` (tests), else the OS's log
+/// folder for the app.
+fn log_dir<R: Runtime>(app: &tauri::App<R>) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("CHAPPE_LOG_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    app.path().app_log_dir().ok()
+}
 
+/// Logs go to stderr (stdout may be discarded, as tauri-driver does, or be a pipe) and
+/// to a daily file in the OS log folder, scrubbed of secrets (chappe_core::logging).
+/// Set up first thing in `setup`, where the app's folders are known.
+fn start_logging(dir: Option<&std::path::Path>) {
+    if let Err(err) = chappe_core::logging::init(dir) {
+        // The folder is unusable (read-only home…): keep the console at least.
+        let _ = chappe_core::logging::init(None);
+        tracing::warn!(%err, "no log file");
+    }
+}
+
+pub fn run() {
     let specta = specta_builder();
     let app = tauri::Builder::default()
         // First: a second launch must hand over its link and exit before anything else
@@ -173,6 +190,7 @@ pub fn run() {
                 .build(),
         )
         .manage(links::Links::default())
+        .manage(shell_texts::Texts::default())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(drop) = event {
@@ -182,6 +200,12 @@ pub fn run() {
         })
         .register_asynchronous_uri_scheme_protocol(media_commands::SCHEME, media_commands::handle)
         .setup(move |app| {
+            let logs = log_dir(app);
+            start_logging(logs.as_deref());
+            app.manage(settings_commands::Prefs::load(
+                app.path().app_config_dir().ok(),
+                logs,
+            ));
             specta.mount_events(app);
             let (config, problems) = chappe_core::config::load(&config_files(app));
             for p in &problems {

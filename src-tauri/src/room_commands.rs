@@ -220,10 +220,12 @@ pub async fn choose_room_avatar(
     app: tauri::AppHandle,
     state: State<'_, SharedState>,
     room_id: String,
+    texts: State<'_, crate::shell_texts::Texts>,
 ) -> Result<bool, UiError> {
-    let path = crate::invite_commands::on_main(&app, || {
+    let filter = texts.image_filter();
+    let path = crate::invite_commands::on_main(&app, move || {
         rfd::FileDialog::new()
-            .add_filter("Image", &["png", "jpg", "jpeg", "gif", "webp"])
+            .add_filter(filter, &["png", "jpg", "jpeg", "gif", "webp"])
             .pick_file()
     })
     .await?;

@@ -28,6 +28,10 @@ trap cleanup EXIT
 # keyring, and the first write asks gcr-prompter, which fails without a display.
 export XDG_DATA_HOME=$WORK/data
 mkdir -p "$XDG_DATA_HOME"
+# And a private config home: the app's settings.json (language, theme, proxy) of one
+# run must not change another's, nor the machine user's.
+export XDG_CONFIG_HOME=$WORK/config
+mkdir -p "$XDG_CONFIG_HOME"
 eval "$(printf 'chappe-e2e' | gnome-keyring-daemon --unlock --components=secrets)"
 export GNOME_KEYRING_CONTROL
 

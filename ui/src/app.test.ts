@@ -739,7 +739,7 @@ describe("sidebar panels", () => {
     await tauri.settle();
     expect($("#settings-dialog")).not.toBeNull();
     expect($<HTMLInputElement>("#hide-profile").checked).toBe(true);
-    expect(document.activeElement).toBe($("#hide-profile"));
+    expect(document.activeElement).toBe($("#settings-dialog"));
     press($("#hide-profile"), "Escape");
     expect($("#settings-dialog")).toBeNull();
     expect(document.activeElement).toBe($("#settings"));

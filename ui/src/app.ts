@@ -9,7 +9,10 @@ import { currentLang, t } from "./i18n";
 import { showLogin } from "./views/login";
 import { showRegister } from "./views/register";
 import { MainScreen } from "./views/main";
-import { setupTray } from "./views/desktopSettings";
+import { desktopSettingsSection, setupTray } from "./views/desktopSettings";
+import { loadPrefs } from "./prefs";
+import { sendShellTexts } from "./shellTexts";
+import { addSettingsSection } from "./settingsSlots";
 
 export class App {
   private info: AppInfo | null = null;
@@ -18,6 +21,9 @@ export class App {
   constructor(private root: HTMLElement) {}
 
   async boot(): Promise<void> {
+    // The saved language and theme first: everything below is drawn in them.
+    await loadPrefs();
+    void sendShellTexts();
     document.documentElement.lang = currentLang();
     document.title = t("app.name");
     clear(this.root);
@@ -27,6 +33,8 @@ export class App {
     subscribeLinks((link) => this.openLink(link));
     // The tray icon, with this language's words (Rust makes it on this first call).
     void setupTray();
+    // Its switches (close into the tray, start with the session) in the Settings screen.
+    addSettingsSection("desktop", desktopSettingsSection);
     const [info, restored] = await Promise.all([call(commands.appInfo()), call(commands.restoreSession())]);
     this.info = info.status === "ok" ? (info.data as AppInfo) : null;
     if (restored.status === "ok" && restored.data) this.showMain(restored.data as Me);
@@ -69,9 +77,11 @@ export class App {
   showMain(me: Me): void {
     this.main?.destroy();
     clear(this.root);
+    this.me = me;
     const main = new MainScreen(me, {
       onLoggedOut: () => this.showLogin(),
       directoryServers: this.info?.roomDirectoryServers ?? [],
+      onLanguageChanged: () => this.relocalize(),
     });
     this.main = main;
     this.root.append(main.element);
@@ -89,6 +99,20 @@ export class App {
   }
 
   private linkShown = false;
+  /** Who is signed in, to draw the main screen again in another language. */
+  private me: Me | null = null;
+
+  /** The language changed in the settings: the main screen is drawn again in it (the
+   *  room list and the timeline come back from Rust's streams), settings still open. */
+  private relocalize(): void {
+    if (!this.main || !this.me) return;
+    void sendShellTexts();
+    void setupTray(); // the tray's menu in the new language
+    this.showMain(this.me);
+    // Back on the language list, where the keyboard user was.
+    this.main?.openSettings("language");
+  }
+
   /** A link given while no one was signed in: opened after sign-in. */
   private laterLink: string | null = null;
 

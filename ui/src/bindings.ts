@@ -175,6 +175,16 @@ export const commands = {
 	 *  it changes). Returns whether a tray is shown.
 	 */
 	setTrayTexts: (texts: TrayTexts) => typedError<boolean, UiError>(__TAURI_INVOKE("set_tray_texts", { texts })),
+	settings: () => typedError<SettingsView_Serialize, UiError>(__TAURI_INVOKE("settings")),
+	/**
+	 *  Checks and saves the preferences; an invalid proxy is refused (nothing saved) with
+	 *  the reason. The proxy is used from the next sign-in or start.
+	 */
+	saveSettings: (settings: Settings_Deserialize) => typedError<SettingsView_Serialize, UiError>(__TAURI_INVOKE("save_settings", { settings })),
+	/**  Opens the logs folder in the system's file manager. */
+	openLogsFolder: () => typedError<null, UiError>(__TAURI_INVOKE("open_logs_folder")),
+	/**  The UI's words for what the shell shows, at start and after a change of language. */
+	setShellTexts: (value: ShellTexts) => __TAURI_INVOKE<void>("set_shell_texts", { value }),
 };
 
 /* Types */
@@ -298,6 +308,9 @@ export type History =
 "shared" | 
 /**  Anyone, without joining. */
 "world_readable";
+
+/**  The language of the interface. `System` follows the OS (the webview's language). */
+export type Language = "system" | "fr" | "en";
 
 /**
  *  What clicking a link in a message does. Decided here, in Rust, from the link's
@@ -937,6 +950,68 @@ export type ServerAcl = {
 	allowIpLiterals: boolean,
 };
 
+/**  What the settings screen shows and saves. */
+export type Settings = Settings_Serialize | Settings_Deserialize;
+
+/**  What the settings screen shows. */
+export type SettingsView = SettingsView_Serialize | SettingsView_Deserialize;
+
+/**  What the settings screen shows. */
+export type SettingsView_Deserialize = {
+	settings: Settings_Deserialize,
+	version: string,
+	/**  The folder of the log files, to show and open; `None` if logs go nowhere. */
+	logDir?: string | null,
+};
+
+/**  What the settings screen shows. */
+export type SettingsView_Serialize = {
+	settings: Settings_Serialize,
+	version: string,
+	/**  The folder of the log files, to show and open; `None` if logs go nowhere. */
+	logDir: string | null,
+};
+
+/**  What the settings screen shows and saves. */
+export type Settings_Deserialize = {
+	language: Language,
+	theme: Theme,
+	/**
+	 *  `http://host:port`, `socks5://host:port`…; `None`: direct connection. Used from
+	 *  the next sign-in or start.
+	 */
+	proxy?: string | null,
+};
+
+/**  What the settings screen shows and saves. */
+export type Settings_Serialize = {
+	language: Language,
+	theme: Theme,
+	/**
+	 *  `http://host:port`, `socks5://host:port`…; `None`: direct connection. Used from
+	 *  the next sign-in or start.
+	 */
+	proxy: string | null,
+};
+
+/**  What the UI sends. */
+export type ShellTexts = {
+	/**  The filter of the invitation list dialog ("Liste (.txt, .csv)"). */
+	listFilter: string,
+	/**  The filter of the room picture dialog ("Images"). */
+	imageFilter: string,
+	/**  The name suggested for the invitation report ("invitations.csv"). */
+	reportFileName: string,
+	/**  The report's first line ("ligne,élément,adresse,compte,résultat"). */
+	reportHeader: string,
+	/**
+	 *  Each row's result, by status: `ready`, `invalid.<problem>`, `duplicate` (with
+	 *  `{line}`), `notAllowed.<reason>`, `failed` (with `{reason}`)… (the UI's
+	 *  `invite.status.*` keys without their prefix).
+	 */
+	reportStatuses: { [key in string]: string },
+};
+
 /**  What the user should know about the connection to their homeserver. */
 export type SyncStatus = { state: "starting" } | { state: "running" } | 
 /**  The server cannot be reached; messages wait in the send queue. */
@@ -953,6 +1028,9 @@ export type SyncStatus = { state: "starting" } | { state: "running" } |
 
 /**  A Tchap rule the change would break. */
 export type TchapRule = "privateNeverPublic" | "forumPrivateOnlyIfEncrypted" | "forumNeverOpenToExternals" | "externalsAlreadyAllowed";
+
+/**  Light or dark colours. `System` follows the OS (`prefers-color-scheme`). */
+export type Theme = "system" | "light" | "dark";
 
 /**  What the timeline shows for one item. */
 export type TimelineItemView = TimelineItemView_Serialize | TimelineItemView_Deserialize;
@@ -1042,7 +1120,13 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  A desktop setting (close to the tray) could not be written to disk. */
 { type: "settingNotSaved" } | 
 /**  The OS did not let Chappe be added to (or removed from) the session's start. */
-{ type: "autostartFailed" } | { type: "other"; data: string };
+{ type: "autostartFailed" } | 
+/**  The proxy typed in Settings is not a URL, or not a server (host and port). */
+{ type: "invalidProxy" } | 
+/**  A proxy URL whose scheme is not http, https, socks5 or socks5h. */
+{ type: "unsupportedProxyScheme" } | 
+/**  The settings file could not be written (disk full, read-only folder). */
+{ type: "settingsNotSaved"; data: string } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;

@@ -2,6 +2,7 @@
 // No DOM here, so everything is unit-tested.
 import type { MessagePreview, SendState, SyncStatus, TimelineItemView, UiError } from "./types";
 import { currentLang, hasKey, locale, t, type StringKey } from "./i18n";
+import { dateFormat } from "./intl";
 
 /** Compile-time check: every `UiError` type the bindings declare has an `error.*`
  *  string (`tsc` fails here when Rust adds one the table lacks). */
@@ -24,7 +25,7 @@ function valid(ms: number | null | undefined): ms is number {
 /** "14:05". */
 export function messageTime(ms: number | null | undefined): string {
   if (!valid(ms)) return "";
-  return new Intl.DateTimeFormat(locale(), { hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
+  return dateFormat({ hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
 }
 
 /** Room list: "14:05" today, "Hier"/"Yesterday", else "2 oct." (with the year if not this year). */
@@ -33,7 +34,7 @@ export function roomTime(ms: number | null | undefined, now = new Date()): strin
   const d = new Date(ms);
   if (sameDay(d, now)) return messageTime(ms);
   if (isYesterday(d, now)) return t("time.yesterday");
-  return new Intl.DateTimeFormat(locale(), {
+  return dateFormat({
     day: "numeric", month: "short", year: d.getFullYear() === now.getFullYear() ? undefined : "numeric",
   }).format(d);
 }
@@ -44,7 +45,7 @@ export function dayLabel(ms: number | null | undefined, now = new Date()): strin
   const d = new Date(ms);
   if (sameDay(d, now)) return t("time.today");
   if (isYesterday(d, now)) return t("time.yesterday");
-  const text = new Intl.DateTimeFormat(locale(), {
+  const text = dateFormat({
     weekday: "long", day: "numeric", month: "long",
     year: d.getFullYear() === now.getFullYear() ? undefined : "numeric",
   }).format(d);
@@ -54,7 +55,7 @@ export function dayLabel(ms: number | null | undefined, now = new Date()): strin
 /** Full date and time, for a tooltip. */
 export function fullTime(ms: number | null | undefined): string {
   if (!valid(ms)) return "";
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "full", timeStyle: "short" }).format(new Date(ms));
+  return dateFormat({ dateStyle: "full", timeStyle: "short" }).format(new Date(ms));
 }
 
 /** "Alice : bonjour" (French puts a space before the colon), "Vous : …" for own messages. */

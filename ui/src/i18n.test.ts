@@ -63,3 +63,89 @@ describe("i18n table", () => {
     setLang("fr");
   });
 });
+
+// Every source file of the UI, as text (tests excluded), to check what the code uses.
+const sources = import.meta.glob(["./**/*.ts", "!./**/*.test.ts", "!./test/**", "!./bindings.ts"],
+  { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+
+describe("i18n table against the code", () => {
+  it("reads the sources (the checks below are not vacuous)", () => {
+    expect(Object.keys(sources)).toEqual(expect.arrayContaining(["./app.ts", "./views/main.ts", "./views/settings.ts"]));
+  });
+
+  it("has, in both languages, every key the code passes to t()", () => {
+    const missing: string[] = [];
+    let seen = 0;
+    for (const [file, text] of Object.entries(sources)) {
+      if (file === "./i18n.ts") continue; // its comments show how to call t()
+      for (const m of text.matchAll(/\bt\(\s*(["'])([^"'`]+)\1/g)) {
+        seen++;
+        const key = m[2] ?? "";
+        if (!Object.prototype.hasOwnProperty.call(strings.fr, key)) missing.push(`${file}: ${key} (fr)`);
+        if (!Object.prototype.hasOwnProperty.call(strings.en, key)) missing.push(`${file}: ${key} (en)`);
+      }
+    }
+    expect(seen).toBeGreaterThan(300);
+    expect(missing).toEqual([]);
+  });
+
+  it("has keys for every family the code builds at run time (t(`prefix.${x}`))", () => {
+    const missing: string[] = [];
+    for (const [file, text] of Object.entries(sources)) {
+      for (const m of text.matchAll(/\bt\(\s*`([a-zA-Z.]+)\$\{/g)) {
+        const prefix = m[1] ?? "";
+        if (!Object.keys(strings.fr).some((k) => k.startsWith(prefix))) missing.push(`${file}: ${prefix}*`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  // Symbols and examples that are the same in every language.
+  const allowed = new Set(["https://matrix.example.org"]);
+  const hardCoded = (text: string): string[] => {
+    const patterns = [
+      /\}\s*,\s*"([^"]*\p{L}{2,}[^"]*)"\s*[,)]/gu, // el("p", {...}, "Texte")
+      /\b(?:placeholder|title|alt|"aria-label")\s*:\s*"([^"]*\p{L}{2,}[^"]*)"/gu,
+      /\.(?:textContent|title|placeholder)\s*=\s*"([^"]*\p{L}{2,}[^"]*)"/gu,
+    ];
+    // Comments say why in English: not shown to users.
+    const code = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+    return patterns.flatMap((re) => [...code.matchAll(re)].map((m) => m[1] ?? "")).filter((s) => !allowed.has(s));
+  };
+
+  it("finds no hard-coded sentence in the views (text, placeholder, title, label)", () => {
+    const found: string[] = [];
+    for (const [file, text] of Object.entries(sources)) {
+      if (!file.startsWith("./views/") && file !== "./app.ts") continue;
+      found.push(...hardCoded(text).map((s) => `${file}: "${s}"`));
+    }
+    expect(found).toEqual([]);
+    // And the scan does see one.
+    expect(hardCoded('el("p", { class: "x" }, "Bonjour à tous"); b.title = "Fermer"; // el("p", {}, "comment")'))
+      .toEqual(["Bonjour à tous", "Fermer"]);
+  });
+
+  it("fails when a key is used but missing (the scan itself works)", () => {
+    const probe = 't("settings.doesNotExist")';
+    const keys = [...probe.matchAll(/\bt\(\s*(["'])([^"'`]+)\1/g)].map((m) => m[2]);
+    expect(keys).toEqual(["settings.doesNotExist"]);
+    expect(hasKey("settings.doesNotExist")).toBe(false);
+  });
+});
+
+import { shellTexts } from "./shellTexts";
+
+describe("the shell's words", () => {
+  it("come from the table, in the current language, with every invitation result", () => {
+    setLang("en");
+    const en = shellTexts();
+    expect(en.listFilter).toBe("List (.txt, .csv)");
+    expect(en.reportHeader).toBe("line,item,address,account,result");
+    expect(en.reportStatuses["duplicate"]).toBe("Duplicate of line {line}");
+    setLang("fr");
+    const fr = shellTexts();
+    expect(fr.reportStatuses["invalid.notAnAddress"]).toBe("Ni une adresse e-mail ni un identifiant Matrix");
+    expect(fr.reportStatuses["failed"]).toBe("Échec : {reason}");
+    expect(Object.keys(fr.reportStatuses).sort()).toEqual(Object.keys(en.reportStatuses).sort());
+  });
+});

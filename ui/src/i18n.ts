@@ -1,6 +1,7 @@
 // Every string the UI shows, in French and English, in one table. Keys are the same in
 // both languages (a test checks it). `t("key", { name })` fills `{name}` placeholders.
 // French is the default: Chappe is made for French public servants.
+import { formatNumber } from "./intl";
 
 const fr = {
   "app.name": "Chappe",
@@ -425,6 +426,59 @@ const fr = {
   "desktop.trayUnread": "Chappe : {count} non lu(s)",
   "error.settingNotSaved": "Le réglage n'a pas pu être enregistré sur cet ordinateur.",
   "error.autostartFailed": "Le système n'a pas permis de changer le lancement à l'ouverture de session.",
+  // Settings screen, keyboard (room switcher), proxy and logs.
+  "settings.nav": "Rubriques des paramètres",
+  "settings.account": "Compte",
+  "settings.homeserver": "Serveur : {server}",
+  "settings.signOutHere": "Se déconnecter de Chappe",
+  "settings.notificationsTitle": "Notifications",
+  "settings.appearance": "Apparence",
+  "settings.theme": "Thème",
+  "theme.system": "Comme le système",
+  "theme.light": "Clair",
+  "theme.dark": "Sombre",
+  "settings.language": "Langue",
+  "settings.languageLabel": "Langue de l'interface",
+  "language.system": "Comme le système",
+  "language.fr": "Français",
+  "language.en": "English",
+  "settings.privacy": "Confidentialité",
+  "settings.security": "Sécurité",
+  "settings.network": "Réseau",
+  "settings.proxy": "Proxy (HTTP ou SOCKS)",
+  "settings.proxyHint": "Par exemple http://proxy.exemple.gouv.fr:3128 ou socks5://127.0.0.1:1080. Laissez vide pour une connexion directe. Pris en compte à la prochaine connexion ou au prochain démarrage.",
+  "settings.proxySave": "Enregistrer le proxy",
+  "settings.proxySaved": "Proxy enregistré : il sera utilisé à la prochaine connexion ou au prochain démarrage.",
+  "settings.proxyCleared": "Connexion directe enregistrée : elle s'appliquera à la prochaine connexion ou au prochain démarrage.",
+  "settings.desktop": "Bureau",
+  "settings.about": "À propos",
+  "settings.logs": "Journaux : {dir}",
+  "settings.logsHint": "Chappe y note son fonctionnement, un fichier par jour, sans vos messages ni vos mots de passe. L'assistance peut vous les demander.",
+  "settings.openLogs": "Ouvrir le dossier des journaux",
+  "settings.noLogs": "Les journaux ne sont pas enregistrés sur cet ordinateur.",
+  "settings.shortcuts": "Raccourcis clavier",
+  "shortcut.switcher": "Ctrl+K : aller à un salon par son nom",
+  "shortcut.nextPrev": "Alt+↑ / Alt+↓ : salon précédent / suivant",
+  "shortcut.escape": "Échap : fermer le panneau, le menu ou la boîte de dialogue",
+  "error.invalidProxy": "Cette adresse de proxy n'est pas valide : elle doit ressembler à http://serveur:port ou socks5://serveur:port.",
+  "error.unsupportedProxyScheme": "Ce type de proxy n'est pas pris en charge : utilisez http://, https://, socks5:// ou socks5h://.",
+  "error.settingsNotSaved": "Les paramètres n'ont pas pu être enregistrés sur cet ordinateur.",
+  "switcher.title": "Aller à un salon",
+  "switcher.label": "Nom du salon",
+  "switcher.placeholder": "Tapez le nom d'un salon…",
+  "switcher.none": "Aucun salon ne correspond.",
+  "switcher.hint": "↑ ↓ pour choisir, Entrée pour ouvrir, Échap pour fermer",
+  "switcher.results": "Salons trouvés : {count}",
+  "roomSettings.restrictedPlaceholder": "!espace:serveur",
+  "rights.userPlaceholder": "@nom:serveur",
+  "rights.levelOf": "Niveau de {user}",
+  "rights.userLabel": "Membre à qui donner un niveau (identifiant Matrix)",
+  "rights.levelLabel": "Niveau à donner",
+  // What the shell shows itself (file dialogs, the invitation report): sent by shellTexts.ts.
+  "shell.listFilter": "Liste (.txt, .csv)",
+  "shell.imageFilter": "Images",
+  "shell.reportFileName": "invitations.csv",
+  "shell.reportHeader": "ligne,élément,adresse,compte,résultat",
 };
 
 export type StringKey = keyof typeof fr;
@@ -852,6 +906,59 @@ const en: Record<StringKey, string> = {
   "desktop.trayUnread": "Chappe: {count} unread",
   "error.settingNotSaved": "The setting could not be saved on this computer.",
   "error.autostartFailed": "The system did not let Chappe change whether it starts when you log in.",
+  // Settings screen, keyboard (room switcher), proxy and logs.
+  "settings.nav": "Settings sections",
+  "settings.account": "Account",
+  "settings.homeserver": "Server: {server}",
+  "settings.signOutHere": "Sign out of Chappe",
+  "settings.notificationsTitle": "Notifications",
+  "settings.appearance": "Appearance",
+  "settings.theme": "Theme",
+  "theme.system": "Same as the system",
+  "theme.light": "Light",
+  "theme.dark": "Dark",
+  "settings.language": "Language",
+  "settings.languageLabel": "Interface language",
+  "language.system": "Same as the system",
+  "language.fr": "Français",
+  "language.en": "English",
+  "settings.privacy": "Privacy",
+  "settings.security": "Security",
+  "settings.network": "Network",
+  "settings.proxy": "Proxy (HTTP or SOCKS)",
+  "settings.proxyHint": "For example http://proxy.example.gouv.fr:3128 or socks5://127.0.0.1:1080. Leave empty for a direct connection. Used from the next sign-in or start.",
+  "settings.proxySave": "Save the proxy",
+  "settings.proxySaved": "Proxy saved: it will be used from the next sign-in or start.",
+  "settings.proxyCleared": "Direct connection saved: it applies from the next sign-in or start.",
+  "settings.desktop": "Desktop",
+  "settings.about": "About",
+  "settings.logs": "Logs: {dir}",
+  "settings.logsHint": "Chappe notes how it runs there, one file a day, without your messages or passwords. Support may ask you for them.",
+  "settings.openLogs": "Open the logs folder",
+  "settings.noLogs": "Logs are not kept on this computer.",
+  "settings.shortcuts": "Keyboard shortcuts",
+  "shortcut.switcher": "Ctrl+K: go to a room by its name",
+  "shortcut.nextPrev": "Alt+↑ / Alt+↓: previous / next room",
+  "shortcut.escape": "Esc: close the panel, menu or dialog",
+  "error.invalidProxy": "This proxy address is not valid: it should look like http://server:port or socks5://server:port.",
+  "error.unsupportedProxyScheme": "This kind of proxy is not supported: use http://, https://, socks5:// or socks5h://.",
+  "error.settingsNotSaved": "The settings could not be saved on this computer.",
+  "switcher.title": "Go to a room",
+  "switcher.label": "Room name",
+  "switcher.placeholder": "Type a room name…",
+  "switcher.none": "No room matches.",
+  "switcher.hint": "↑ ↓ to choose, Enter to open, Esc to close",
+  "switcher.results": "Rooms found: {count}",
+  "roomSettings.restrictedPlaceholder": "!space:server",
+  "rights.userPlaceholder": "@name:server",
+  "rights.levelOf": "Level of {user}",
+  "rights.userLabel": "Member to give a level to (Matrix ID)",
+  "rights.levelLabel": "Level to give",
+  // What the shell shows itself (file dialogs, the invitation report): sent by shellTexts.ts.
+  "shell.listFilter": "List (.txt, .csv)",
+  "shell.imageFilter": "Pictures",
+  "shell.reportFileName": "invitations.csv",
+  "shell.reportHeader": "line,item,address,account,result",
 };
 
 export const strings = { fr, en } as const;
@@ -881,8 +988,13 @@ export function locale(): string {
 export function t(key: StringKey, params: Record<string, string | number> = {}): string {
   const template = strings[lang][key] ?? strings.fr[key] ?? key;
   return template.replace(/\{(\w+)\}/g, (m, name: string) =>
-    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : m,
+    Object.prototype.hasOwnProperty.call(params, name) ? shown(params[name]) : m,
   );
+}
+
+/** A placeholder's value: numbers in the language's way ("1 234", "1,234"). */
+function shown(v: string | number | undefined): string {
+  return typeof v === "number" ? formatNumber(v) : String(v);
 }
 
 /** Whether a key computed at run time (error type, membership change…) has a string. */

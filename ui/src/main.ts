@@ -3,6 +3,7 @@
 import { installMessageActions } from "./actions";
 import { App } from "./app";
 import "./style.css";
+import "./theme.css";
 
 import { installLinkGuard } from "./links";
 

@@ -16,3 +16,6 @@ export type TimelineItemView = Full<B.TimelineItemView>;
 export type MessageItem = Extract<TimelineItemView, { kind: "message" }>;
 export type MediaView = Full<B.MediaView>;
 export type { ListDiff, MessagePreview, SendState, SyncStatus, UiError } from "./bindings";
+export type Settings = Full<B.Settings>;
+export type SettingsView = Omit<Full<B.SettingsView>, "settings"> & { settings: Settings };
+export type { Language, Theme } from "./bindings";

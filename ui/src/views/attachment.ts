@@ -7,7 +7,8 @@
 import { commands, type ScanStatus } from "../bindings";
 import type { MediaView } from "../types";
 import { cls, el } from "../dom";
-import { locale, t } from "../i18n";
+import { t } from "../i18n";
+import { numberFormat } from "../intl";
 
 /** The webview's address for a media key (Tauri's custom-scheme form per platform). */
 export function mediaUrl(key: string, userAgent = navigator.userAgent): string {
@@ -25,7 +26,7 @@ export function fileSize(bytes: number | null | undefined): string {
     n /= 1000;
     u += 1;
   }
-  const value = new Intl.NumberFormat(locale(), { maximumFractionDigits: u === 0 ? 0 : 1 }).format(n);
+  const value = numberFormat({ maximumFractionDigits: u === 0 ? 0 : 1 }).format(n);
   return t(units[u], { n: value });
 }
 

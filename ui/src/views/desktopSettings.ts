@@ -65,8 +65,8 @@ export function desktopSettingsSection(): HTMLElement {
   const status = el("p", { id: "desktop-status", class: "hint", role: "status" });
   const error = el("p", { id: "desktop-error", class: "error", role: "alert" });
   const toggles = el("div", { class: "desktop-toggles" });
-  const section = el("section", { id: "desktop-settings", class: "settings-section", "aria-labelledby": "desktop-title" },
-    el("h3", { id: "desktop-title" }, t("desktop.title")), toggles, status, error);
+  // The Settings screen gives it its heading ("Desktop").
+  const section = el("div", { id: "desktop-settings" }, toggles, status, error);
   const closeToTray: Toggle = {
     id: "close-to-tray", label: "desktop.closeToTray", hint: "desktop.closeToTrayHint",
     save: (on) => commands.setCloseToTray(on),

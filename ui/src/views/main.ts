@@ -10,7 +10,10 @@ import { RoomListView } from "./roomList";
 import { roomMenu } from "./roomMenu";
 import { ROOM_FILTERS, visibleRooms, type RoomFilter } from "../roomFilter";
 import { invitePanel } from "./invite";
-import { dmPanel, explorePanel, settingsPanel } from "./panels";
+import { dmPanel, explorePanel } from "./panels";
+import { settingsScreen } from "./settings";
+import { roomSwitcher, type RoomSwitcher } from "./roomSwitcher";
+import { neighbour, shortcutOf } from "../keyboard";
 import { newRoomPanel } from "./roomPanels";
 import { placeholderPane, RoomView } from "./room";
 
@@ -19,6 +22,8 @@ export interface MainOptions {
   onLoggedOut: () => void;
   /** Servers whose public rooms the admin suggests besides the user's own. */
   directoryServers?: readonly string[];
+  /** The language was changed in the settings: the app draws the screens again. */
+  onLanguageChanged?: () => void;
 }
 
 /** The main screen: sidebar (account, sync banner, rooms) and the open room. */
@@ -58,6 +63,11 @@ export class MainScreen {
   private menu: HTMLElement | null = null;
   private sidebar!: HTMLElement;
   private clock: number;
+  private settingsButton: HTMLButtonElement;
+  /** The control the settings screen focuses when it opens (after a language change). */
+  private settingsFocus: "language" | undefined;
+  /** The room switcher (Ctrl+K), while open. */
+  private switcher: RoomSwitcher | null = null;
 
   constructor(me: Me, private opts: MainOptions) {
     this.list = new RoomListView((room) => this.open(room), (room) => this.showMenu(room));
@@ -85,8 +95,10 @@ export class MainScreen {
     this.banner = el("div", { id: "sync-banner", class: "banner", role: "status", hidden: true }, this.bannerText);
     this.logoutButton = el("button", { id: "logout", type: "button", class: "link logout" }, t("main.logout"));
     const name = me.displayName || me.userId;
-    const settings = this.tool("settings", t("main.settings"), (close) => settingsPanel({ onClose: close }),
-      "link settings");
+    const settings = this.settingsButton = this.tool("settings", t("main.settings"), (close) => settingsScreen({
+      me, onClose: close, onSignOut: () => void this.logout(), focus: this.settingsFocus,
+      onLanguageChanged: () => this.opts.onLanguageChanged?.(),
+    }), "link settings");
     const sidebar = this.sidebar = el(
       "aside", { class: "sidebar", "aria-label": t("main.rooms") },
       el("header", { class: "me", "aria-label": t("main.account") },
@@ -117,7 +129,10 @@ export class MainScreen {
       this.list.element,
       this.empty,
     );
-    this.pane = el("section", { id: "room-pane", class: "room-pane" }, placeholderPane());
+    // The open room (or panel) is the page's main landmark; the app's name its level-one
+    // heading, for screen readers' page outline (not shown: the sidebar says who you are).
+    this.pane = el("main", { id: "room-pane", class: "room-pane" }, placeholderPane());
+    sidebar.prepend(el("h1", { class: "visually-hidden" }, t("app.name")));
     this.element = el("div", { id: "main", class: "main" }, sidebar, this.pane);
 
     this.logoutButton.addEventListener("click", () => void this.logout());
@@ -128,6 +143,10 @@ export class MainScreen {
     document.addEventListener(ROOM_LINK_EVENT, onRoomLink);
     this.unlisten.push(() => document.removeEventListener(ROOM_LINK_EVENT, onRoomLink));
     this.relogin.addEventListener("click", () => void this.logout());
+    // Shortcuts: Ctrl+K (room switcher), Alt+↑/↓ (previous / next room).
+    const onKey = (ev: KeyboardEvent) => this.onShortcut(ev);
+    document.addEventListener("keydown", onKey);
+    this.unlisten.push(() => document.removeEventListener("keydown", onKey));
     // Relative times ("Hier") move on by themselves.
     this.clock = window.setInterval(() => this.drawRooms.schedule(), 60_000);
   }
@@ -162,6 +181,44 @@ export class MainScreen {
         this.showBanner(errorText(res.error), "error");
       });
     }
+  }
+
+  /** Shows the settings screen (after the language changed, it is drawn again). */
+  openSettings(focus?: "language"): void {
+    this.settingsFocus = focus;
+    this.settingsButton.click();
+    this.settingsFocus = undefined;
+  }
+
+  private onShortcut(ev: KeyboardEvent): void {
+    if (!this.alive || ev.defaultPrevented) return;
+    const shortcut = shortcutOf(ev);
+    if (!shortcut) return;
+    ev.preventDefault();
+    if (shortcut === "switcher") {
+      this.openSwitcher();
+      return;
+    }
+    // While a dialog is open, its own keys apply.
+    if (this.switcher) return;
+    const ids = visibleRooms(this.rooms, this.filter, this.search.value).map((r) => r.roomId);
+    const to = neighbour(ids, this.selected, shortcut === "nextRoom" ? 1 : -1);
+    const room = to ? this.rooms.find((r) => r.roomId === to) : undefined;
+    if (room) this.open(room);
+  }
+
+  /** The room switcher (Ctrl+K): every room, searched by name; a pick opens it. */
+  openSwitcher(): void {
+    if (this.switcher) return;
+    const switcher = roomSwitcher({
+      rooms: () => this.rooms,
+      onPick: (room) => this.open(room),
+      onClose: () => {
+        if (this.switcher === switcher) this.switcher = null;
+      },
+    });
+    this.switcher = switcher;
+    this.element.append(switcher.element);
   }
 
   /** For tests and the keyboard: the room currently open. */
@@ -425,6 +482,7 @@ export class MainScreen {
     this.streams = [];
     this.drawRooms.cancel();
     this.closeMenu();
+    this.switcher?.close();
     window.clearInterval(this.clock);
     for (const u of this.unlisten) u();
     this.unlisten = [];

@@ -3,7 +3,8 @@ vi.mock("@tauri-apps/api/core", () => import("../test/tauri"));
 import * as tauri from "../test/tauri";
 import { fakePublicRoom, fakeUser, serveDirectory } from "../test/tauri";
 import { setLang } from "../i18n";
-import { dmPanel, explorePanel, settingsPanel } from "./panels";
+import { dmPanel, explorePanel } from "./panels";
+import { settingsScreen as settingsPanel } from "./settings";
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 const $$ = (sel: string) => Array.from(document.querySelectorAll<HTMLElement>(sel));
@@ -399,7 +400,8 @@ describe("settings panel", () => {
     await wait(10);
     expect(box.checked).toBe(true);
     expect(box.disabled).toBe(false);
-    expect(document.activeElement).toBe(box);
+    // The screen has the focus (Escape closes it); Tab walks its sections.
+    expect(document.activeElement).toBe($("#settings-dialog"));
     expect($('label[for="hide-profile"]').textContent).toBe("Masquer mon profil dans l'annuaire (liste rouge)");
     expect($("#hide-profile-hint").textContent).toContain("ne vous trouveront plus");
     box.click();

@@ -3,10 +3,9 @@
 // close button) calls `onClose`. Everything from the network is shown as text only.
 import { commands } from "../bindings";
 import { el } from "../dom";
-import { colorSlot, errorText, fullTime } from "../format";
+import { colorSlot, errorText } from "../format";
 import { t, type StringKey } from "../i18n";
 import { call } from "../ipc";
-import { desktopSettingsSection } from "./desktopSettings";
 import type { UiError } from "../types";
 
 export type OpenRoom = (roomId: string, name: string) => void;
@@ -109,7 +108,7 @@ export function dmPanel(opts: DmOptions): HTMLElement {
   const input = el("input", { id: "dm-search", type: "search", placeholder: t("dm.placeholder"),
     autocomplete: "off", spellcheck: "false", autocapitalize: "off", "aria-controls": "dm-results",
     "aria-describedby": "dm-status" });
-  const list = el("ul", { id: "dm-results", class: "results", "aria-label": t("dm.title") });
+  const list = el("ul", { id: "dm-results", class: "results", role: "listbox", "aria-label": t("dm.title") });
   const status = el("p", { id: "dm-status", class: "hint", role: "status" }, t("dm.empty"));
   const error = el("p", { id: "dm-error", class: "error", role: "alert" });
   let opening = false;
@@ -137,7 +136,7 @@ export function dmPanel(opts: DmOptions): HTMLElement {
   const render = (p: Person) => {
     const name = p.displayName ?? p.userId;
     const li = el("li", { class: p.typed ? "user-result typed" : "user-result", "data-user-id": p.userId,
-      tabindex: "0", role: "button" },
+      tabindex: "0", role: "option", "aria-selected": "false" },
       el("span", { class: `avatar small c${colorSlot(p.userId)}`, "aria-hidden": "true" }, p.avatarInitial || "?"),
       el("span", { class: "result-text" },
         el("span", { class: "result-name" }, name),
@@ -410,149 +409,4 @@ export function explorePanel(opts: ExploreOptions): HTMLElement {
       field(t("explore.searchLabel"), search),
       field(t("explore.serverLabel"), server, undefined, "field narrow")),
     datalist, error, previewBox, status, list, more, addressForm);
-}
-
-/** "Paramètres": for now, hiding the profile from the directory (Tchap's "liste rouge",
- *  `im.vector.hide_profile`). The box shows what the server has; a failed save reverts it. */
-export function settingsPanel(opts: PanelOptions = {}): HTMLElement {
-  const box = el("input", { id: "hide-profile", type: "checkbox", disabled: true,
-    "aria-describedby": "hide-profile-hint" });
-  const status = el("p", { id: "settings-status", class: "hint", role: "status" }, t("app.loading"));
-  const error = el("p", { id: "settings-error", class: "error", role: "alert" });
-  void call(commands.profileHidden()).then((res) => {
-    status.textContent = "";
-    if (res.status === "ok") {
-      box.checked = res.data;
-      box.disabled = false;
-      if (document.activeElement === root) box.focus();
-    } else {
-      error.textContent = errorText(res.error);
-    }
-  });
-  box.addEventListener("change", async () => {
-    const wanted = box.checked;
-    box.disabled = true;
-    error.textContent = "";
-    status.textContent = "";
-    const res = await call(commands.setProfileHidden(wanted));
-    box.disabled = false;
-    if (res.status === "error") {
-      box.checked = !wanted; // what the server still has
-      error.textContent = errorText(res.error);
-    } else {
-      status.textContent = t("settings.saved");
-    }
-  });
-  const root = panel("settings-dialog", t("settings.title"), opts,
-    el("div", { class: "setting" },
-      el("label", { class: "check", for: "hide-profile" }, box, t("settings.hideProfile")),
-      el("p", { id: "hide-profile-hint", class: "hint" }, t("settings.hideProfileHint"))),
-    notificationsSetting(status),
-    status, error, desktopSettingsSection(), sessionsSection());
-  // Focus inside the panel at once (Escape closes it), on the box once it is usable.
-  queueMicrotask(() => root.focus());
-  return root;
-}
-
-/** The global switch for desktop notifications (kept on this device). */
-function notificationsSetting(status: HTMLElement): HTMLElement {
-  const error = el("p", { id: "notifications-error", class: "error", role: "alert" });
-  const box = el("input", { id: "notifications-enabled", type: "checkbox", disabled: true,
-    "aria-describedby": "notifications-hint" });
-  void call(commands.notificationsEnabled()).then((res) => {
-    if (res.status === "ok") {
-      box.checked = res.data;
-      box.disabled = false;
-    } else {
-      error.textContent = errorText(res.error);
-    }
-  });
-  box.addEventListener("change", async () => {
-    const wanted = box.checked;
-    box.disabled = true;
-    error.textContent = "";
-    status.textContent = "";
-    const res = await call(commands.setNotificationsEnabled(wanted));
-    box.disabled = false;
-    if (res.status === "error") {
-      box.checked = !wanted;
-      error.textContent = errorText(res.error);
-    } else {
-      status.textContent = t("settings.saved");
-    }
-  });
-  return el("div", { class: "setting" },
-    el("label", { class: "check", for: "notifications-enabled" }, box, t("settings.notifications")),
-    el("p", { id: "notifications-hint", class: "hint" }, t("settings.notificationsHint")), error);
-}
-
-/** The account's sessions: this one, and the others with "sign out" (one, or all),
- *  confirmed by the password the server asks for. */
-function sessionsSection(): HTMLElement {
-  const list = el("ul", { id: "devices", class: "results compact" });
-  const password = el("input", { id: "devices-password", type: "password", autocomplete: "current-password" });
-  const others = el("button", { id: "sign-out-others", type: "button", class: "secondary" }, t("settings.signOutOthers"));
-  const status = el("p", { id: "devices-status", class: "hint", role: "status" });
-  const error = el("p", { id: "devices-error", class: "error", role: "alert" });
-
-  const needPassword = (): string | null => {
-    if (password.value) return password.value;
-    error.textContent = t("settings.passwordNeeded");
-    password.focus();
-    return null;
-  };
-  const load = async () => {
-    const res = await call(commands.listDevices());
-    if (res.status === "error") {
-      error.textContent = errorText(res.error);
-      return;
-    }
-    others.hidden = res.data.filter((d) => !d.isCurrent).length === 0;
-    list.replaceChildren(...res.data.map((d) => {
-      const seen = d.lastSeen ? t("settings.lastSeen", { when: fullTime(d.lastSeen) }) : "";
-      const li = el("li", { class: d.isCurrent ? "device current" : "device", "data-device-id": d.deviceId },
-        el("span", { class: "result-text" },
-          el("span", { class: "result-name" }, d.displayName || d.deviceId,
-            d.isCurrent ? el("span", { class: "badge" }, ` ${t("settings.thisSession")}`) : null),
-          el("span", { class: "result-sub" }, [d.deviceId, seen, d.lastSeenIp].filter(Boolean).join(" · "))));
-      if (!d.isCurrent) {
-        const out = el("button", { type: "button", class: "link sign-out" }, t("settings.signOut"));
-        out.addEventListener("click", async () => {
-          const pw = needPassword();
-          if (!pw) return;
-          out.disabled = true;
-          error.textContent = "";
-          const r = await call(commands.signOutDevice(d.deviceId, pw));
-          out.disabled = false;
-          if (r.status === "error") error.textContent = errorText(r.error);
-          else {
-            status.textContent = t("settings.signedOut", { count: 1 });
-            void load();
-          }
-        });
-        li.append(out);
-      }
-      return li;
-    }));
-  };
-  others.addEventListener("click", async () => {
-    const pw = needPassword();
-    if (!pw) return;
-    others.disabled = true;
-    error.textContent = "";
-    const r = await call(commands.signOutOtherDevices(pw));
-    others.disabled = false;
-    if (r.status === "error") error.textContent = errorText(r.error);
-    else {
-      password.value = "";
-      status.textContent = t("settings.signedOut", { count: r.data });
-      void load();
-    }
-  });
-  void load();
-  return el("section", { class: "setting sessions", "aria-labelledby": "sessions-title" },
-    el("h3", { id: "sessions-title" }, t("settings.sessions")),
-    list,
-    el("div", { class: "field" }, el("label", { for: "devices-password" }, t("settings.passwordLabel")), password),
-    others, status, error);
 }

@@ -2,6 +2,7 @@ import type { RoomSummary } from "../types";
 import { cls, el, reconcile } from "../dom";
 import { colorSlot, previewText, roomTime, unreadCount } from "../format";
 import { currentLang, t } from "../i18n";
+import { formatNumber } from "../intl";
 
 interface Entry {
   key: string;
@@ -96,6 +97,7 @@ export function renderRoom(room: RoomSummary, selected: boolean, time: string): 
       tabindex: "0",
       role: "option",
       "aria-selected": selected ? "true" : "false",
+      "aria-keyshortcuts": room.isInvite ? null : "Shift+F10",
       title: room.name,
     },
     el("span", { class: `avatar c${colorSlot(room.roomId)}`, "aria-hidden": "true" }, room.avatarInitial || "#"),
@@ -116,12 +118,11 @@ export function renderRoom(room: RoomSummary, selected: boolean, time: string): 
               class: cls("badge", mention && "mention"),
               title: mention ? t("room.mentions") : t("room.unread", { count }),
               "aria-label": mention ? t("room.mentions") : t("room.unread", { count }),
-            }, count > 99 ? "99+" : String(count))
+            }, count > 99 ? `${formatNumber(99)}+` : formatNumber(count))
           : null,
     ),
-    // Not a tab stop (the list's arrows move between rooms): the context-menu key or
-    // Shift+F10 on the room opens the same menu.
-    room.isInvite ? null : el("button", { type: "button", class: "room-menu-button", tabindex: "-1",
-      title: t("roomMenu.open"), "aria-label": t("roomMenu.open") }, "⋯"),
+    // For the mouse only: an option may hold no control (ARIA), and the keyboard has
+    // the context-menu key or Shift+F10 on the room, which open the same menu.
+    room.isInvite ? null : el("span", { class: "room-menu-button", title: t("roomMenu.open"), "aria-hidden": "true" }, "⋯"),
   );
 }

@@ -54,12 +54,16 @@ export function roomMenu(room: RoomSummary, opts: RoomMenuOptions): HTMLElement 
       if (on && res.data.isDefault) b.append(" ", el("span", { class: "hint" }, t("notify.default")));
     }
   });
-  const menu = el("div", { id: "room-menu", class: "room-menu", role: "menu", "aria-label": room.name,
-    "data-room-id": room.roomId, tabindex: "-1" },
-    el("p", { class: "menu-title" }, room.name),
-    favourite, low,
-    el("p", { class: "menu-section" }, t("roomMenu.notifications")),
-    ...modes, error);
+  // The title and the error sit beside the ARIA menu, which may only hold its items
+  // (and a group of the notification choices, named by the visible section title).
+  const menu = el("div", { id: "room-menu", class: "room-menu", "data-room-id": room.roomId, tabindex: "-1" },
+    el("p", { id: "room-menu-title", class: "menu-title" }, room.name),
+    el("div", { role: "menu", class: "menu-items", "aria-labelledby": "room-menu-title" },
+      favourite, low,
+      el("div", { role: "group", "aria-labelledby": "room-menu-section" },
+        el("p", { id: "room-menu-section", class: "menu-section", role: "none" }, t("roomMenu.notifications")),
+        ...modes)),
+    error);
   menu.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape") {
       ev.preventDefault();

@@ -219,7 +219,7 @@ export function roomSettingsPanel(opts: RoomSettingsOptions): HTMLElement {
   /** Members of chosen spaces join directly (others may ask, with "knock"). */
   const spacesRow = (s: Settings): HTMLElement => {
     const restricted = s.joinRule === "restricted" || s.joinRule === "knock_restricted";
-    const spaces = el("input", { id: "restricted-spaces", type: "text", placeholder: "!espace:serveur", spellcheck: "false",
+    const spaces = el("input", { id: "restricted-spaces", type: "text", placeholder: t("roomSettings.restrictedPlaceholder"), spellcheck: "false",
       autocapitalize: "off" });
     const knock = el("input", { id: "restricted-knock", type: "checkbox", checked: s.joinRule === "knock_restricted" });
     const applyButton = el("button", { id: "restricted-apply", type: "button", class: "secondary" }, t("roomSettings.restrictedApply"));
@@ -280,8 +280,9 @@ export function roleName(level: number): string {
 function rightsSection(roomId: string): HTMLElement {
   const box = el("section", { id: "room-rights", class: "setting", "aria-labelledby": "room-rights-title" });
   const error = el("p", { id: "room-rights-error", class: "error", role: "alert" });
-  const numberInput = (id: string, value: number, onSet: (v: number) => Promise<void>) => {
-    const input = el("input", { id, type: "number", min: "-100", max: "100", step: "1", value: String(value), class: "level" });
+  const numberInput = (id: string, value: number, label: string, onSet: (v: number) => Promise<void>) => {
+    const input = el("input", { id, type: "number", min: "-100", max: "100", step: "1", value: String(value), class: "level",
+      "aria-label": label });
     const role = el("small", { class: "hint role" }, roleName(value));
     input.addEventListener("change", async () => {
       const v = Math.trunc(Number(input.value));
@@ -299,7 +300,7 @@ function rightsSection(roomId: string): HTMLElement {
     }
     const p = res.data as Power;
     const rows = p.rights.map((r) => {
-      const [input, role] = numberInput(`right-${r.right}`, r.level ?? 0, async (v) => {
+      const [input, role] = numberInput(`right-${r.right}`, r.level ?? 0, t(`right.${r.right}` as StringKey), async (v) => {
         const out = await call(commands.setRoomRight(roomId, r.right as Right, v));
         if (out.status === "error") error.textContent = errorText(out.error);
         void load();
@@ -308,15 +309,16 @@ function rightsSection(roomId: string): HTMLElement {
         el("td", {}, input), el("td", {}, role));
     });
     const members = p.members.map((m) => {
-      const [input, role] = numberInput(`member-${m.userId}`, m.level ?? 0, async (v) => {
+      const [input, role] = numberInput(`member-${m.userId}`, m.level ?? 0, t("rights.levelOf", { user: m.userId }), async (v) => {
         const out = await call(commands.setMemberLevel(roomId, m.userId, v));
         if (out.status === "error") error.textContent = errorText(out.error);
         void load();
       });
       return el("tr", { "data-user-id": m.userId }, el("th", { scope: "row" }, m.userId), el("td", {}, input), el("td", {}, role));
     });
-    const who = el("input", { id: "member-level-user", type: "text", placeholder: "@nom:serveur", spellcheck: "false", autocapitalize: "off" });
-    const [level] = numberInput("member-level-value", 50, async () => {});
+    const who = el("input", { id: "member-level-user", type: "text", placeholder: t("rights.userPlaceholder"), spellcheck: "false", autocapitalize: "off",
+      "aria-label": t("rights.userLabel") });
+    const [level] = numberInput("member-level-value", 50, t("rights.levelLabel"), async () => {});
     const give = el("button", { id: "member-level-give", type: "button", class: "secondary" }, t("rights.give"));
     give.addEventListener("click", async () => {
       error.textContent = "";

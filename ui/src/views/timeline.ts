@@ -178,10 +178,11 @@ export function renderItem(item: TimelineItemView, first: boolean, now = new Dat
     case "unsupported":
       return notice(item, `${item.senderName} — ${t("timeline.unsupported")}`, "unsupported");
     case "dayDivider":
-      return el("li", { class: "event day-divider", "data-event-id": item.id, role: "separator" },
+      // A list item (the list may only hold items), read out as the day it starts.
+      return el("li", { class: "event day-divider", "data-event-id": item.id },
         el("time", { datetime: isoTime(item.timestamp) }, dayLabel(item.timestamp, now)));
     case "readMarker":
-      return el("li", { class: "event read-marker", "data-event-id": item.id, role: "separator" },
+      return el("li", { class: "event read-marker", "data-event-id": item.id },
         el("span", {}, t("timeline.readMarker")));
     case "timelineStart":
       return el("li", { class: "event timeline-start", "data-event-id": item.id }, t("timeline.start"));
