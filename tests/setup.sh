@@ -16,6 +16,9 @@ APT_PACKAGES=(
   libmagic1
   # The e2e notification server (python3-dbus, python3-gi) and window focus (xdotool).
   python3-dbus python3-gi xdotool
+  # Videos sent get their size, duration and a thumbnail from ffprobe/ffmpeg, found on
+  # PATH at run time (optional for users; the core video tests make their clip with it).
+  ffmpeg
 )
 
 missing=()
