@@ -20,11 +20,15 @@ use std::{
 use matrix_sdk::{
     encryption::MediaEncryptionInfo,
     media::{
-        store::{IgnoreMediaRetentionPolicy, MediaStore},
+        store::IgnoreMediaRetentionPolicy,
         MediaFormat, MediaRequestParameters,
     },
     reqwest::{Method, StatusCode},
-    ruma::{api::client::authenticated_media::get_content, events::room::MediaSource, OwnedMxcUri},
+    ruma::{
+        api::{client::authenticated_media::get_content, Metadata},
+        events::room::MediaSource,
+        OwnedMxcUri,
+    },
     Client,
 };
 use serde::Serialize;

@@ -18,7 +18,7 @@ use common::{
     server,
 };
 use matrix_sdk::{
-    attachment::{AttachmentConfig, Thumbnail},
+    attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo, Thumbnail},
     ruma::{OwnedRoomId, UInt},
 };
 
@@ -247,8 +247,8 @@ async fn a_scanner_restarted_with_a_new_key_still_gets_the_file_key() {
     );
 }
 
-/// `sender` sends `bytes` as the picture `filename`, with `thumbnail` (PNG bytes) as its
-/// own thumbnail if given.
+/// `sender` sends `bytes` as the picture `filename` (saying its size, as clients do),
+/// with `thumbnail` (PNG bytes) as its own thumbnail if given.
 async fn send_picture(
     sender: &chappe_core::Session,
     room_id: &str,
@@ -267,11 +267,17 @@ async fn send_picture(
         height: UInt::from(100u32),
         size: UInt::from(u32::try_from(t.len()).unwrap()),
     });
+    let info = AttachmentInfo::Image(BaseImageInfo {
+        width: Some(UInt::from(160u32)),
+        height: Some(UInt::from(100u32)),
+        size: Some(UInt::from(u32::try_from(bytes.len()).unwrap())),
+        ..Default::default()
+    });
     room.send_attachment(
         filename,
         &mime::IMAGE_PNG,
         bytes.to_vec(),
-        AttachmentConfig::new().thumbnail(thumbnail),
+        AttachmentConfig::new().info(info).thumbnail(thumbnail),
     )
     .await
     .expect("the picture is sent");
