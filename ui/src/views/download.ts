@@ -11,7 +11,7 @@ import { t } from "../i18n";
  * not say the size (the bar then only moves). */
 export function fraction(p: DownloadProgress): number | null {
   if (typeof p.total !== "number" || !(p.total > 0)) return null;
-  return Math.min(1, Math.max(0, p.received / p.total));
+  return Math.min(1, Math.max(0, (p.received ?? 0) / p.total));
 }
 
 /** The bar under a card while its file downloads. */
