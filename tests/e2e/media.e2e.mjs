@@ -5,7 +5,7 @@
 // one never (the shell refuses it even when asked directly); a video sent gets its
 // thumbnail and length; saving a file shows its download progress on the card.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { Matrix, rand } from "./matrix.mjs";
 import { scenario, signIn } from "./scenario.mjs";
 import { WebDriver } from "./webdriver.mjs";
@@ -156,14 +156,22 @@ try {
     await wd.waitUntil("the card with Save enabled", async () => wd.script(`
       const c = ${card}; const b = c?.querySelector('button[data-action=save-media]'); return !!b && !b.disabled;`), 30000);
     await wd.script(`window.__progress = []; ${card}.querySelector('button[data-action=save-media]').click(); return true;`);
-    await wd.waitUntil("the file saved", async () => wd.script(`
-      const b = ${card}?.querySelector('button[data-action=save-media]'); return /enregistré|saved/.test(b?.textContent ?? '');`), 60000);
+    const target = `${process.env.CHAPPE_TEST_SAVE_DIR}/dossier.bin`;
+    await wd.waitUntil("the file saved", async () => {
+      const [saved, error, progress] = await wd.script(`
+        const b = ${card}?.querySelector('button[data-action=save-media]');
+        return [/enregistré|saved/.test(b?.textContent ?? ''), document.getElementById('send-error')?.textContent ?? '', window.__progress];`);
+      if (error) throw new Error(`the window says: ${error}`);
+      const size = existsSync(target) ? statSync(target).size : -1;
+      if (!saved) throw new Error(`not saved yet: file ${size} bytes, progress ${JSON.stringify(progress)}`);
+      return saved;
+    }, 60000);
     const values = await wd.script("return window.__progress");
     if (values.length === 0 || values.at(-1) !== 1) throw new Error(`download progress seen: ${JSON.stringify(values)}`);
     if (values.some((v, i) => i > 0 && v < values[i - 1])) throw new Error(`progress went back: ${JSON.stringify(values)}`);
-    const saved = readFileSync(`${process.env.CHAPPE_TEST_SAVE_DIR}/dossier.bin`);
+    const saved = readFileSync(target);
     if (!saved.equals(big)) throw new Error(`the saved file differs (${saved.length} bytes)`);
-    const bars = await wd.script(`return ${card}.querySelectorAll('.download').length`);
+    const bars = await wd.script(`return ${card}.parentElement.querySelectorAll('.download').length`);
     if (bars !== 0) throw new Error("the bar stays after the download");
     console.log(`    progress values seen: ${JSON.stringify(values)}`);
   });

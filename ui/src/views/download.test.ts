@@ -52,7 +52,7 @@ describe("download progress on a file card", () => {
 
     const progress = channelOf("save_media");
     progress.push({ received: 0, total: 4_000_000 });
-    const bar = () => node.querySelector(".attachment.file .download progress") as HTMLProgressElement;
+    const bar = () => node.querySelector(".attachment.file + .download progress") as HTMLProgressElement;
     expect(bar().value).toBe(0);
     progress.push({ received: 1_000_000, total: 4_000_000 });
     expect(bar().value).toBe(0.25);

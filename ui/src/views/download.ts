@@ -38,12 +38,14 @@ export function downloadBar(): { node: HTMLElement; update: (p: DownloadProgress
 export async function downloadMedia(button: HTMLElement, action: "save-media" | "open-media"): Promise<void> {
   const key = button.dataset.mediaKey ?? "";
   const filename = button.dataset.filename ?? "";
+  // The bar goes right under the card (a picture's figure or a file card), whose own
+  // row of name, size and buttons stays as it is.
   const card = button.closest<HTMLElement>(".attachment") ?? button.parentElement;
-  card?.querySelector(".download")?.remove();
+  if (card?.nextElementSibling?.classList.contains("download")) card.nextElementSibling.remove();
   const { node, update } = downloadBar();
   // Shown once Rust starts downloading (after the dialog), not while the user picks.
   const channel = new Channel<DownloadProgress>((p) => {
-    if (card && !node.isConnected) card.append(node);
+    if (card && !node.isConnected) card.after(node);
     update(p);
   });
   button.setAttribute("disabled", "");
