@@ -214,6 +214,24 @@ try {
     await wd.script("[...document.querySelectorAll('figure.attachment.video')].at(-1).scrollIntoView(); return true;");
     await wd.screenshot(`${SHOTS}/chappe-video.png`);
   });
+
+  await step("a picture pasted into the composer reaches bob as a picture with its size", async () => {
+    await wd.script(`
+      const bytes = Uint8Array.from(atob(arguments[0]), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'collage.png', { type: 'image/png' }));
+      const composer = document.getElementById('composer');
+      composer.focus();
+      composer.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      return true;`, PHOTO.toString("base64"));
+    const pasted = await mx.waitForMessage(bob, roomId, "collage.png", 60000);
+    if (pasted.content.msgtype !== "m.image" || pasted.content.info?.w !== 160 || pasted.content.info?.h !== 100) {
+      throw new Error(`pasted picture sent as ${JSON.stringify(pasted.content)}`);
+    }
+    const res = await fetch(`${SYNAPSE_URL}/_matrix/client/v1/media/download/${pasted.content.url.slice(6)}`,
+      { headers: { authorization: `Bearer ${bob.token}` } });
+    if (!Buffer.from(await res.arrayBuffer()).equals(PHOTO)) throw new Error("the pasted picture bob downloads differs");
+  });
 } catch (e) {
   await failed(e);
 } finally {
