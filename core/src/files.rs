@@ -7,7 +7,8 @@
 //! until it is sent. Before that, it is checked against the server's upload limit
 //! (`m.upload.size`), so a file that the server would refuse is refused here, with its
 //! size and the limit, before a byte leaves. Pictures get their dimensions and, when
-//! large, a thumbnail, as Element sends them.
+//! large, a thumbnail, as Element sends them; videos their dimensions, duration and a
+//! thumbnail when the system has ffmpeg (see [`crate::video`]).
 
 use std::{io::Cursor, path::Path};
 
@@ -168,10 +169,16 @@ impl RoomTimeline {
     async fn queue_checked_file(&self, name: &str, bytes: Vec<u8>) -> Result<(), FileError> {
         let mime = mime_of(name, &bytes);
         // Decoding a picture is CPU work: keep it off the async threads.
+        // So is reading a video (ffprobe and ffmpeg run as processes).
         let (bytes, config) = {
             let mime = mime.clone();
+            let owned_name = name.to_owned();
             tokio::task::spawn_blocking(move || {
-                let config = picture_config(&bytes, &mime);
+                let config = if mime.type_() == mime::VIDEO {
+                    crate::video::video_config(&bytes, &owned_name)
+                } else {
+                    picture_config(&bytes, &mime)
+                };
                 (bytes, config)
             })
             .await

@@ -15,6 +15,7 @@ pub mod devices;
 pub mod diff;
 pub mod directory;
 pub mod discovery;
+pub mod download;
 pub mod failure;
 pub mod files;
 pub mod html;
@@ -41,6 +42,7 @@ pub mod session;
 pub mod settings;
 pub mod sync;
 pub mod timeline;
+pub mod video;
 
 // The shell passes the client to feature modules; it never calls the SDK itself.
 pub use diff::ListDiff;

@@ -53,6 +53,15 @@ pub enum MediaError {
     Unknown,
     #[error(transparent)]
     Sdk(#[from] matrix_sdk::Error),
+    /// A download read chunk by chunk (download.rs) was cut.
+    #[error("the download failed: {0}")]
+    Network(String),
+    /// The server answered a download with this HTTP status.
+    #[error("the server answered {0}")]
+    Status(u16),
+    /// An encrypted attachment that does not decrypt or whose hash is wrong.
+    #[error("the file is damaged: {0}")]
+    Corrupt(String),
 }
 
 /// Where one piece of media comes from, as the `media:` scheme's path.
@@ -128,6 +137,10 @@ pub struct MediaSources {
 struct Remembered {
     by_uri: HashMap<OwnedMxcUri, MediaSource>,
     order: VecDeque<OwnedMxcUri>,
+    /// The file each sender-made thumbnail previews (both as keys), so that the
+    /// antivirus gate of previews checks the file too, not only its thumbnail.
+    file_of_preview: HashMap<String, String>,
+    preview_order: VecDeque<String>,
 }
 
 impl MediaSources {
@@ -158,6 +171,34 @@ impl MediaSources {
     pub fn source_of(&self, uri: &OwnedMxcUri) -> Option<MediaSource> {
         let r = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         r.by_uri.get(uri).cloned()
+    }
+
+    /// Remembers that the picture `preview` (a key) stands for the file `file`.
+    fn pair_preview(&self, preview: &str, file: &str) {
+        if preview == file {
+            return;
+        }
+        let mut r = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if r.file_of_preview
+            .insert(preview.to_owned(), file.to_owned())
+            .is_none()
+        {
+            r.preview_order.push_back(preview.to_owned());
+            while r.preview_order.len() > REMEMBERED_SOURCES {
+                if let Some(old) = r.preview_order.pop_front() {
+                    r.file_of_preview.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// The file a preview stands for, when the preview is another piece of media (a
+    /// thumbnail the sender made). `None` for a file shown as itself, a server-made
+    /// thumbnail (its key names its file) or a preview no timeline showed.
+    pub fn file_of_preview(&self, preview: &MediaKey) -> Option<MediaKey> {
+        let path = preview.to_path()?;
+        let r = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        MediaKey::parse(r.file_of_preview.get(&path)?).ok()
     }
 }
 
@@ -232,6 +273,8 @@ pub struct MediaView {
     pub size: Option<f64>,
     pub width: Option<u32>,
     pub height: Option<u32>,
+    /// Length of a video or a sound, in seconds, when the sender said it.
+    pub duration_secs: Option<f64>,
 }
 
 fn dim(v: Option<UInt>) -> Option<u32> {
@@ -251,6 +294,7 @@ pub fn view_of_message(msgtype: &MessageType, sources: &MediaSources) -> Option<
         width: Option<UInt>,
         height: Option<UInt>,
         thumbnail: Option<&'a MediaSource>,
+        duration: Option<std::time::Duration>,
     }
     let p = match msgtype {
         MessageType::Image(c) => {
@@ -265,6 +309,7 @@ pub fn view_of_message(msgtype: &MessageType, sources: &MediaSources) -> Option<
                 width: info.and_then(|i| i.width),
                 height: info.and_then(|i| i.height),
                 thumbnail: info.and_then(|i| i.thumbnail_source.as_ref()),
+                duration: None,
             }
         }
         MessageType::Video(c) => {
@@ -279,6 +324,7 @@ pub fn view_of_message(msgtype: &MessageType, sources: &MediaSources) -> Option<
                 width: info.and_then(|i| i.width),
                 height: info.and_then(|i| i.height),
                 thumbnail: info.and_then(|i| i.thumbnail_source.as_ref()),
+                duration: info.and_then(|i| i.duration),
             }
         }
         MessageType::Audio(c) => {
@@ -293,6 +339,7 @@ pub fn view_of_message(msgtype: &MessageType, sources: &MediaSources) -> Option<
                 width: None,
                 height: None,
                 thumbnail: None,
+                duration: info.and_then(|i| i.duration),
             }
         }
         MessageType::File(c) => {
@@ -307,6 +354,7 @@ pub fn view_of_message(msgtype: &MessageType, sources: &MediaSources) -> Option<
                 width: None,
                 height: None,
                 thumbnail: info.and_then(|i| i.thumbnail_source.as_ref()),
+                duration: None,
             }
         }
         _ => return None,
@@ -335,6 +383,9 @@ pub fn view_of_message(msgtype: &MessageType, sources: &MediaSources) -> Option<
         }
         _ => None,
     };
+    if let Some(preview) = &preview_key {
+        sources.pair_preview(preview, &key);
+    }
     Some(MediaView {
         kind: p.kind,
         key,
@@ -346,6 +397,7 @@ pub fn view_of_message(msgtype: &MessageType, sources: &MediaSources) -> Option<
         size: size.map(|s| s as f64),
         width: dim(p.width),
         height: dim(p.height),
+        duration_secs: p.duration.map(|d| d.as_secs_f64()),
     })
 }
 
@@ -419,6 +471,19 @@ mod tests {
             sources.remember(&file(n));
         }
         assert!(sources.source_of(&uri).is_none(), "the oldest is forgotten");
+        // A thumbnail the sender made is paired with its file, for the antivirus gate.
+        let thumb = MediaKey::Encrypted(OwnedMxcUri::from("mxc://example.org/thumb"));
+        let file_key = MediaKey::Encrypted(OwnedMxcUri::from("mxc://example.org/file"));
+        sources.pair_preview(
+            &thumb.to_path().expect("valid"),
+            &file_key.to_path().expect("valid"),
+        );
+        assert_eq!(sources.file_of_preview(&thumb), Some(file_key.clone()));
+        assert_eq!(
+            sources.file_of_preview(&file_key),
+            None,
+            "a file previews nothing"
+        );
         let newest = OwnedMxcUri::from(format!("mxc://example.org/f{REMEMBERED_SOURCES}"));
         assert!(sources.source_of(&newest).is_some());
     }

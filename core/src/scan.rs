@@ -10,8 +10,14 @@
 //! States of one attachment, as the UI shows them: "scanning" while
 //! [`ContentScanner::scan`] runs, then one [`ScanStatus`]: clean, infected or forbidden
 //! (both blocked: never offered to save or open), or unavailable (the scanner could not
-//! answer; the caller may ask again later). The scanner caches its verdicts, so asking
+//! answer; the caller may ask again later), or not uploaded (one's own attachment still
+//! in the send queue: nothing to scan). The scanner caches its verdicts, so asking
 //! again is cheap.
+//!
+//! Previews: [`ContentScanner::fetch_preview`] hands a picture or thumbnail to the
+//! webview only once the scanner said it clean (and, for a thumbnail the sender made,
+//! the file it previews too); the verdicts it got are kept for the session
+//! ([`ContentScanner::verdict`]), so drawing a picture again asks nothing.
 //!
 //! Encrypted attachments: the scanner needs the file's key to decrypt it. The key is
 //! sent encrypted to the scanner's public key (libolm's PkEncryption, as the scanner
@@ -25,7 +31,15 @@
 //! admin's scanner that does not know it is misconfigured: no verdict. The user's access token is sent to it: the scanner needs it
 //! to download authenticated media, and it is the admin's own service.
 
-use std::{io::Read, sync::Mutex, time::Duration};
+use std::{
+    collections::HashMap,
+    io::Read,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Mutex,
+    },
+    time::Duration,
+};
 
 use matrix_sdk::{
     encryption::MediaEncryptionInfo,
@@ -47,6 +61,12 @@ const KEY_TIMEOUT: Duration = Duration::from_secs(10);
 const SCAN_TIMEOUT: Duration = Duration::from_secs(120);
 /// A download through the scanner also carries the bytes to us.
 const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+/// Verdicts kept for the preview gate; past this the memory is simply cleared (each
+/// entry is small; reopening a room asks again, and the scanner has its own cache).
+const REMEMBERED_VERDICTS: usize = 5_000;
+/// Where matrix-sdk's send queue keeps attachments not uploaded yet (`mxc://` URIs
+/// valid only locally).
+const SEND_QUEUE_SERVER: &str = "send-queue.localhost";
 
 /// The verdict on one attachment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, specta::Type)]
@@ -72,6 +92,9 @@ pub enum ScanStatus {
     },
     /// The homeserver has no content scanner (and the admin configured none).
     NoScanner,
+    /// One's own attachment still in the send queue: not on the server yet, nothing to
+    /// scan (its bytes are the user's own, read from the local cache).
+    NotUploaded,
 }
 
 impl ScanStatus {
@@ -106,6 +129,9 @@ pub enum ScanError {
     BadAnswer(String),
     #[error("encryption: {0}")]
     Crypto(String),
+    /// The scanner gave no verdict (yet): a preview is not shown without one.
+    #[error("no antivirus verdict: {0}")]
+    NoVerdict(String),
 }
 
 /// The content scanner of one account's server.
@@ -115,6 +141,11 @@ pub struct ContentScanner {
     /// Set by the admin (else the homeserver's address, which may have none).
     configured: bool,
     public_key: Mutex<Option<Curve25519PublicKey>>,
+    /// Verdicts given, by scanned key (`MediaKey::to_path`), for the preview gate: a
+    /// picture drawn again is not scanned again. "No verdict" is not kept.
+    verdicts: Mutex<HashMap<String, ScanStatus>>,
+    /// The homeserver said it has no scanner: not asked again for every picture.
+    absent: AtomicBool,
 }
 
 /// What is asked of the scanner about a file.
@@ -142,6 +173,8 @@ impl ContentScanner {
             base,
             configured,
             public_key: Mutex::new(None),
+            verdicts: Mutex::new(HashMap::new()),
+            absent: AtomicBool::new(false),
         })
     }
 
@@ -158,10 +191,10 @@ impl ContentScanner {
         sources: &MediaSources,
         key: &MediaKey,
     ) -> ScanStatus {
-        let key = match key {
-            MediaKey::Thumbnail(uri, _, _) => &MediaKey::Plain(uri.clone()),
-            other => other,
-        };
+        let key = &scanned(key);
+        if is_local(key) {
+            return ScanStatus::NotUploaded;
+        }
         let answer = match self.ask(client, sources, key, Ask::Scan).await {
             Ok(bytes) => bytes,
             Err(ScanError::NoScanner) if !self.configured => return ScanStatus::NoScanner,
@@ -182,6 +215,67 @@ impl ContentScanner {
                 reason: ScanError::BadAnswer(e.to_string()).to_string(),
             },
         }
+    }
+
+    /// [`ContentScanner::scan`], answered from memory when this session already has a
+    /// verdict on the file.
+    pub async fn verdict(
+        &self,
+        client: &Client,
+        sources: &MediaSources,
+        key: &MediaKey,
+    ) -> ScanStatus {
+        let key = scanned(key);
+        if is_local(&key) {
+            return ScanStatus::NotUploaded;
+        }
+        if self.absent.load(Ordering::Relaxed) {
+            return ScanStatus::NoScanner;
+        }
+        let path = key.to_path().unwrap_or_default();
+        let known = {
+            let verdicts = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+            verdicts.get(&path).cloned()
+        };
+        if let Some(status) = known {
+            return status;
+        }
+        let status = self.scan(client, sources, &key).await;
+        match &status {
+            ScanStatus::Unavailable { .. } => {}
+            ScanStatus::NoScanner => self.absent.store(true, Ordering::Relaxed),
+            _ => {
+                let mut verdicts = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+                if verdicts.len() >= REMEMBERED_VERDICTS {
+                    verdicts.clear();
+                }
+                verdicts.insert(path, status.clone());
+            }
+        }
+        status
+    }
+
+    /// The bytes of a picture or thumbnail the webview is about to decode, only once
+    /// the scanner said it clean, and the file it previews too (a thumbnail the sender
+    /// made is another upload, scanned on its own). Without a scanner, as before. A
+    /// blocked file's preview is never fetched, nor one without a verdict yet.
+    pub async fn fetch_preview(
+        &self,
+        client: &Client,
+        sources: &MediaSources,
+        key: &MediaKey,
+    ) -> Result<Vec<u8>, ScanError> {
+        let mut checked = vec![key.clone()];
+        checked.extend(sources.file_of_preview(key));
+        for k in &checked {
+            match self.verdict(client, sources, k).await {
+                ScanStatus::Clean | ScanStatus::NoScanner | ScanStatus::NotUploaded => {}
+                ScanStatus::Infected { info } => return Err(ScanError::Infected(info)),
+                ScanStatus::Forbidden { info } => return Err(ScanError::Forbidden(info)),
+                ScanStatus::Unavailable { reason } => return Err(ScanError::NoVerdict(reason)),
+            }
+        }
+        Ok(crate::media::fetch(client, sources, key).await?)
     }
 
     /// The file behind `key`, downloaded through the scanner (which refuses infected
@@ -333,6 +427,22 @@ impl ContentScanner {
         *self.public_key.lock().unwrap_or_else(|e| e.into_inner()) = Some(key);
         Ok(key)
     }
+}
+
+/// What the scanner is asked about: a server-made thumbnail's verdict is its file's
+/// (the scanner scans whole files).
+fn scanned(key: &MediaKey) -> MediaKey {
+    match key {
+        MediaKey::Thumbnail(uri, _, _) => MediaKey::Plain(uri.clone()),
+        other => other.clone(),
+    }
+}
+
+/// An attachment of one's own still in the send queue.
+fn is_local(key: &MediaKey) -> bool {
+    let (MediaKey::Plain(uri) | MediaKey::Thumbnail(uri, _, _) | MediaKey::Encrypted(uri)) = key;
+    uri.server_name()
+        .is_ok_and(|s| s.as_str() == SEND_QUEUE_SERVER)
 }
 
 fn parts(uri: &OwnedMxcUri) -> Result<(String, String), ScanError> {

@@ -265,3 +265,156 @@ async fn the_media_cache_is_capped_and_lives_in_the_store_logout_removes() {
         "logging out deletes the stores, media cache included"
     );
 }
+
+/// A one-second 320×240 test video made with the system's ffmpeg (the `ffmpeg` package
+/// that tests/setup.sh installs).
+fn test_clip(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("réunion.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-f", "lavfi", "-i"])
+        .arg("testsrc=size=320x240:rate=10")
+        .args(["-t", "1", "-pix_fmt", "yuv420p"])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg is installed (tests/setup.sh installs the ffmpeg package)");
+    assert!(status.success(), "ffmpeg made the clip");
+    path
+}
+
+/// Alice sends a video from Chappe; Bob sees it as a video with its size, duration and
+/// a thumbnail that downloads and decodes as a picture of that size, and the video he
+/// downloads is byte for byte the one sent.
+async fn video_round_trip(encrypted: bool) {
+    let (alice, bob, room_id, _a, _b) = two_sessions("Vidéos", encrypted).await;
+    let alice_timeline = alice.open_room(&room_id).await.unwrap();
+    let bob_timeline = bob.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = bob_timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+    let dir = tempfile::tempdir().unwrap();
+    let clip = test_clip(dir.path());
+    let sent = std::fs::read(&clip).unwrap();
+
+    alice_timeline.send_path(&clip).await.expect("queued");
+    let video = media_message(&mut items, &mut stream, "réunion.mp4").await;
+
+    assert_eq!(video.kind, MediaKind::Video);
+    assert_eq!(video.mimetype.as_deref(), Some("video/mp4"));
+    assert_eq!((video.width, video.height), (Some(320), Some(240)));
+    let duration = video.duration_secs.expect("a duration");
+    assert!(
+        (0.9..=1.2).contains(&duration),
+        "about one second: {duration}"
+    );
+    let prefix = if encrypted { "e/" } else { "p/" };
+    assert!(video.key.starts_with(prefix), "{}", video.key);
+    let preview = video.preview_key.clone().expect("a thumbnail");
+    assert!(
+        preview.starts_with(prefix),
+        "the sender's own thumbnail: {preview}"
+    );
+    assert_ne!(preview, video.key);
+
+    let thumb = media::fetch(
+        bob.client(),
+        bob.media(),
+        &MediaKey::parse(&preview).unwrap(),
+    )
+    .await
+    .expect("the thumbnail downloads");
+    assert_eq!(media::sniff_image(&thumb), Some("image/jpeg"));
+    let picture = image::load_from_memory(&thumb).expect("the thumbnail decodes");
+    assert_eq!(
+        (picture.width(), picture.height()),
+        (320, 240),
+        "not enlarged"
+    );
+
+    let whole = media::fetch(
+        bob.client(),
+        bob.media(),
+        &MediaKey::parse(&video.key).unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(whole, sent, "identical bytes");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_video_sent_from_chappe_has_its_size_duration_and_thumbnail() {
+    video_round_trip(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_an_encrypted_room_a_video_and_its_thumbnail_are_encrypted_and_complete() {
+    video_round_trip(true).await;
+}
+
+/// Bob sends a few MB; Alice saves it: progress events arrive in order, never past the
+/// total, and the last one is the file's size; the bytes are Bob's. Saved again, it
+/// comes from the media cache: one event, at the size.
+async fn download_progress(encrypted: bool) {
+    let (alice, bob, room_id, _a, _b) = two_sessions("Téléchargements", encrypted).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+    // Not compressible, so that the whole size crosses the network.
+    let body: Vec<u8> = (0..6_000_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    send_text_file(&bob, &room_id, "archives.bin", &body).await;
+    let file = media_message(&mut items, &mut stream, "archives.bin").await;
+    let key = MediaKey::parse(&file.key).unwrap();
+
+    let mut events = Vec::new();
+    let bytes = chappe_core::download::download(alice.client(), alice.media(), &key, |p| {
+        events.push(p);
+    })
+    .await
+    .expect("downloads");
+    assert_eq!(bytes, body, "the bytes Bob sent");
+    let size = body.len() as f64;
+    assert!(events.len() >= 2, "a start and an end at least: {events:?}");
+    assert_eq!(events.first().unwrap().received, 0.0, "starts at zero");
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last.received, last.total),
+        (size, Some(size)),
+        "ends at the size"
+    );
+    for pair in events.windows(2) {
+        assert!(
+            pair[0].received <= pair[1].received,
+            "never goes back: {events:?}"
+        );
+    }
+    for e in &events {
+        assert_eq!(e.total, Some(size), "the server announced the size");
+        assert!(e.received <= size);
+    }
+
+    let mut again = Vec::new();
+    let cached = chappe_core::download::download(alice.client(), alice.media(), &key, |p| {
+        again.push(p);
+    })
+    .await
+    .unwrap();
+    assert_eq!(cached, body);
+    assert_eq!(
+        again,
+        vec![chappe_core::download::DownloadProgress {
+            received: size,
+            total: Some(size)
+        }],
+        "from the cache: straight to the end"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saving_a_file_reports_progress_up_to_its_size() {
+    download_progress(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn saving_an_encrypted_file_reports_progress_and_decrypts_it_whole() {
+    download_progress(true).await;
+}

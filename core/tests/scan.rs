@@ -17,6 +17,12 @@ use common::{
     attachments::{media_message, send_text_file, two_sessions},
     server,
 };
+use matrix_sdk::{
+    attachment::{AttachmentConfig, AttachmentInfo, BaseImageInfo, Thumbnail},
+    ruma::{OwnedRoomId, UInt},
+};
+
+const PHOTO: &[u8] = include_bytes!("data/photo.png");
 
 /// The antivirus test file, split so that this source file is not flagged itself.
 const EICAR: &str = concat!(
@@ -239,4 +245,129 @@ async fn a_scanner_restarted_with_a_new_key_still_gets_the_file_key() {
         own.log().contains("Failed to decrypt encrypted body"),
         "the first request used the stale key"
     );
+}
+
+/// `sender` sends `bytes` as the picture `filename` (saying its size, as clients do),
+/// with `thumbnail` (PNG bytes) as its own thumbnail if given.
+async fn send_picture(
+    sender: &chappe_core::Session,
+    room_id: &str,
+    filename: &str,
+    bytes: &[u8],
+    thumbnail: Option<&[u8]>,
+) {
+    let room = sender
+        .client()
+        .get_room(&OwnedRoomId::try_from(room_id).unwrap())
+        .expect("the sender is in the room");
+    let thumbnail = thumbnail.map(|t| Thumbnail {
+        data: t.to_vec(),
+        content_type: mime::IMAGE_PNG,
+        width: UInt::from(160u32),
+        height: UInt::from(100u32),
+        size: UInt::from(u32::try_from(t.len()).unwrap()),
+    });
+    let info = AttachmentInfo::Image(BaseImageInfo {
+        width: Some(UInt::from(160u32)),
+        height: Some(UInt::from(100u32)),
+        size: Some(UInt::from(u32::try_from(bytes.len()).unwrap())),
+        ..Default::default()
+    });
+    room.send_attachment(
+        filename,
+        &mime::IMAGE_PNG,
+        bytes.to_vec(),
+        AttachmentConfig::new().info(info).thumbnail(thumbnail),
+    )
+    .await
+    .expect("the picture is sent");
+}
+
+/// The preview gate: the bytes of a picture reach the webview only once the scanner
+/// said clean; an infected "picture" is never fetched, and neither is the innocent
+/// thumbnail of an infected file (checked with its file); no verdict, no preview.
+async fn previews_wait_for_the_verdict(encrypted: bool, url: &str) {
+    let (alice, bob, room_id, _a, _b) = two_sessions("Aperçus", encrypted).await;
+    let timeline = alice.open_room(&room_id).await.unwrap();
+    let (mut items, stream) = timeline.subscribe().await;
+    let mut stream = Box::pin(stream);
+    let scanner = ContentScanner::new(Some(url), &alice.client().homeserver()).unwrap();
+
+    send_picture(&bob, &room_id, "photo.png", PHOTO, None).await;
+    send_picture(&bob, &room_id, "virus.png", EICAR.as_bytes(), None).await;
+    send_picture(&bob, &room_id, "deguise.png", EICAR.as_bytes(), Some(PHOTO)).await;
+    let photo = media_message(&mut items, &mut stream, "photo.png").await;
+    let virus = media_message(&mut items, &mut stream, "virus.png").await;
+    let disguised = media_message(&mut items, &mut stream, "deguise.png").await;
+    let preview = |m: &chappe_core::media::MediaView| {
+        MediaKey::parse(m.preview_key.as_deref().expect("a picture has a preview")).unwrap()
+    };
+
+    let shown = scanner
+        .fetch_preview(alice.client(), alice.media(), &preview(&photo))
+        .await
+        .expect("a clean picture is shown");
+    assert!(chappe_core::media::sniff_image(&shown).is_some());
+
+    let refused = scanner
+        .fetch_preview(alice.client(), alice.media(), &preview(&virus))
+        .await;
+    assert!(
+        matches!(refused, Err(ScanError::Infected(_))),
+        "an infected picture is never handed to the webview: {refused:?}"
+    );
+
+    let thumb = preview(&disguised);
+    assert_ne!(thumb.to_path().unwrap(), disguised.key, "its own thumbnail");
+    // The thumbnail alone is clean…
+    assert_eq!(
+        scanner.scan(alice.client(), alice.media(), &thumb).await,
+        ScanStatus::Clean
+    );
+    // …but it previews an infected file: not shown either.
+    let refused = scanner
+        .fetch_preview(alice.client(), alice.media(), &thumb)
+        .await;
+    assert!(
+        matches!(refused, Err(ScanError::Infected(_))),
+        "the thumbnail of an infected file is not shown: {refused:?}"
+    );
+
+    // A scanner that cannot answer: no verdict, no preview, even for the clean photo.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let down = ContentScanner::new(
+        Some(&format!("http://127.0.0.1:{closed}")),
+        &alice.client().homeserver(),
+    )
+    .unwrap();
+    let refused = down
+        .fetch_preview(alice.client(), alice.media(), &preview(&photo))
+        .await;
+    assert!(
+        matches!(refused, Err(ScanError::NoVerdict(_))),
+        "{refused:?}"
+    );
+
+    // A homeserver without any scanner (none configured): pictures show as before.
+    let none = ContentScanner::new(None, &alice.client().homeserver()).unwrap();
+    let shown = none
+        .fetch_preview(alice.client(), alice.media(), &preview(&photo))
+        .await
+        .expect("no scanner: shown");
+    assert!(chappe_core::media::sniff_image(&shown).is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_a_plain_room_a_picture_is_shown_only_once_clean_and_never_when_infected() {
+    let Some(url) = scanner_url() else { return };
+    previews_wait_for_the_verdict(false, &url).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn in_an_encrypted_room_a_thumbnail_is_shown_only_if_it_and_its_file_are_clean() {
+    let Some(url) = scanner_url() else { return };
+    previews_wait_for_the_verdict(true, &url).await;
 }

@@ -7,13 +7,17 @@
 //! Rust. Only bytes that really are PNG, JPEG, GIF or WebP are served as images; anything
 //! else is served as an opaque download the webview will not render or run.
 
+use std::path::PathBuf;
+
 use chappe_core::{
+    download::{self, DownloadProgress},
     files,
-    media::{self, MediaError, MediaKey},
-    scan::ScanStatus,
+    media::{MediaError, MediaKey},
+    scan::{ScanError, ScanStatus},
 };
 use tauri::{
     http::{header, Request, Response, StatusCode},
+    ipc::Channel,
     AppHandle, Manager, Runtime, State, UriSchemeContext, UriSchemeResponder,
 };
 use tracing::debug;
@@ -26,12 +30,52 @@ use crate::{
 
 pub const SCHEME: &str = "media";
 
-/// Fetches the media behind a key for the logged-in session.
-async fn fetch(state: &AppState, key: &MediaKey) -> Result<Vec<u8>, UiError> {
+/// Downloads the whole file behind a key for the logged-in session, telling `progress`
+/// how far it got.
+async fn download_reporting(
+    state: &AppState,
+    key: &MediaKey,
+    progress: &Channel<DownloadProgress>,
+) -> Result<Vec<u8>, UiError> {
     let (client, sources) = state.client_and_media().await?;
-    media::fetch(&client, &sources, key)
+    download::download(&client, &sources, key, |p| {
+        // The card may be gone (room closed): the download goes on regardless.
+        let _ = progress.send(p);
+    })
+    .await
+    .map_err(UiError::from)
+}
+
+/// What the webview may decode: the picture or thumbnail behind `key`, once the
+/// antivirus said it (and the file it previews) clean, or when there is no scanner.
+async fn preview(state: &SharedState, key: &MediaKey) -> Result<Vec<u8>, StatusCode> {
+    let scanner = crate::scan_commands::scanner(state)
         .await
-        .map_err(UiError::from)
+        .map_err(|e| status_of(&e))?;
+    let (client, sources) = state.client_and_media().await.map_err(|e| status_of(&e))?;
+    scanner
+        .fetch_preview(&client, &sources, key)
+        .await
+        .map_err(|err| {
+            debug!(%err, "preview not served");
+            match err {
+                // Blocked: never served, whoever asks.
+                ScanError::Infected(_) | ScanError::Forbidden(_) => StatusCode::FORBIDDEN,
+                // Not scanned (yet): the UI asks again once the scanner answers.
+                ScanError::NoVerdict(_) => StatusCode::SERVICE_UNAVAILABLE,
+                ScanError::Media(m) => status_of(&UiError::from(m)),
+                _ => StatusCode::BAD_GATEWAY,
+            }
+        })
+}
+
+fn status_of(err: &UiError) -> StatusCode {
+    match err {
+        UiError::NotLoggedIn => StatusCode::UNAUTHORIZED,
+        UiError::NotFound | UiError::MessageNotFound => StatusCode::NOT_FOUND,
+        UiError::Forbidden => StatusCode::FORBIDDEN,
+        _ => StatusCode::BAD_GATEWAY,
+    }
 }
 
 fn response(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response<Vec<u8>> {
@@ -57,21 +101,12 @@ async fn serve(state: SharedState, path: String) -> Response<Vec<u8>> {
         Ok(k) => k,
         Err(_) => return response(StatusCode::BAD_REQUEST, "text/plain", Vec::new()),
     };
-    match fetch(&state, &key).await {
-        Ok(bytes) => match media::sniff_image(&bytes) {
+    match preview(&state, &key).await {
+        Ok(bytes) => match chappe_core::media::sniff_image(&bytes) {
             Some(image_type) => response(StatusCode::OK, image_type, bytes),
             None => response(StatusCode::OK, "application/octet-stream", bytes),
         },
-        Err(err) => {
-            debug!(%err, "media not served");
-            let status = match err {
-                UiError::NotLoggedIn => StatusCode::UNAUTHORIZED,
-                UiError::NotFound | UiError::MessageNotFound => StatusCode::NOT_FOUND,
-                UiError::Forbidden => StatusCode::FORBIDDEN,
-                _ => StatusCode::BAD_GATEWAY,
-            };
-            response(status, "text/plain", Vec::new())
-        }
+        Err(status) => response(status, "text/plain", Vec::new()),
     }
 }
 
@@ -89,8 +124,15 @@ pub fn handle<R: Runtime>(
     });
 }
 
-/// Asks where to save an attachment, then downloads (and decrypts) it there. `false`
-/// if the user cancelled.
+/// Where the e2e test saves instead of the native dialog, which a WebDriver cannot
+/// drive (`CHAPPE_TEST_SAVE_DIR`: the file goes there under its safe name). Unset in
+/// normal use.
+fn test_save_dir() -> Option<PathBuf> {
+    std::env::var_os("CHAPPE_TEST_SAVE_DIR").map(PathBuf::from)
+}
+
+/// Asks where to save an attachment, then downloads (and decrypts) it there, telling
+/// `progress` how far the download got. `false` if the user cancelled.
 #[tauri::command]
 #[specta::specta]
 pub async fn save_media(
@@ -98,17 +140,23 @@ pub async fn save_media(
     state: State<'_, SharedState>,
     key: String,
     filename: String,
+    progress: Channel<DownloadProgress>,
 ) -> Result<bool, UiError> {
     let key = MediaKey::parse(&key).map_err(UiError::from)?;
     // The name comes from the sender: no folder, not hidden, no device name.
     let suggested = files::safe_file_name(&filename);
-    let path = on_main(&app, move || {
-        rfd::FileDialog::new().set_file_name(suggested).save_file()
-    })
-    .await?;
+    let path = match test_save_dir() {
+        Some(dir) => Some(dir.join(&suggested)),
+        None => {
+            on_main(&app, move || {
+                rfd::FileDialog::new().set_file_name(suggested).save_file()
+            })
+            .await?
+        }
+    };
     let Some(path) = path else { return Ok(false) };
     refuse_blocked(&state, &key).await?;
-    let bytes = fetch(&state, &key).await?;
+    let bytes = download_reporting(&state, &key, &progress).await?;
     tokio::fs::write(&path, bytes)
         .await
         .map_err(|e| UiError::Other(e.to_string()))?;
@@ -128,6 +176,7 @@ async fn refuse_blocked(state: &SharedState, key: &MediaKey) -> Result<(), UiErr
 /// Opens an attachment with the system's application for its type: downloaded (and
 /// decrypted) into Chappe's own cache folder under a safe name, then handed to the OS.
 /// Programs and scripts are never opened this way (they would run): save them instead.
+/// `progress` says how far the download got.
 #[tauri::command]
 #[specta::specta]
 pub async fn open_media(
@@ -135,6 +184,7 @@ pub async fn open_media(
     state: State<'_, SharedState>,
     key: String,
     filename: String,
+    progress: Channel<DownloadProgress>,
 ) -> Result<(), UiError> {
     let key = MediaKey::parse(&key).map_err(UiError::from)?;
     let name = files::safe_file_name(&filename);
@@ -142,7 +192,7 @@ pub async fn open_media(
         return Err(UiError::WouldRunCode);
     }
     refuse_blocked(&state, &key).await?;
-    let bytes = fetch(&state, &key).await?;
+    let bytes = download_reporting(&state, &key, &progress).await?;
     // One folder per attachment: two files with the same name never overwrite each other.
     let folder = app
         .path()
@@ -168,6 +218,9 @@ impl From<MediaError> for UiError {
         match e {
             MediaError::BadKey(_) | MediaError::Unknown => Self::MessageNotFound,
             MediaError::Sdk(sdk) => chappe_core::failure::of_sdk(&sdk).into(),
+            MediaError::Status(404) => Self::NotFound,
+            MediaError::Status(403) => Self::Forbidden,
+            MediaError::Network(reason) => Self::Unreachable(reason),
             other => Self::Other(other.to_string()),
         }
     }

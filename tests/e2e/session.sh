@@ -64,7 +64,11 @@ fi
 # native dialog); the media scenario writes these files before clicking.
 export E2E_PICK_DIR=$WORK/pick
 export CHAPPE_TEST_PICK_FILES="$E2E_PICK_DIR/rapport annuel.png
-$E2E_PICK_DIR/budget.csv"
+$E2E_PICK_DIR/budget.csv
+$E2E_PICK_DIR/visite.mp4"
+# Where "Save as…" saves in the test, instead of the native dialog.
+export CHAPPE_TEST_SAVE_DIR=$WORK/saved
+mkdir -p "$CHAPPE_TEST_SAVE_DIR"
 export RUST_LOG=${RUST_LOG:-warn,chappe=info,chappe_core=info}
 PORT=${WEBDRIVER_PORT:-4444}
 tauri-driver --port "$PORT" --native-port $((PORT + 1)) >"$WORK/tauri-driver.log" 2>&1 &

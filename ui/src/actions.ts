@@ -5,6 +5,7 @@ import { commands } from "./bindings";
 import { el } from "./dom";
 import { errorText, fullTime, messageTime } from "./format";
 import { t } from "./i18n";
+import { downloadMedia } from "./views/download";
 
 /** What the composer is asked to do with a message: answer it or rewrite it. */
 export interface ComposeRequest {
@@ -38,22 +39,9 @@ export async function runAction(button: HTMLElement): Promise<void> {
     button.textContent = t("action.deleteConfirm");
     return;
   }
-  if (action === "open-media") {
-    button.setAttribute("disabled", "");
-    const res = await commands.openMedia(button.dataset.mediaKey ?? "", button.dataset.filename ?? "");
-    button.removeAttribute("disabled");
-    const error = document.getElementById("send-error");
-    if (res.status === "error" && error) error.textContent = errorText(res.error);
-    return;
-  }
-  if (action === "save-media") {
+  if (action === "open-media" || action === "save-media") {
     // The native "Save as" dialog opens from Rust; the bytes never pass through here.
-    button.setAttribute("disabled", "");
-    const res = await commands.saveMedia(button.dataset.mediaKey ?? "", button.dataset.filename ?? "");
-    button.removeAttribute("disabled");
-    const error = document.getElementById("send-error");
-    if (res.status === "error" && error) error.textContent = errorText(res.error);
-    else if (res.status === "ok" && res.data) button.textContent = t("media.saved");
+    await downloadMedia(button, action);
     return;
   }
   button.setAttribute("disabled", "");

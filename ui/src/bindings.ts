@@ -129,16 +129,17 @@ export const commands = {
 	/**  Room links given to the app while it runs (see the module doc). */
 	subscribeLinks: (channel: Channel<string>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_links", { channel })),
 	/**
-	 *  Asks where to save an attachment, then downloads (and decrypts) it there. `false`
-	 *  if the user cancelled.
+	 *  Asks where to save an attachment, then downloads (and decrypts) it there, telling
+	 *  `progress` how far the download got. `false` if the user cancelled.
 	 */
-	saveMedia: (key: string, filename: string) => typedError<boolean, UiError>(__TAURI_INVOKE("save_media", { key, filename })),
+	saveMedia: (key: string, filename: string, progress: Channel<DownloadProgress_Deserialize>) => typedError<boolean, UiError>(__TAURI_INVOKE("save_media", { key, filename, progress })),
 	/**
 	 *  Opens an attachment with the system's application for its type: downloaded (and
 	 *  decrypted) into Chappe's own cache folder under a safe name, then handed to the OS.
 	 *  Programs and scripts are never opened this way (they would run): save them instead.
+	 *  `progress` says how far the download got.
 	 */
-	openMedia: (key: string, filename: string) => typedError<null, UiError>(__TAURI_INVOKE("open_media", { key, filename })),
+	openMedia: (key: string, filename: string, progress: Channel<DownloadProgress_Deserialize>) => typedError<null, UiError>(__TAURI_INVOKE("open_media", { key, filename, progress })),
 	/**
 	 *  Opens the native dialog (several files allowed) and queues what was picked into the
 	 *  open room. An empty list: cancelled.
@@ -283,6 +284,23 @@ export type DeviceView_Serialize = {
 	isCurrent: boolean,
 };
 
+/**  How far a download got, in bytes (f64: the IPC carries no 64-bit integers). */
+export type DownloadProgress = DownloadProgress_Serialize | DownloadProgress_Deserialize;
+
+/**  How far a download got, in bytes (f64: the IPC carries no 64-bit integers). */
+export type DownloadProgress_Deserialize = {
+	received: number | null,
+	/**  What the server announced; `None` when it did not say. */
+	total?: number | null,
+};
+
+/**  How far a download got, in bytes (f64: the IPC carries no 64-bit integers). */
+export type DownloadProgress_Serialize = {
+	received: number | null,
+	/**  What the server announced; `None` when it did not say. */
+	total: number | null,
+};
+
 /**  What happened to one file; `error` is `None` when it is queued (its local echo shows). */
 export type FileOutcome = FileOutcome_Serialize | FileOutcome_Deserialize;
 
@@ -392,6 +410,8 @@ export type MediaView_Deserialize = {
 	size?: number | null,
 	width?: number | null,
 	height?: number | null,
+	/**  Length of a video or a sound, in seconds, when the sender said it. */
+	durationSecs?: number | null,
 };
 
 /**  An attachment as the timeline shows it. */
@@ -412,6 +432,8 @@ export type MediaView_Serialize = {
 	size: number | null,
 	width: number | null,
 	height: number | null,
+	/**  Length of a video or a sound, in seconds, when the sender said it. */
+	durationSecs: number | null,
 };
 
 export type MemberLevel = {
@@ -924,7 +946,12 @@ export type ScanStatus = { kind: "clean" } |
  */
 { kind: "unavailable"; reason: string } | 
 /**  The homeserver has no content scanner (and the admin configured none). */
-{ kind: "noScanner" };
+{ kind: "noScanner" } | 
+/**
+ *  One's own attachment still in the send queue: not on the server yet, nothing to
+ *  scan (its bytes are the user's own, read from the local cache).
+ */
+{ kind: "notUploaded" };
 
 /**  Where an own message is on its way to the server. */
 export type SendState = SendState_Serialize | SendState_Deserialize;

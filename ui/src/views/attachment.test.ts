@@ -5,13 +5,14 @@ import type { ScanStatus } from "../bindings";
 import { setLang } from "../i18n";
 import { msg } from "../test/fixtures";
 import type { MediaView } from "../types";
-import { attachment, displaySize, fileSize, forgetVerdicts, mediaUrl } from "./attachment";
+import { attachment, displaySize, duration, fileSize, forgetVerdicts, mediaUrl } from "./attachment";
 import { renderMessage } from "./timeline";
 
 function media(over: Partial<MediaView> = {}): MediaView {
   return {
     kind: "image", key: "p/example.org/abc", previewKey: "t/example.org/abc/800/600",
-    filename: "photo.png", caption: null, mimetype: "image/png", size: 33807, width: 1600, height: 1000, ...over,
+    filename: "photo.png", caption: null, mimetype: "image/png", size: 33807, width: 1600, height: 1000,
+    durationSecs: null, ...over,
   };
 }
 
@@ -46,8 +47,9 @@ describe("attachments in the timeline", () => {
     expect(displaySize(null, null)).toEqual({ width: 360, height: 270 });
   });
 
-  it("draws the preview with the file's name and a Save button", () => {
+  it("draws the preview with the file's name and a Save button", async () => {
     const node = attachment(media({ caption: "Le plan" }));
+    await settle();
     const img = node.querySelector("img.preview") as HTMLImageElement;
     expect(img.getAttribute("src")).toBe("media://localhost/t/example.org/abc/800/600");
     expect(img.getAttribute("alt")).toBe("photo.png");
@@ -65,16 +67,18 @@ describe("attachments in the timeline", () => {
     expect(node.querySelector(".file-size")?.textContent).toMatch(/^2\sKo$/);
   });
 
-  it("turns a picture that cannot be shown into a file card with a note", () => {
+  it("turns a picture that cannot be shown into a file card with a note", async () => {
     const node = attachment(media());
+    await settle();
     node.querySelector("img")?.dispatchEvent(new Event("error"));
     expect(node.querySelector("img")).toBeNull();
     expect(node.querySelector(".attachment.file.unavailable .file-note")?.textContent).toBe("aperçu indisponible");
     expect(node.querySelector("button[data-action=save-media]")).not.toBeNull();
   });
 
-  it("puts the attachment in place of the text body of a message", () => {
+  it("puts the attachment in place of the text body of a message", async () => {
     const li = renderMessage(msg({ body: "photo.png", media: media() }), true);
+    await settle();
     expect(li.querySelector(".body")).toBeNull();
     expect(li.querySelector("figure.attachment.image img")).not.toBeNull();
   });
@@ -154,5 +158,82 @@ describe("attachments in the timeline", () => {
     expect(node.querySelector(".scan-status")?.textContent).toBe("Scanning…");
     await settle();
     expect(node.querySelector(".scan-status")?.textContent).toBe("Blocked: infected");
+  });
+
+  it("does not load a picture before the antivirus says it is clean", async () => {
+    const held = tauri.deferred<ScanStatus>();
+    tauri.handlers.set("scan_media", () => held.promise);
+    const node = attachment(media());
+    await settle();
+    expect(node.querySelector("img"), "nothing loaded while scanning").toBeNull();
+    const pending = node.querySelector(".preview-pending") as HTMLElement;
+    expect(pending.textContent).toBe("Analyse…");
+    expect([pending.querySelector("canvas")?.getAttribute("width"), pending.querySelector("canvas")?.getAttribute("height")])
+      .toEqual(["360", "225"]);
+    held.resolve({ kind: "clean" });
+    await settle();
+    expect(node.querySelector(".preview-pending")).toBeNull();
+    expect(node.querySelector("img.preview")?.getAttribute("src")).toBe("media://localhost/t/example.org/abc/800/600");
+  });
+
+  it("never loads the picture of a blocked file", async () => {
+    tauri.handlers.set("scan_media", () => ({ kind: "infected", info: "EICAR" }));
+    const node = attachment(media());
+    await settle();
+    expect(node.querySelector("img")).toBeNull();
+    expect(node.querySelector(".preview-pending")).toBeNull();
+    expect(node.querySelector(".attachment.file .scan-status.infected")).not.toBeNull();
+  });
+
+  it("loads no preview without a verdict: the file card says the scan is unavailable", async () => {
+    tauri.handlers.set("scan_media", () => ({ kind: "unavailable", reason: "down" }));
+    const node = attachment(media());
+    await settle();
+    expect(node.querySelector("img")).toBeNull();
+    expect(node.querySelector(".attachment.file.unavailable .scan-status.unavailable")).not.toBeNull();
+  });
+
+  it("checks a thumbnail the sender made on its own, and hides it when blocked", async () => {
+    tauri.handlers.set("scan_media", ({ key }: { key: string }) =>
+      key === "e/example.org/thumb" ? { kind: "infected", info: "" } : { kind: "clean" });
+    const node = attachment(media({ key: "e/example.org/file", previewKey: "e/example.org/thumb" }));
+    await settle();
+    expect(tauri.callsOf("scan_media").map((a) => a.key).sort()).toEqual(["e/example.org/file", "e/example.org/thumb"]);
+    expect(node.querySelector("img")).toBeNull();
+    // The file itself is clean: it can still be saved.
+    expect(node.querySelector(".attachment.file .scan-status.clean")).not.toBeNull();
+    expect((node.querySelector("button[data-action=save-media]") as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it("shows pictures at once where there is nothing to scan", async () => {
+    tauri.handlers.set("scan_media", () => ({ kind: "noScanner" }));
+    const node = attachment(media());
+    await settle();
+    expect(node.querySelector("img.preview")).not.toBeNull();
+    tauri.handlers.set("scan_media", () => ({ kind: "notUploaded" }));
+    const own = attachment(media({ key: "p/send-queue.localhost/t1", previewKey: "t/send-queue.localhost/t1/800/600" }));
+    await settle();
+    expect(own.querySelector("img.preview")).not.toBeNull();
+    expect(own.querySelector(".scan-status"), "no badge on one's own upload").toBeNull();
+  });
+
+  it("shows a video's thumbnail with its length, and the length on a card without one", async () => {
+    const video = media({ kind: "video", key: "e/example.org/v", previewKey: "e/example.org/vt", filename: "clip.mp4",
+      mimetype: "video/mp4", width: 320, height: 240, durationSecs: 1.04 });
+    const node = attachment(video);
+    await settle();
+    expect(node.querySelector("figure.attachment.video img.preview")?.getAttribute("src")).toBe("media://localhost/e/example.org/vt");
+    expect(node.querySelector(".video-badge")?.textContent).toBe("▶ 0:01");
+    const bare = attachment({ ...video, previewKey: null, durationSecs: 125 });
+    expect(bare.querySelector(".attachment.file .file-icon")?.textContent).toBe("🎞");
+    expect(bare.querySelector(".file-duration")?.textContent).toBe("2:05");
+  });
+
+  it("says lengths as players do", () => {
+    expect(duration(0.4)).toBe("0:00");
+    expect(duration(59.6)).toBe("1:00");
+    expect(duration(3723)).toBe("1:02:03");
+    expect(duration(null)).toBe("");
+    expect(duration(Number.NaN)).toBe("");
   });
 });

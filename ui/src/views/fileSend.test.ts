@@ -33,7 +33,7 @@ describe("sending files", () => {
   it("puts the bar under an attachment being sent, not under a text message", () => {
     const media = {
       kind: "file" as const, key: "p/send-queue.localhost/x", previewKey: null, filename: "note.pdf",
-      caption: null, mimetype: "application/pdf", size: 1000, width: null, height: null,
+      caption: null, mimetype: "application/pdf", size: 1000, width: null, height: null, durationSecs: null,
     };
     const sending = renderMessage(msg({ isOwn: true, media, sendState: { state: "sending", progress: 0.5 } }), true);
     expect(sending.querySelector(".upload progress")).not.toBeNull();
