@@ -91,5 +91,12 @@ fn chappe_commands() -> &'static [&'static str] {
         "room_notifications",
         "set_room_notifications",
         "set_room_tag",
+        "keys_state",
+        "set_up_recovery",
+        "save_recovery_key",
+        "forget_recovery_key",
+        "recover_with_key",
+        "export_room_keys",
+        "import_room_keys",
     ]
 }

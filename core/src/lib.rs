@@ -15,6 +15,7 @@ pub mod devices;
 pub mod diff;
 pub mod directory;
 pub mod discovery;
+pub mod encryption;
 pub mod failure;
 pub mod files;
 pub mod html;

@@ -6,6 +6,7 @@
 
 mod commands;
 mod directory_commands;
+mod encryption_commands;
 mod error;
 mod file_commands;
 mod invite_commands;
@@ -107,6 +108,13 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         notification_commands::room_notifications,
         notification_commands::set_room_notifications,
         notification_commands::set_room_tag,
+        encryption_commands::keys_state,
+        encryption_commands::set_up_recovery,
+        encryption_commands::save_recovery_key,
+        encryption_commands::forget_recovery_key,
+        encryption_commands::recover_with_key,
+        encryption_commands::export_room_keys,
+        encryption_commands::import_room_keys,
     ])
 }
 
@@ -162,6 +170,7 @@ pub fn run() {
         .plugin(tauri_plugin_single_instance::init(links::on_second_launch))
         .plugin(tauri_plugin_deep_link::init())
         .manage(links::Links::default())
+        .manage(encryption_commands::PendingRecoveryKey::default())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(drop) = event {

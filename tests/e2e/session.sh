@@ -61,6 +61,9 @@ fi
 export E2E_PICK_DIR=$WORK/pick
 export CHAPPE_TEST_PICK_FILES="$E2E_PICK_DIR/rapport annuel.png
 $E2E_PICK_DIR/budget.csv"
+# What the encryption keys' "Save to file…" / export / import dialogs use in the test
+# (the keys scenario reads the recovery key back from it).
+export CHAPPE_TEST_KEY_FILE=$WORK/chappe-keys.txt
 export RUST_LOG=${RUST_LOG:-warn,chappe=info,chappe_core=info}
 PORT=${WEBDRIVER_PORT:-4444}
 tauri-driver --port "$PORT" --native-port $((PORT + 1)) >"$WORK/tauri-driver.log" 2>&1 &

@@ -7,6 +7,7 @@ import { colorSlot, errorText, fullTime } from "../format";
 import { t, type StringKey } from "../i18n";
 import { call } from "../ipc";
 import type { UiError } from "../types";
+import { keyFilesSection } from "./keys";
 
 export type OpenRoom = (roomId: string, name: string) => void;
 
@@ -447,7 +448,7 @@ export function settingsPanel(opts: PanelOptions = {}): HTMLElement {
       el("label", { class: "check", for: "hide-profile" }, box, t("settings.hideProfile")),
       el("p", { id: "hide-profile-hint", class: "hint" }, t("settings.hideProfileHint"))),
     notificationsSetting(status),
-    status, error, sessionsSection());
+    status, error, sessionsSection(), keyFilesSection());
   // Focus inside the panel at once (Escape closes it), on the box once it is usable.
   queueMicrotask(() => root.focus());
   return root;
