@@ -140,7 +140,8 @@ const INIT_WAIT: Duration = Duration::from_secs(15);
 const BACKUP_WAIT: Duration = Duration::from_secs(30);
 
 async fn initialised(client: &Client) {
-    let init = client.encryption().wait_for_e2ee_initialization_tasks();
+    let encryption = client.encryption();
+    let init = encryption.wait_for_e2ee_initialization_tasks();
     if tokio::time::timeout(INIT_WAIT, init).await.is_err() {
         warn!("the encryption start-up check is still running");
     }
