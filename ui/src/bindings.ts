@@ -164,6 +164,36 @@ export const commands = {
 	setRoomNotifications: (roomId: string, mode: NotificationMode | null) => typedError<null, UiError>(__TAURI_INVOKE("set_room_notifications", { roomId, mode })),
 	/**  Marks the room favourite or low priority (`on`), or takes the tag off. */
 	setRoomTag: (roomId: string, tag: RoomTag, on: boolean) => typedError<null, UiError>(__TAURI_INVOKE("set_room_tag", { roomId, tag, on })),
+	/**
+	 *  Where this device stands with the account's keys: set up recovery, verify this
+	 *  device, or nothing to do.
+	 */
+	keysState: () => typedError<KeysState, UiError>(__TAURI_INVOKE("keys_state")),
+	/**
+	 *  First device: sets up cross-signing, the key backup and the recovery key, and
+	 *  returns the key, to be shown once. `password`: only when the server asked for it
+	 *  (`passwordNeeded`).
+	 */
+	setUpRecovery: (password: string | null) => typedError<string, UiError>(__TAURI_INVOKE("set_up_recovery", { password })),
+	/**  Writes the recovery key just shown to a file the user picks. `false`: cancelled. */
+	saveRecoveryKey: () => typedError<boolean, UiError>(__TAURI_INVOKE("save_recovery_key")),
+	/**  The user closed the screen that showed the recovery key: Rust forgets it too. */
+	forgetRecoveryKey: () => typedError<null, UiError>(__TAURI_INVOKE("forget_recovery_key")),
+	/**
+	 *  Another device: verifies this one with the recovery key typed (or pasted); old
+	 *  messages are then decrypted with keys from the backup.
+	 */
+	recoverWithKey: (key: string) => typedError<null, UiError>(__TAURI_INVOKE("recover_with_key", { key })),
+	/**
+	 *  Saves every room key of this device to a file the user picks, protected by
+	 *  `passphrase` (Element's format). `false`: cancelled.
+	 */
+	exportRoomKeys: (passphrase: string) => typedError<boolean, UiError>(__TAURI_INVOKE("export_room_keys", { passphrase })),
+	/**
+	 *  Reads room keys from a file the user picks (from Chappe, Element or Tchap).
+	 *  `None`: cancelled.
+	 */
+	importRoomKeys: (passphrase: string) => typedError<ImportReport | null, UiError>(__TAURI_INVOKE("import_room_keys", { passphrase })),
 };
 
 /* Types */
@@ -278,6 +308,24 @@ export type History =
 "shared" | 
 /**  Anyone, without joining. */
 "world_readable";
+
+/**  How many room keys an import brought. */
+export type ImportReport = {
+	/**  Keys this device did not have (or had in a worse version). */
+	imported: number,
+	/**  Keys found in the file. */
+	total: number,
+};
+
+/**  Where this device stands with the account's keys (see the module's documentation). */
+export type KeysState = 
+/**  Not known yet (the start-up check has not answered: offline, or still running). */
+{ state: "unknown" } | { state: "notSetUp" } | { state: "needsVerification"; 
+/**
+ *  The account has a recovery key (secret storage) this device can use; if
+ *  not, only another device can verify it.
+ */
+recoveryKey: boolean } | { state: "ready" };
 
 /**
  *  What clicking a link in a message does. Decided here, in Rust, from the link's
@@ -1007,7 +1055,19 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  The server's antivirus blocked this file: it is not saved. */
 { type: "fileBlocked" } | 
 /**  Opening it would run a program or a script: it can only be saved. */
-{ type: "wouldRunCode" } | { type: "other"; data: string };
+{ type: "wouldRunCode" } | 
+/**  The server wants the account's password to set up encryption. */
+{ type: "passwordNeeded" } | 
+/**  Recovery already exists for this account: this device is verified instead. */
+{ type: "recoveryAlreadySetUp" } | 
+/**  Another device holds the account's keys: verify this one first. */
+{ type: "verifyFirst" } | { type: "emptyRecoveryKey" } | { type: "wrongRecoveryKey" } | 
+/**  No recovery key was ever set up for this account. */
+{ type: "noRecovery" } | { type: "emptyPassphrase" } | 
+/**  The key file's passphrase is another one. */
+{ type: "wrongPassphrase" } | 
+/**  Not a room-key file (Element's format). */
+{ type: "notAKeyFile" } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;

@@ -53,11 +53,11 @@ describe("encryption keys", () => {
     let changed = 0;
     let closed = 0;
     document.body.replaceChildren(setupPanel({ onClose: () => closed++, onChanged: () => changed++ }));
-    expect($<HTMLElement>("#keys-password").closest(".field")!.hidden).toBe(true);
+    expect(($<HTMLElement>("#keys-password").closest(".field") as HTMLElement).hidden).toBe(true);
     $("#keys-setup-start").click();
     await settle();
     expect($("#keys-error").textContent).toBe("Le serveur demande votre mot de passe pour activer le chiffrement.");
-    expect($<HTMLElement>("#keys-password").closest(".field")!.hidden).toBe(false);
+    expect(($<HTMLElement>("#keys-password").closest(".field") as HTMLElement).hidden).toBe(false);
     type("#keys-password", "secret");
     $("#keys-setup-start").click();
     await settle();
