@@ -67,8 +67,10 @@ try {
        return !!li && !li.classList.contains("pending");`, secret), 30000);
     const events = await mx.call("GET",
       `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`, alice.token);
-    const clear = events.chunk.some((e) => JSON.stringify(e.content ?? {}).includes(tag));
+    // (The room's name carries the tag too: only messages are looked at.)
+    const clear = events.chunk.some((e) => e.type === "m.room.message" && JSON.stringify(e.content ?? {}).includes(tag));
     if (clear) throw new Error("the message reached the server in clear");
+    if (!events.chunk.some((e) => e.type === "m.room.encrypted")) throw new Error("no encrypted event in the room");
     await wd.screenshot(`${SHOTS}/keys-3-encrypted-room.png`);
   });
 
@@ -78,6 +80,15 @@ try {
     await signIn(wd, SYNAPSE_URL, alice.username, alice.password);
     await wd.waitFor("#recovery-key-input", 30000);
     await wd.screenshot(`${SHOTS}/keys-4-verify.png`);
+    // The room first: the message is there, undecryptable, with the reason.
+    await wd.waitFor(`li.room[data-room-id="${roomId}"]`, 60000);
+    await wd.click(`li.room[data-room-id="${roomId}"]`);
+    await wd.waitFor("li.event.utd", 60000);
+    if (await messageShown(secret)) throw new Error("a new session read the history without the key");
+    await wd.screenshot(`${SHOTS}/keys-4b-undecryptable.png`);
+    // Back to the verification from the sidebar's notice.
+    await wd.click("#keys-action");
+    await wd.waitFor("#recovery-key-input", 10000);
   });
 
   await step("a wrong key is refused plainly", async () => {
