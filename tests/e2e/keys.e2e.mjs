@@ -110,6 +110,32 @@ try {
     await wd.waitUntil("the old message, decrypted", async () => messageShown(secret), 90000);
     await wd.screenshot(`${SHOTS}/keys-7-history.png`);
   });
+
+  await step("Settings: room keys exported to a file and imported back, a wrong passphrase refused", async () => {
+    if (!CHAPPE_TEST_KEY_FILE) throw new Error("CHAPPE_TEST_KEY_FILE is not set (tests/e2e/session.sh sets it)");
+    await wd.click("#settings");
+    await wd.waitFor("#export-keys", 10000);
+    await wd.type("#export-passphrase", `phrase ${tag}`);
+    await wd.type("#export-passphrase2", `phrase ${tag}`);
+    await wd.click("#export-keys");
+    // Done when the button is usable again ("Exporting…" shows meanwhile).
+    await wd.waitUntil("exported", async () => wd.script(
+      "return !document.querySelector('#export-keys').disabled"), 60000);
+    const error = await wd.text("#key-files-error");
+    if (error) throw new Error(`export failed: ${error}`);
+    if (!(await wd.text("#key-files-status"))) throw new Error("no word that the keys were exported");
+    const file = readFileSync(CHAPPE_TEST_KEY_FILE, "utf8");
+    if (!file.startsWith("-----BEGIN MEGOLM SESSION DATA-----")) throw new Error("not Element's key format");
+    await wd.type("#import-passphrase", "pas la bonne");
+    await wd.click("#import-keys");
+    await wd.waitUntil("the wrong passphrase said", async () => (await wd.text("#key-files-error")).length > 0, 60000);
+    await wd.screenshot(`${SHOTS}/keys-8-wrong-passphrase.png`);
+    await wd.clear("#import-passphrase");
+    await wd.type("#import-passphrase", `phrase ${tag}`);
+    await wd.click("#import-keys");
+    await wd.waitUntil("imported", async () => /\d/.test(await wd.text("#key-files-status")), 60000);
+    await wd.screenshot(`${SHOTS}/keys-9-imported.png`);
+  });
 } catch (e) {
   await failed(e);
 } finally {
