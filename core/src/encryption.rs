@@ -157,7 +157,10 @@ async fn cross_signing_complete(client: &Client) -> bool {
 
 /// Where this device stands: see [`KeysState`].
 pub async fn state(client: &Client) -> Result<KeysState, EncryptionError> {
-    let own = client.user_id().ok_or(EncryptionError::NotLoggedIn)?.to_owned();
+    let own = client
+        .user_id()
+        .ok_or(EncryptionError::NotLoggedIn)?
+        .to_owned();
     initialised(client).await;
     let encryption = client.encryption();
     Ok(match encryption.recovery().state() {
@@ -194,7 +197,10 @@ async fn bootstrap_cross_signing(
     client: &Client,
     password: Option<&str>,
 ) -> Result<(), EncryptionError> {
-    let user = client.user_id().ok_or(EncryptionError::NotLoggedIn)?.to_owned();
+    let user = client
+        .user_id()
+        .ok_or(EncryptionError::NotLoggedIn)?
+        .to_owned();
     let encryption = client.encryption();
     let Err(first) = encryption.bootstrap_cross_signing_if_needed(None).await else {
         return Ok(());
@@ -231,7 +237,10 @@ async fn bootstrap_cross_signing(
 /// asks for it), a server-side key backup holding the room keys this device has, and
 /// secret storage; returns the recovery key that opens them from another device. The
 /// key exists nowhere else on this device afterwards: the caller shows it once.
-pub async fn set_up(client: &Client, password: Option<&str>) -> Result<RecoveryKey, EncryptionError> {
+pub async fn set_up(
+    client: &Client,
+    password: Option<&str>,
+) -> Result<RecoveryKey, EncryptionError> {
     initialised(client).await;
     let recovery = client.encryption().recovery();
     if recovery.state() == RecoveryState::Enabled {

@@ -179,7 +179,14 @@ impl Drop for Peer {
     }
 }
 
-fn start_peer(server: &Server, user: &User, room_id: &str, expect: &str, reply: &str, store: &std::path::Path) -> Peer {
+fn start_peer(
+    server: &Server,
+    user: &User,
+    room_id: &str,
+    expect: &str,
+    reply: &str,
+    store: &std::path::Path,
+) -> Peer {
     let mut child = Command::new(nio_python())
         .arg(peer_script())
         .env("PEER_HS", &server.url)
@@ -223,7 +230,14 @@ async fn chappe_and_matrix_nio_read_each_others_encrypted_messages() {
 
     // nio's device keys are on the server before Chappe encrypts for the room.
     let nio_store = tempfile::tempdir().unwrap();
-    let mut peer = start_peer(&server, &bob, &room_id, &from_chappe, &from_nio, nio_store.path());
+    let mut peer = start_peer(
+        &server,
+        &bob,
+        &room_id,
+        &from_chappe,
+        &from_nio,
+        nio_store.path(),
+    );
     peer.expect("READY", Duration::from_secs(60)).await;
 
     let dir = tempfile::tempdir().unwrap();
@@ -244,9 +258,13 @@ async fn chappe_and_matrix_nio_read_each_others_encrypted_messages() {
 
     let event_id = peer.expect("SENT", Duration::from_secs(60)).await;
     assert!(event_id.starts_with('$'));
-    until(&mut items, &mut stream, "nio's message, decrypted", SYNC_TIMEOUT, |i| {
-        has_message(i, &from_nio).then_some(())
-    })
+    until(
+        &mut items,
+        &mut stream,
+        "nio's message, decrypted",
+        SYNC_TIMEOUT,
+        |i| has_message(i, &from_nio).then_some(()),
+    )
     .await;
 }
 
@@ -272,7 +290,10 @@ async fn a_new_device_restored_with_the_recovery_key_reads_the_history() {
     let key = encryption::set_up(first.client(), Some(&alice.password))
         .await
         .unwrap();
-    assert!(key.expose().split(' ').count() >= 12, "a recovery key in groups");
+    assert!(
+        key.expose().split(' ').count() >= 12,
+        "a recovery key in groups"
+    );
     assert_eq!(
         encryption::state(first.client()).await.unwrap(),
         KeysState::Ready
@@ -294,9 +315,13 @@ async fn a_new_device_restored_with_the_recovery_key_reads_the_history() {
         KeysState::NeedsVerification { recovery_key: true }
     );
     let (_timeline, mut items, mut stream) = open_with_history(&second, &room_id).await;
-    until(&mut items, &mut stream, "the two messages, undecryptable", SYNC_TIMEOUT, |i| {
-        (undecryptable(i) >= 2).then_some(())
-    })
+    until(
+        &mut items,
+        &mut stream,
+        "the two messages, undecryptable",
+        SYNC_TIMEOUT,
+        |i| (undecryptable(i) >= 2).then_some(()),
+    )
     .await;
 
     // A wrong key is refused and changes nothing.
@@ -320,9 +345,13 @@ async fn a_new_device_restored_with_the_recovery_key_reads_the_history() {
         encryption::state(second.client()).await.unwrap(),
         KeysState::Ready
     );
-    until(&mut items, &mut stream, "the history, decrypted", DECRYPT_TIMEOUT, |i| {
-        (has_message(i, &before_setup) && has_message(i, &after_setup)).then_some(())
-    })
+    until(
+        &mut items,
+        &mut stream,
+        "the history, decrypted",
+        DECRYPT_TIMEOUT,
+        |i| (has_message(i, &before_setup) && has_message(i, &after_setup)).then_some(()),
+    )
     .await;
 }
 
@@ -355,9 +384,13 @@ async fn a_key_file_from_one_device_opens_the_history_on_another() {
     let second_dir = tempfile::tempdir().unwrap();
     let second = server.login(&alice, second_dir.path()).await.unwrap();
     let (_timeline, mut items, mut stream) = open_with_history(&second, &room_id).await;
-    until(&mut items, &mut stream, "the message, undecryptable", SYNC_TIMEOUT, |i| {
-        (undecryptable(i) >= 1).then_some(())
-    })
+    until(
+        &mut items,
+        &mut stream,
+        "the message, undecryptable",
+        SYNC_TIMEOUT,
+        |i| (undecryptable(i) >= 1).then_some(()),
+    )
     .await;
 
     assert!(matches!(
@@ -373,10 +406,17 @@ async fn a_key_file_from_one_device_opens_the_history_on_another() {
     let report = encryption::import_keys(second.client(), file, "phrase de passe")
         .await
         .unwrap();
-    assert!(report.imported >= 1 && report.total >= report.imported, "{report:?}");
-    until(&mut items, &mut stream, "the message, decrypted", DECRYPT_TIMEOUT, |i| {
-        has_message(i, &text).then_some(())
-    })
+    assert!(
+        report.imported >= 1 && report.total >= report.imported,
+        "{report:?}"
+    );
+    until(
+        &mut items,
+        &mut stream,
+        "the message, decrypted",
+        DECRYPT_TIMEOUT,
+        |i| has_message(i, &text).then_some(()),
+    )
     .await;
     drop(first);
 }

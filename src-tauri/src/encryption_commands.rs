@@ -192,5 +192,7 @@ pub async fn import_room_keys(
         }
     };
     let Some(path) = path else { return Ok(None) };
-    Ok(Some(encryption::import_keys(&client, path, &passphrase).await?))
+    Ok(Some(
+        encryption::import_keys(&client, path, &passphrase).await?,
+    ))
 }

@@ -91,6 +91,8 @@ export class KeysNotice {
   destroy(): void {
     this.alive = false;
     this.element.remove();
+    // Signing out with the key still on screen: Rust's copy goes too.
+    void call(commands.forgetRecoveryKey());
   }
 }
 
