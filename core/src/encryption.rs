@@ -11,6 +11,7 @@
 //!   ends, the state is read again).
 //! - `Ready`: this device holds the secrets; its room keys go to the backup, and keys
 //!   it lacks are fetched from the backup when a message cannot be decrypted.
+//!
 //! The shell asks [`state`] when the main screen opens and after each action.
 //!
 //! Old messages that could not be decrypted are decrypted again by the SDK's event
