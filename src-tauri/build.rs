@@ -99,5 +99,12 @@ fn chappe_commands() -> &'static [&'static str] {
         "save_settings",
         "open_logs_folder",
         "set_shell_texts",
+        "keys_state",
+        "set_up_recovery",
+        "save_recovery_key",
+        "forget_recovery_key",
+        "recover_with_key",
+        "export_room_keys",
+        "import_room_keys",
     ]
 }

@@ -64,4 +64,6 @@ fi
 bash tests/server/synapse.sh install
 bash tests/server/identity.sh install
 bash tests/server/scanner.sh install
+# matrix-nio (with vodozemac), the other client of core/tests/encryption.rs.
+bash tests/bench/peers/setup.sh
 echo "setup: done"

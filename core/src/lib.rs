@@ -16,6 +16,7 @@ pub mod diff;
 pub mod directory;
 pub mod discovery;
 pub mod download;
+pub mod encryption;
 pub mod failure;
 pub mod files;
 pub mod html;

@@ -107,6 +107,8 @@ const ROOM_LIST_TIMELINE_LIMIT: u32 = 1;
 
 // Stopping the sync may wait on an in-flight long poll; never let quitting hang on it.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
+// Signing out waits this long, at most, for the last room keys to reach the backup.
+const LOGOUT_BACKUP_WAIT: Duration = Duration::from_secs(10);
 
 pub(crate) fn new_store_passphrase() -> Zeroizing<String> {
     use rand::RngCore;
@@ -158,6 +160,8 @@ pub(crate) async fn build_client(
     let client = builder
         .sqlite_store_with_config_and_cache_path(config, None::<&Path>)
         .user_agent(concat!("Chappe/", env!("CARGO_PKG_VERSION")))
+        // Keys missing for old messages come from the backup (see `encryption`).
+        .with_encryption_settings(crate::encryption::settings())
         .build()
         .await?;
     // Downloaded media live in the encrypted store, in `store_dir` (removed at logout),
@@ -333,6 +337,9 @@ impl Session {
 
     /// Logs out on the server (best effort), stops, and deletes the local store.
     pub async fn logout(mut self) -> Result<(), SessionError> {
+        // Room keys not yet in the backup would be lost with this device: the next
+        // device could not read the messages they open.
+        crate::encryption::flush_backup(&self.client, LOGOUT_BACKUP_WAIT).await;
         // Server first: once the token is revoked, in-flight sync requests end at once,
         // whereas stopping first can wait on a long poll (5 s measured right after login).
         let result = self.client.logout().await;

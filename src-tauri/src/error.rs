@@ -132,6 +132,30 @@ pub enum UiError {
     /// The settings file could not be written (disk full, read-only folder).
     #[error("settings not saved: {0}")]
     SettingsNotSaved(String),
+    /// The server wants the account's password to set up encryption.
+    #[error("password needed")]
+    PasswordNeeded,
+    /// Recovery already exists for this account: this device is verified instead.
+    #[error("recovery already set up")]
+    RecoveryAlreadySetUp,
+    /// Another device holds the account's keys: verify this one first.
+    #[error("verify first")]
+    VerifyFirst,
+    #[error("empty recovery key")]
+    EmptyRecoveryKey,
+    #[error("wrong recovery key")]
+    WrongRecoveryKey,
+    /// No recovery key was ever set up for this account.
+    #[error("no recovery")]
+    NoRecovery,
+    #[error("empty passphrase")]
+    EmptyPassphrase,
+    /// The key file's passphrase is another one.
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+    /// Not a room-key file (Element's format).
+    #[error("not a key file")]
+    NotAKeyFile,
     #[error("{0}")]
     Other(String),
 }

@@ -7,6 +7,7 @@
 mod commands;
 mod desktop;
 mod directory_commands;
+mod encryption_commands;
 mod error;
 mod file_commands;
 mod invite_commands;
@@ -118,6 +119,13 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         settings_commands::save_settings,
         settings_commands::open_logs_folder,
         shell_texts::set_shell_texts,
+        encryption_commands::keys_state,
+        encryption_commands::set_up_recovery,
+        encryption_commands::save_recovery_key,
+        encryption_commands::forget_recovery_key,
+        encryption_commands::recover_with_key,
+        encryption_commands::export_room_keys,
+        encryption_commands::import_room_keys,
     ])
 }
 
@@ -191,6 +199,7 @@ pub fn run() {
         )
         .manage(links::Links::default())
         .manage(shell_texts::Texts::default())
+        .manage(encryption_commands::PendingRecoveryKey::default())
         .invoke_handler(specta.invoke_handler())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(drop) = event {

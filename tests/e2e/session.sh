@@ -69,6 +69,9 @@ $E2E_PICK_DIR/visite.mp4"
 # Where "Save as…" saves in the test, instead of the native dialog.
 export CHAPPE_TEST_SAVE_DIR=$WORK/saved
 mkdir -p "$CHAPPE_TEST_SAVE_DIR"
+# What the encryption keys' "Save to file…" / export / import dialogs use in the test
+# (the keys scenario reads the recovery key back from it).
+export CHAPPE_TEST_KEY_FILE=$WORK/chappe-keys.txt
 export RUST_LOG=${RUST_LOG:-warn,chappe=info,chappe_core=info}
 PORT=${WEBDRIVER_PORT:-4444}
 tauri-driver --port "$PORT" --native-port $((PORT + 1)) >"$WORK/tauri-driver.log" 2>&1 &

@@ -13,6 +13,7 @@ import { desktopSettingsSection, setupTray } from "./views/desktopSettings";
 import { loadPrefs } from "./prefs";
 import { sendShellTexts } from "./shellTexts";
 import { addSettingsSection } from "./settingsSlots";
+import { keyFilesSection } from "./views/keys";
 
 export class App {
   private info: AppInfo | null = null;
@@ -35,6 +36,8 @@ export class App {
     void setupTray();
     // Its switches (close into the tray, start with the session) in the Settings screen.
     addSettingsSection("desktop", desktopSettingsSection);
+    // Room keys to and from a file (Element's format), next to the sessions.
+    addSettingsSection("security", keyFilesSection);
     const [info, restored] = await Promise.all([call(commands.appInfo()), call(commands.restoreSession())]);
     this.info = info.status === "ok" ? (info.data as AppInfo) : null;
     if (restored.status === "ok" && restored.data) this.showMain(restored.data as Me);

@@ -186,6 +186,36 @@ export const commands = {
 	openLogsFolder: () => typedError<null, UiError>(__TAURI_INVOKE("open_logs_folder")),
 	/**  The UI's words for what the shell shows, at start and after a change of language. */
 	setShellTexts: (value: ShellTexts) => __TAURI_INVOKE<void>("set_shell_texts", { value }),
+	/**
+	 *  Where this device stands with the account's keys: set up recovery, verify this
+	 *  device, or nothing to do.
+	 */
+	keysState: () => typedError<KeysState, UiError>(__TAURI_INVOKE("keys_state")),
+	/**
+	 *  First device: sets up cross-signing, the key backup and the recovery key, and
+	 *  returns the key, to be shown once. `password`: only when the server asked for it
+	 *  (`passwordNeeded`).
+	 */
+	setUpRecovery: (password: string | null) => typedError<string, UiError>(__TAURI_INVOKE("set_up_recovery", { password })),
+	/**  Writes the recovery key just shown to a file the user picks. `false`: cancelled. */
+	saveRecoveryKey: () => typedError<boolean, UiError>(__TAURI_INVOKE("save_recovery_key")),
+	/**  The user closed the screen that showed the recovery key: Rust forgets it too. */
+	forgetRecoveryKey: () => typedError<null, UiError>(__TAURI_INVOKE("forget_recovery_key")),
+	/**
+	 *  Another device: verifies this one with the recovery key typed (or pasted); old
+	 *  messages are then decrypted with keys from the backup.
+	 */
+	recoverWithKey: (key: string) => typedError<null, UiError>(__TAURI_INVOKE("recover_with_key", { key })),
+	/**
+	 *  Saves every room key of this device to a file the user picks, protected by
+	 *  `passphrase` (Element's format). `false`: cancelled.
+	 */
+	exportRoomKeys: (passphrase: string) => typedError<boolean, UiError>(__TAURI_INVOKE("export_room_keys", { passphrase })),
+	/**
+	 *  Reads room keys from a file the user picks (from Chappe, Element or Tchap).
+	 *  `None`: cancelled.
+	 */
+	importRoomKeys: (passphrase: string) => typedError<ImportReport | null, UiError>(__TAURI_INVOKE("import_room_keys", { passphrase })),
 };
 
 /* Types */
@@ -326,6 +356,24 @@ export type History =
 "shared" | 
 /**  Anyone, without joining. */
 "world_readable";
+
+/**  How many room keys an import brought. */
+export type ImportReport = {
+	/**  Keys this device did not have (or had in a worse version). */
+	imported: number,
+	/**  Keys found in the file. */
+	total: number,
+};
+
+/**  Where this device stands with the account's keys (see the module's documentation). */
+export type KeysState = 
+/**  Not known yet (the start-up check has not answered: offline, or still running). */
+{ state: "unknown" } | { state: "notSetUp" } | { state: "needsVerification"; 
+/**
+ *  The account has a recovery key (secret storage) this device can use; if
+ *  not, only another device can verify it.
+ */
+recoveryKey: boolean } | { state: "ready" };
 
 /**  The language of the interface. `System` follows the OS (the webview's language). */
 export type Language = "system" | "fr" | "en";
@@ -1153,7 +1201,19 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  A proxy URL whose scheme is not http, https, socks5 or socks5h. */
 { type: "unsupportedProxyScheme" } | 
 /**  The settings file could not be written (disk full, read-only folder). */
-{ type: "settingsNotSaved"; data: string } | { type: "other"; data: string };
+{ type: "settingsNotSaved"; data: string } | 
+/**  The server wants the account's password to set up encryption. */
+{ type: "passwordNeeded" } | 
+/**  Recovery already exists for this account: this device is verified instead. */
+{ type: "recoveryAlreadySetUp" } | 
+/**  Another device holds the account's keys: verify this one first. */
+{ type: "verifyFirst" } | { type: "emptyRecoveryKey" } | { type: "wrongRecoveryKey" } | 
+/**  No recovery key was ever set up for this account. */
+{ type: "noRecovery" } | { type: "emptyPassphrase" } | 
+/**  The key file's passphrase is another one. */
+{ type: "wrongPassphrase" } | 
+/**  Not a room-key file (Element's format). */
+{ type: "notAKeyFile" } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;

@@ -16,6 +16,7 @@ import { roomSwitcher, type RoomSwitcher } from "./roomSwitcher";
 import { neighbour, shortcutOf } from "../keyboard";
 import { newRoomPanel } from "./roomPanels";
 import { placeholderPane, RoomView } from "./room";
+import { KeysNotice } from "./keys";
 
 export interface MainOptions {
   /** Called once the user logged out (or the session is gone): show the login form. */
@@ -68,6 +69,8 @@ export class MainScreen {
   private settingsFocus: "language" | undefined;
   /** The room switcher (Ctrl+K), while open. */
   private switcher: RoomSwitcher | null = null;
+  /** Encryption keys: set up recovery, or verify this device (views/keys.ts). */
+  private keys: KeysNotice;
 
   constructor(me: Me, private opts: MainOptions) {
     this.list = new RoomListView((room) => this.open(room), (room) => this.showMenu(room));
@@ -89,6 +92,12 @@ export class MainScreen {
       if (b) this.setFilter(b.dataset.filter as RoomFilter);
     });
     this.empty = el("p", { id: "room-list-empty", class: "empty" }, t("main.loadingRooms"));
+    this.keys = new KeysNotice({
+      show: (panel) => this.showPanel(panel),
+      close: () => this.close(),
+      paneIsFree: () => this.alive && this.selected === null && this.activeTool === null && this.roomView === null
+        && !this.element.classList.contains("has-room"),
+    });
     this.bannerText = el("span", { class: "banner-text" });
     // In the banner only while the session is expired.
     this.relogin = el("button", { id: "relogin", type: "button", class: "link" }, t("main.relogin"));
@@ -119,6 +128,7 @@ export class MainScreen {
           initialAddress: this.pendingLink ?? undefined,
         }))),
       this.banner,
+      this.keys.element,
       // Explicit, not silent: without a keychain nothing is written to disk in clear.
       me.remembered === false
         ? el("p", { id: "not-remembered", class: "banner warning", role: "status" }, t("main.notRemembered"))
@@ -171,6 +181,8 @@ export class MainScreen {
         this.openById(roomId, known?.name ?? roomId);
       });
     this.streams.push(rooms, status, notes);
+    // After the first sign-in its panel opens at once (the pane is still empty).
+    void this.keys.refresh(true);
     for (const s of [rooms, status]) {
       void s.ready.then((res) => {
         if (!this.alive || res.status === "ok") return;
@@ -299,6 +311,21 @@ export class MainScreen {
       this.renderRooms();
     });
     return b;
+  }
+
+  /** A panel in place of the room pane that no sidebar button owns (encryption keys). */
+  private showPanel(node: HTMLElement): void {
+    if (!this.alive) return;
+    this.generation++;
+    this.roomView?.destroy();
+    this.roomView = null;
+    this.selected = null;
+    this.invite = null;
+    this.setActiveTool(null);
+    clear(this.pane);
+    this.pane.append(node);
+    this.element.classList.add("has-room");
+    this.renderRooms();
   }
 
   private setActiveTool(b: HTMLButtonElement | null): void {
@@ -484,6 +511,7 @@ export class MainScreen {
     this.closeMenu();
     this.switcher?.close();
     window.clearInterval(this.clock);
+    this.keys.destroy();
     for (const u of this.unlisten) u();
     this.unlisten = [];
     this.roomView?.destroy();

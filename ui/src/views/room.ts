@@ -192,8 +192,13 @@ export class RoomView {
     this.avatarEl.textContent = room.avatarInitial || "#";
     this.avatarEl.className = `avatar c${colorSlot(room.roomId)}`;
     this.flagsEl.textContent = "";
-    const flags = [room.isEncrypted && t("room.encrypted"), room.isDirect && t("room.direct")].filter(Boolean);
-    for (const f of flags) this.flagsEl.append(el("span", { class: "flag" }, f as string));
+    // The lock says the room is end-to-end encrypted (never taken back: encryption
+    // cannot be turned off).
+    if (room.isEncrypted) {
+      this.flagsEl.append(el("span", { id: "room-encrypted", class: "flag encrypted", title: t("room.encryptedHint") },
+        el("span", { "aria-hidden": "true" }, "🔒 "), t("room.encrypted")));
+    }
+    if (room.isDirect) this.flagsEl.append(el("span", { class: "flag" }, t("room.direct")));
     this.showReplaced(room.replacedBy ?? null);
   }
 
