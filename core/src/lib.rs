@@ -38,6 +38,8 @@ mod send_queue;
 pub mod session;
 pub mod sync;
 pub mod timeline;
+pub mod unverified_devices;
+pub mod verification;
 
 // The shell passes the client to feature modules; it never calls the SDK itself.
 pub use diff::ListDiff;
