@@ -225,7 +225,7 @@ impl Session {
         // Before the sync starts: its first events must go through the notifier's filter.
         let (notifier, notify_task) = notifications::start(client.clone()).await;
         // Before the sync too: a verification request may be among its first events.
-        let verifications = Verifications::start(&client);
+        let verifications = Verifications::start(&client, Some(sync_service.room_list_service()));
         sync_service.start().await;
         Ok(Self {
             client,

@@ -53,6 +53,7 @@ use matrix_sdk::{
     },
     Client,
 };
+use matrix_sdk_ui::room_list_service::RoomListService;
 use serde::Serialize;
 use tokio::sync::broadcast;
 use tracing::{info, warn};
@@ -214,6 +215,8 @@ fn compare(sas: &SasVerification) -> Option<FlowState> {
 pub struct Flow {
     client: Client,
     kind: FlowKind,
+    /// To follow a flow in a room closely (see [`Flow::run`]).
+    room_list: Option<Arc<RoomListService>>,
 }
 
 #[derive(Clone, Debug)]
@@ -257,10 +260,11 @@ async fn device(
 }
 
 impl Flow {
-    fn new(client: &Client, kind: FlowKind) -> Self {
+    fn new(client: &Client, kind: FlowKind, room_list: Option<Arc<RoomListService>>) -> Self {
         Self {
             client: client.clone(),
             kind,
+            room_list,
         }
     }
 
@@ -377,6 +381,16 @@ impl Flow {
     /// (which returns `false` once nobody listens: the flow then goes on without an
     /// observer, as the SDK keeps it, and can be watched again).
     pub async fn run(self, mut emit: impl FnMut(FlowState) -> bool + Send) {
+        // Rooms outside the screen get one event per sync (`ROOM_LIST_TIMELINE_LIMIT`):
+        // the other side's MAC and "done" often arrive together, and the MAC would be
+        // lost. A room subscription gets the SDK's default of 20 events per sync.
+        let room = match &self.kind {
+            FlowKind::Request(r) => r.room_id().map(ToOwned::to_owned),
+            FlowKind::Sas { sas, .. } => sas.room_id().map(ToOwned::to_owned),
+        };
+        if let (Some(room), Some(list)) = (room, &self.room_list) {
+            list.subscribe_to_rooms(&[&room]).await;
+        }
         match self.kind {
             FlowKind::Request(request) => run_request(&self.client, request, &mut emit).await,
             FlowKind::Sas { sas, .. } => run_sas(&self.client, sas, false, &mut emit).await,
@@ -426,7 +440,8 @@ async fn run_request(client: &Client, request: VerificationRequest, emit: &mut (
         if !emit(shown) {
             return;
         }
-        let Some(next) = changes.next().await else { return };
+        let in_room = request.room_id().is_some();
+        let Some(next) = next_change(client, in_room, &mut changes).await else { return };
         state = next;
     }
 }
@@ -470,8 +485,62 @@ async fn run_sas(client: &Client, sas: SasVerification, from_request: bool, emit
             }
             last = Some(shown);
         }
-        let Some(next) = changes.next().await else { return };
+        let in_room = sas.room_id().is_some();
+        let Some(next) = next_change(client, in_room, &mut changes).await else { return };
         state = next;
+    }
+}
+
+/// How long a step of a flow in a room may wait before the encryption sync is nudged.
+const NUDGE_AFTER: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The flow's next state. In a room, the SDK answers some of the other side's events
+/// (our key after their accept, our key after theirs, "done" after the MACs) by queueing
+/// a message that only the encryption sync sends, at its next round, which may be its
+/// whole long poll later (30 s per step measured with Synapse). A to-device message to
+/// this very session ends that long poll: sent once right after each change and again
+/// whenever a step waits.
+async fn next_change<T>(
+    client: &Client,
+    in_room: bool,
+    changes: &mut (impl futures_util::Stream<Item = T> + Unpin),
+) -> Option<T> {
+    if !in_room {
+        return changes.next().await;
+    }
+    nudge_encryption_sync(client).await;
+    loop {
+        match tokio::time::timeout(NUDGE_AFTER, changes.next()).await {
+            Ok(next) => return next,
+            Err(_) => nudge_encryption_sync(client).await,
+        }
+    }
+}
+
+/// Sends an empty to-device message of Chappe's own type to this session.
+async fn nudge_encryption_sync(client: &Client) {
+    use matrix_sdk::ruma::{
+        api::client::to_device::send_event_to_device::v3::Request,
+        events::ToDeviceEventType, serde::Raw, to_device::DeviceIdOrAllDevices, TransactionId,
+    };
+    let (Some(user), Some(device)) = (client.user_id(), client.device_id()) else {
+        return;
+    };
+    let Ok(empty) = Raw::from_json_string("{}".to_owned()) else {
+        return;
+    };
+    let mut messages = std::collections::BTreeMap::new();
+    messages.insert(
+        user.to_owned(),
+        std::collections::BTreeMap::from([(DeviceIdOrAllDevices::DeviceId(device.to_owned()), empty)]),
+    );
+    let request = Request::new_raw(
+        ToDeviceEventType::from("fr.chappe.verification.nudge"),
+        TransactionId::new(),
+        messages,
+    );
+    if let Err(err) = client.send(request).await {
+        warn!(%err, "could not nudge the encryption sync");
     }
 }
 
@@ -501,6 +570,7 @@ async fn saved_as_verified(client: &Client, sas: &SasVerification) {
 #[derive(Clone)]
 pub struct Verifications {
     client: Client,
+    room_list: Option<Arc<RoomListService>>,
     incoming: broadcast::Sender<VerificationInfo>,
     /// Flows by (other user, flow ID): the SDK finds request flows again by themselves,
     /// but not an emoji exchange we started without a request (its ID is not exposed).
@@ -544,46 +614,45 @@ fn announce(flows: &Flows, tx: &broadcast::Sender<VerificationInfo>, flow: Flow)
     let _ = tx.send(flow.info());
 }
 
-fn announce_request(
-    client: &Client,
-    request: Option<VerificationRequest>,
-    flows: &Flows,
-    tx: &broadcast::Sender<VerificationInfo>,
-) {
-    let Some(request) = request else { return };
+fn announce_request(flow: Flow, flows: &Flows, tx: &broadcast::Sender<VerificationInfo>) {
+    let FlowKind::Request(request) = &flow.kind else { return };
     // Our own request (echoed in a room), or one already answered or cancelled.
     if request.we_started()
         || !matches!(request.state(), VerificationRequestState::Requested { .. })
     {
         return;
     }
-    announce(flows, tx, Flow::new(client, FlowKind::Request(request)));
+    announce(flows, tx, flow);
 }
 
 impl Verifications {
-    pub fn start(client: &Client) -> Self {
+    /// `room_list`: the session's room list service, to follow flows in rooms closely
+    /// (see [`Flow::run`]).
+    pub fn start(client: &Client, room_list: Option<Arc<RoomListService>>) -> Self {
         let (incoming, _) = broadcast::channel(INCOMING_CAPACITY);
         let flows: Flows = Arc::default();
         let mut handlers = Vec::new();
 
-        let (tx, map) = (incoming.clone(), flows.clone());
+        let (tx, map, list) = (incoming.clone(), flows.clone(), room_list.clone());
         handlers.push(client.add_event_handler(
             move |ev: ToDeviceKeyVerificationRequestEvent, client: Client| {
-                let (tx, map) = (tx.clone(), map.clone());
+                let (tx, map, list) = (tx.clone(), map.clone(), list.clone());
                 async move {
                     let request = client
                         .encryption()
                         .get_verification_request(&ev.sender, &ev.content.transaction_id)
                         .await;
-                    announce_request(&client, request, &map, &tx);
+                    if let Some(r) = request {
+                        announce_request(Flow::new(&client, FlowKind::Request(r), list), &map, &tx);
+                    }
                 }
             },
         ));
 
-        let (tx, map) = (incoming.clone(), flows.clone());
+        let (tx, map, list) = (incoming.clone(), flows.clone(), room_list.clone());
         handlers.push(client.add_event_handler(
             move |ev: OriginalSyncRoomMessageEvent, client: Client| {
-                let (tx, map) = (tx.clone(), map.clone());
+                let (tx, map, list) = (tx.clone(), map.clone(), list.clone());
                 async move {
                     let MessageType::VerificationRequest(_) = ev.content.msgtype else {
                         return;
@@ -592,15 +661,17 @@ impl Verifications {
                         .encryption()
                         .get_verification_request(&ev.sender, &ev.event_id)
                         .await;
-                    announce_request(&client, request, &map, &tx);
+                    if let Some(r) = request {
+                        announce_request(Flow::new(&client, FlowKind::Request(r), list), &map, &tx);
+                    }
                 }
             },
         ));
 
-        let (tx, map) = (incoming.clone(), flows.clone());
+        let (tx, map, list) = (incoming.clone(), flows.clone(), room_list.clone());
         handlers.push(client.add_event_handler(
             move |ev: ToDeviceKeyVerificationStartEvent, client: Client| {
-                let (tx, map) = (tx.clone(), map.clone());
+                let (tx, map, list) = (tx.clone(), map.clone(), list.clone());
                 async move {
                     let flow_id = ev.content.transaction_id.to_string();
                     let encryption = client.encryption();
@@ -616,7 +687,7 @@ impl Verifications {
                         encryption.get_verification(&ev.sender, &flow_id).await
                     {
                         if !sas.we_started() && !sas.is_cancelled() && !sas.is_done() {
-                            announce(&map, &tx, Flow::new(&client, FlowKind::Sas { sas, flow_id }));
+                            announce(&map, &tx, Flow::new(&client, FlowKind::Sas { sas, flow_id }, list));
                         }
                     }
                 }
@@ -625,6 +696,7 @@ impl Verifications {
 
         Self {
             client: client.clone(),
+            room_list,
             incoming,
             flows,
             _handlers: Arc::new(Handlers {
@@ -651,7 +723,11 @@ impl Verifications {
         let user = user_id(other_user)?;
         let encryption = self.client.encryption();
         if let Some(request) = encryption.get_verification_request(&user, flow_id).await {
-            return Ok(Flow::new(&self.client, FlowKind::Request(request)));
+            return Ok(Flow::new(
+                &self.client,
+                FlowKind::Request(request),
+                self.room_list.clone(),
+            ));
         }
         match encryption.get_verification(&user, flow_id).await {
             Some(Verification::SasV1(sas)) => Ok(Flow::new(
@@ -660,6 +736,7 @@ impl Verifications {
                     sas,
                     flow_id: flow_id.to_owned(),
                 },
+                self.room_list.clone(),
             )),
             _ => Err(VerificationError::UnknownFlow),
         }
@@ -674,7 +751,7 @@ impl Verifications {
         let user = user_id(user)?;
         let device = device(&self.client, &user, device_id).await?;
         let request = device.request_verification_with_methods(methods()).await?;
-        let flow = Flow::new(&self.client, FlowKind::Request(request));
+        let flow = Flow::new(&self.client, FlowKind::Request(request), self.room_list.clone());
         remember(&self.flows, &flow);
         Ok(flow)
     }
@@ -691,7 +768,7 @@ impl Verifications {
         };
         let identity = identity.ok_or_else(|| VerificationError::NoIdentity(user.to_string()))?;
         let request = identity.request_verification_with_methods(methods()).await?;
-        let flow = Flow::new(&self.client, FlowKind::Request(request));
+        let flow = Flow::new(&self.client, FlowKind::Request(request), self.room_list.clone());
         remember(&self.flows, &flow);
         Ok(flow)
     }
@@ -714,6 +791,7 @@ impl Verifications {
                 sas,
                 flow_id: local_flow_id(),
             },
+            self.room_list.clone(),
         );
         remember(&self.flows, &flow);
         Ok(flow)

@@ -266,13 +266,19 @@ async fn two_people_verify_each_other_in_their_direct_chat() {
     assert_eq!(wa.end().await, FlowState::Done);
     assert_eq!(wb.end().await, FlowState::Done);
 
-    // Each now trusts the other person's identity, hence their cross-signed session.
-    let bob_id = matrix_sdk::ruma::UserId::parse(&bob.user_id).unwrap();
-    let alice_id = matrix_sdk::ruma::UserId::parse(&alice.user_id).unwrap();
-    let enc_a = a.client().encryption();
-    let enc_b = b.client().encryption();
-    assert!(enc_a.get_user_identity(&bob_id).await.unwrap().unwrap().is_verified());
-    assert!(enc_b.get_user_identity(&alice_id).await.unwrap().unwrap().is_verified());
+    // Each signed the other's identity (uploaded, then read back from the server).
+    for (session, other) in [(&a, &bob.user_id), (&b, &alice.user_id)] {
+        let other = matrix_sdk::ruma::UserId::parse(other).unwrap();
+        let client = session.client().clone();
+        common::wait_for("the other person's identity verified", common::SYNC_TIMEOUT, || {
+            let (client, other) = (client.clone(), other.clone());
+            async move {
+                let identity = client.encryption().get_user_identity(&other).await.ok()??;
+                identity.is_verified().then_some(())
+            }
+        })
+        .await;
+    }
     assert!(is_verified(&a, &bob.user_id, &device_id(&b)).await);
     assert!(is_verified(&b, &alice.user_id, &device_id(&a)).await);
 }
