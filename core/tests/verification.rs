@@ -282,3 +282,59 @@ async fn two_people_verify_each_other_in_their_direct_chat() {
     assert!(is_verified(&a, &bob.user_id, &device_id(&b)).await);
     assert!(is_verified(&b, &alice.user_id, &device_id(&a)).await);
 }
+
+/// The room warning: a member's new session shows up unverified, and goes once verified.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_members_new_session_is_flagged_in_the_room_until_verified() {
+    use chappe_core::unverified_devices::{self, UnverifiedDevice};
+
+    let server = server();
+    let alice = server.register("alice", "Alice").await.unwrap();
+    let bob = server.register("bob", "Bob").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let a = server.login(&alice, &dir.path().join("a")).await.unwrap();
+    let b = server.login(&bob, &dir.path().join("b")).await.unwrap();
+    // An encrypted room: the SDK tracks the sessions of members of encrypted rooms.
+    let room = server
+        .post(&alice, "/createRoom", serde_json::json!({"preset": "private_chat",
+            "invite": [bob.user_id],
+            "initial_state": [{"type": "m.room.encryption", "state_key": "",
+                "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}))
+        .await
+        .unwrap()["room_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    server.join(&bob, &room).await.unwrap();
+    common::wait_joined(&a, &room).await;
+    knows_device(&a, &bob.user_id, &device_id(&b)).await;
+
+    let (tx, mut lists) = tokio::sync::mpsc::unbounded_channel::<Vec<UnverifiedDevice>>();
+    let client = a.client().clone();
+    let watched = room.clone();
+    tokio::spawn(async move {
+        unverified_devices::watch(&client, &watched, move |l| tx.send(l).is_ok())
+            .await
+            .unwrap();
+    });
+    let mut next = async || {
+        tokio::time::timeout(common::SYNC_TIMEOUT, lists.recv())
+            .await
+            .expect("a new list in time")
+            .expect("the watch goes on")
+    };
+    // Bob's first session was known before: no warning for it.
+    assert_eq!(next().await, vec![]);
+
+    // Bob signs in on a new laptop.
+    let b2 = server.login(&bob, &dir.path().join("b2")).await.unwrap();
+    let flagged = next().await;
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0].user_id, bob.user_id);
+    assert_eq!(flagged[0].device_id, device_id(&b2));
+
+    // Alice verifies it: the warning goes.
+    knows_device(&b2, &alice.user_id, &device_id(&a)).await;
+    verify_by_emoji(&a, &b2).await;
+    assert_eq!(next().await, vec![]);
+}
