@@ -91,5 +91,14 @@ fn chappe_commands() -> &'static [&'static str] {
         "room_notifications",
         "set_room_notifications",
         "set_room_tag",
+        "subscribe_verifications",
+        "verify_device",
+        "verify_user",
+        "watch_verification",
+        "accept_verification",
+        "confirm_verification",
+        "mismatch_verification",
+        "cancel_verification",
+        "subscribe_unverified_devices",
     ]
 }

@@ -17,6 +17,7 @@ mod register_commands;
 mod room_commands;
 mod scan_commands;
 mod state;
+mod verification_commands;
 
 use std::path::PathBuf;
 
@@ -107,6 +108,15 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         notification_commands::room_notifications,
         notification_commands::set_room_notifications,
         notification_commands::set_room_tag,
+        verification_commands::subscribe_verifications,
+        verification_commands::verify_device,
+        verification_commands::verify_user,
+        verification_commands::watch_verification,
+        verification_commands::accept_verification,
+        verification_commands::confirm_verification,
+        verification_commands::mismatch_verification,
+        verification_commands::cancel_verification,
+        verification_commands::subscribe_unverified_devices,
     ])
 }
 

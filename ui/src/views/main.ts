@@ -2,6 +2,7 @@ import { commands } from "../bindings";
 import type { Me, RoomSummary, SyncStatus } from "../types";
 import { applyDiff } from "../diff";
 import { call, subscribeNotifications, subscribeRooms, subscribeSyncStatus, type Stream } from "../ipc";
+import { listenForVerifications } from "./verification";
 import { clear, el, frameScheduler } from "../dom";
 import { colorSlot, errorText, syncText } from "../format";
 import { t } from "../i18n";
@@ -151,7 +152,9 @@ export class MainScreen {
         const known = this.rooms.find((r) => r.roomId === roomId);
         this.openById(roomId, known?.name ?? roomId);
       });
-    this.streams.push(rooms, status, notes);
+    // Verifications other sessions ask for open their dialog.
+    const verifications = listenForVerifications();
+    this.streams.push(rooms, status, notes, verifications);
     for (const s of [rooms, status]) {
       void s.ready.then((res) => {
         if (!this.alive || res.status === "ok") return;
