@@ -46,7 +46,10 @@ pub async fn list(client: &Client) -> Result<Vec<DeviceView>, DevicesError> {
         .device_id()
         .ok_or(DevicesError::NotLoggedIn)?
         .to_owned();
-    let user = client.user_id().ok_or(DevicesError::NotLoggedIn)?.to_owned();
+    let user = client
+        .user_id()
+        .ok_or(DevicesError::NotLoggedIn)?
+        .to_owned();
     // The server's list says which sessions exist; the crypto store which are verified.
     // Our own devices are always tracked, so the store knows every session with keys.
     let keys = client.encryption().get_user_devices(&user).await.ok();

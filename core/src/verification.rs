@@ -191,11 +191,15 @@ fn compare(sas: &SasVerification) -> Option<FlowState> {
     let emojis = sas.emoji()?;
     let indices = match sas.state() {
         SasState::KeysExchanged {
-            emojis: Some(short), ..
+            emojis: Some(short),
+            ..
         } => short.indices,
         _ => return None,
     };
-    let decimals = sas.decimals().map(|(a, b, c)| vec![a, b, c]).unwrap_or_default();
+    let decimals = sas
+        .decimals()
+        .map(|(a, b, c)| vec![a, b, c])
+        .unwrap_or_default();
     Some(FlowState::Compare {
         emojis: emojis
             .iter()
@@ -225,7 +229,10 @@ enum FlowKind {
     Request(VerificationRequest),
     /// An emoji exchange started without a request (older clients, matrix-nio). The
     /// SDK does not tell the ID of one we started, so ours gets a local one.
-    Sas { sas: SasVerification, flow_id: String },
+    Sas {
+        sas: SasVerification,
+        flow_id: String,
+    },
 }
 
 fn user_id(user: &str) -> Result<OwnedUserId, VerificationError> {
@@ -244,8 +251,7 @@ async fn device(
     user: &UserId,
     device_id: &str,
 ) -> Result<matrix_sdk::encryption::identities::Device, VerificationError> {
-    if client.user_id() == Some(user) && client.device_id().map(|d| d.as_str()) == Some(device_id)
-    {
+    if client.user_id() == Some(user) && client.device_id().map(|d| d.as_str()) == Some(device_id) {
         return Err(VerificationError::CurrentDevice);
     }
     let encryption = client.encryption();
@@ -309,7 +315,9 @@ impl Flow {
         };
         let (is_self, we_started, room) = match &self.kind {
             FlowKind::Request(r) => (r.is_self_verification(), r.we_started(), r.room_id()),
-            FlowKind::Sas { sas, .. } => (sas.is_self_verification(), sas.we_started(), sas.room_id()),
+            FlowKind::Sas { sas, .. } => {
+                (sas.is_self_verification(), sas.we_started(), sas.room_id())
+            }
         };
         VerificationInfo {
             flow_id: self.flow_id(),
@@ -398,7 +406,11 @@ impl Flow {
     }
 }
 
-async fn run_request(client: &Client, request: VerificationRequest, emit: &mut (impl FnMut(FlowState) -> bool + Send)) {
+async fn run_request(
+    client: &Client,
+    request: VerificationRequest,
+    emit: &mut (impl FnMut(FlowState) -> bool + Send),
+) {
     // Subscribe before reading the state: a change in between is then not lost.
     let mut changes = request.changes();
     let mut state = request.state();
@@ -441,14 +453,21 @@ async fn run_request(client: &Client, request: VerificationRequest, emit: &mut (
             return;
         }
         let in_room = request.room_id().is_some();
-        let Some(next) = next_change(client, in_room, &mut changes).await else { return };
+        let Some(next) = next_change(client, in_room, &mut changes).await else {
+            return;
+        };
         state = next;
     }
 }
 
 /// `from_request`: the user already accepted (the request), so an exchange the other
 /// side starts is accepted without asking again.
-async fn run_sas(client: &Client, sas: SasVerification, from_request: bool, emit: &mut (impl FnMut(FlowState) -> bool + Send)) {
+async fn run_sas(
+    client: &Client,
+    sas: SasVerification,
+    from_request: bool,
+    emit: &mut (impl FnMut(FlowState) -> bool + Send),
+) {
     let mut changes = sas.changes();
     let mut state = sas.state();
     let mut last: Option<FlowState> = None;
@@ -486,7 +505,9 @@ async fn run_sas(client: &Client, sas: SasVerification, from_request: bool, emit
             last = Some(shown);
         }
         let in_room = sas.room_id().is_some();
-        let Some(next) = next_change(client, in_room, &mut changes).await else { return };
+        let Some(next) = next_change(client, in_room, &mut changes).await else {
+            return;
+        };
         state = next;
     }
 }
@@ -520,8 +541,8 @@ async fn next_change<T>(
 /// Sends an empty to-device message of Chappe's own type to this session.
 async fn nudge_encryption_sync(client: &Client) {
     use matrix_sdk::ruma::{
-        api::client::to_device::send_event_to_device::v3::Request,
-        events::ToDeviceEventType, serde::Raw, to_device::DeviceIdOrAllDevices, TransactionId,
+        api::client::to_device::send_event_to_device::v3::Request, events::ToDeviceEventType,
+        serde::Raw, to_device::DeviceIdOrAllDevices, TransactionId,
     };
     let (Some(user), Some(device)) = (client.user_id(), client.device_id()) else {
         return;
@@ -532,7 +553,10 @@ async fn nudge_encryption_sync(client: &Client) {
     let mut messages = std::collections::BTreeMap::new();
     messages.insert(
         user.to_owned(),
-        std::collections::BTreeMap::from([(DeviceIdOrAllDevices::DeviceId(device.to_owned()), empty)]),
+        std::collections::BTreeMap::from([(
+            DeviceIdOrAllDevices::DeviceId(device.to_owned()),
+            empty,
+        )]),
     );
     let request = Request::new_raw(
         ToDeviceEventType::from("fr.chappe.verification.nudge"),
@@ -615,7 +639,9 @@ fn announce(flows: &Flows, tx: &broadcast::Sender<VerificationInfo>, flow: Flow)
 }
 
 fn announce_request(flow: Flow, flows: &Flows, tx: &broadcast::Sender<VerificationInfo>) {
-    let FlowKind::Request(request) = &flow.kind else { return };
+    let FlowKind::Request(request) = &flow.kind else {
+        return;
+    };
     // Our own request (echoed in a room), or one already answered or cancelled.
     if request.we_started()
         || !matches!(request.state(), VerificationRequestState::Requested { .. })
@@ -687,7 +713,11 @@ impl Verifications {
                         encryption.get_verification(&ev.sender, &flow_id).await
                     {
                         if !sas.we_started() && !sas.is_cancelled() && !sas.is_done() {
-                            announce(&map, &tx, Flow::new(&client, FlowKind::Sas { sas, flow_id }, list));
+                            announce(
+                                &map,
+                                &tx,
+                                Flow::new(&client, FlowKind::Sas { sas, flow_id }, list),
+                            );
                         }
                     }
                 }
@@ -751,7 +781,11 @@ impl Verifications {
         let user = user_id(user)?;
         let device = device(&self.client, &user, device_id).await?;
         let request = device.request_verification_with_methods(methods()).await?;
-        let flow = Flow::new(&self.client, FlowKind::Request(request), self.room_list.clone());
+        let flow = Flow::new(
+            &self.client,
+            FlowKind::Request(request),
+            self.room_list.clone(),
+        );
         remember(&self.flows, &flow);
         Ok(flow)
     }
@@ -767,8 +801,14 @@ impl Verifications {
             None => encryption.request_user_identity(&user).await?,
         };
         let identity = identity.ok_or_else(|| VerificationError::NoIdentity(user.to_string()))?;
-        let request = identity.request_verification_with_methods(methods()).await?;
-        let flow = Flow::new(&self.client, FlowKind::Request(request), self.room_list.clone());
+        let request = identity
+            .request_verification_with_methods(methods())
+            .await?;
+        let flow = Flow::new(
+            &self.client,
+            FlowKind::Request(request),
+            self.room_list.clone(),
+        );
         remember(&self.flows, &flow);
         Ok(flow)
     }
@@ -819,8 +859,10 @@ mod tests {
         .ok();
         assert_eq!(
             json,
-            Some(serde_json::json!({"state": "cancelled", "reason": "mismatch",
-                "code": "m.mismatched_sas", "byUs": true}))
+            Some(
+                serde_json::json!({"state": "cancelled", "reason": "mismatch",
+                "code": "m.mismatched_sas", "byUs": true})
+            )
         );
         assert!(FlowState::Done.is_final());
         assert!(!FlowState::Confirmed.is_final());

@@ -39,12 +39,19 @@ async fn verify_by_emoji(asker: &Session, answerer: &Session) {
         .await
         .unwrap();
     let mut a = watch(flow);
-    a.until("waiting", |s| (*s == FlowState::Waiting).then_some(())).await;
+    a.until("waiting", |s| (*s == FlowState::Waiting).then_some(()))
+        .await;
 
     let info = incoming(&mut calls).await;
     assert_eq!(info.other_user_id, asker.user_id());
-    assert_eq!(info.other_device_id.as_deref(), Some(device_id(asker).as_str()));
-    assert_eq!(info.is_self_verification, asker.user_id() == answerer.user_id());
+    assert_eq!(
+        info.other_device_id.as_deref(),
+        Some(device_id(asker).as_str())
+    );
+    assert_eq!(
+        info.is_self_verification,
+        asker.user_id() == answerer.user_id()
+    );
     assert!(!info.we_started);
     let flow = answerer
         .verifications()
@@ -52,7 +59,8 @@ async fn verify_by_emoji(asker: &Session, answerer: &Session) {
         .await
         .unwrap();
     let mut b = watch(flow.clone());
-    b.until("incoming", |s| (*s == FlowState::Incoming).then_some(())).await;
+    b.until("incoming", |s| (*s == FlowState::Incoming).then_some(()))
+        .await;
     flow.accept().await.unwrap();
 
     let (ea, eb) = (a.emojis().await, b.emojis().await);
@@ -60,11 +68,16 @@ async fn verify_by_emoji(asker: &Session, answerer: &Session) {
     assert_eq!(ea, eb, "both screens show the same emojis");
 
     let (fa, fb) = (
-        asker.verifications().flow(&answerer.user_id(), &info.flow_id).await.unwrap(),
+        asker
+            .verifications()
+            .flow(&answerer.user_id(), &info.flow_id)
+            .await
+            .unwrap(),
         flow,
     );
     fa.confirm().await.unwrap();
-    a.until("confirmed", |s| (*s == FlowState::Confirmed).then_some(())).await;
+    a.until("confirmed", |s| (*s == FlowState::Confirmed).then_some(()))
+        .await;
     fb.confirm().await.unwrap();
     assert_eq!(a.end().await, FlowState::Done);
     assert_eq!(b.end().await, FlowState::Done);
@@ -80,17 +93,26 @@ async fn an_older_session_verifies_a_new_one_by_emoji() {
     let dir = tempfile::tempdir().unwrap();
     let (old, new) = two_sessions(&server, &user, dir.path()).await;
     let listed = devices::list(old.client()).await.unwrap();
-    let other = listed.iter().find(|d| d.device_id == device_id(&new)).unwrap();
+    let other = listed
+        .iter()
+        .find(|d| d.device_id == device_id(&new))
+        .unwrap();
     assert_eq!(other.is_verified, Some(false), "not verified before");
 
     verify_by_emoji(&old, &new).await;
 
     // The sessions list says so, on both sides.
     let listed = devices::list(old.client()).await.unwrap();
-    let other = listed.iter().find(|d| d.device_id == device_id(&new)).unwrap();
+    let other = listed
+        .iter()
+        .find(|d| d.device_id == device_id(&new))
+        .unwrap();
     assert_eq!(other.is_verified, Some(true));
     let listed = devices::list(new.client()).await.unwrap();
-    let other = listed.iter().find(|d| d.device_id == device_id(&old)).unwrap();
+    let other = listed
+        .iter()
+        .find(|d| d.device_id == device_id(&old))
+        .unwrap();
     assert_eq!(other.is_verified, Some(true));
 }
 
@@ -119,7 +141,11 @@ async fn declining_or_cancelling_leaves_both_sessions_unverified() {
         .unwrap();
     let mut wa = watch(flow);
     let info = incoming(&mut calls).await;
-    let fb = b.verifications().flow(&info.other_user_id, &info.flow_id).await.unwrap();
+    let fb = b
+        .verifications()
+        .flow(&info.other_user_id, &info.flow_id)
+        .await
+        .unwrap();
     let mut wb = watch(fb.clone());
     fb.cancel().await.unwrap();
     let cancelled = |by_us: bool| FlowState::Cancelled {
@@ -139,7 +165,11 @@ async fn declining_or_cancelling_leaves_both_sessions_unverified() {
     let fa = flow.clone();
     let mut wa = watch(flow);
     let info = incoming(&mut calls).await;
-    let fb = b.verifications().flow(&info.other_user_id, &info.flow_id).await.unwrap();
+    let fb = b
+        .verifications()
+        .flow(&info.other_user_id, &info.flow_id)
+        .await
+        .unwrap();
     let mut wb = watch(fb.clone());
     fb.accept().await.unwrap();
     wa.emojis().await;
@@ -169,7 +199,11 @@ async fn emojis_that_do_not_match_cancel_with_mismatched_sas() {
     let fa = flow.clone();
     let mut wa = watch(flow);
     let info = incoming(&mut calls).await;
-    let fb = b.verifications().flow(&info.other_user_id, &info.flow_id).await.unwrap();
+    let fb = b
+        .verifications()
+        .flow(&info.other_user_id, &info.flow_id)
+        .await
+        .unwrap();
     let mut wb = watch(fb.clone());
     fb.accept().await.unwrap();
     wa.emojis().await;
@@ -221,7 +255,10 @@ async fn cross_sign(session: &Session, user: &User) {
 #[tokio::test(flavor = "multi_thread")]
 async fn two_people_verify_each_other_in_their_direct_chat() {
     if let Ok(filter) = std::env::var("CHAPPE_TEST_LOG") {
-        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
     }
     let server = server();
     let alice = server.register("alice", "Alice").await.unwrap();
@@ -236,7 +273,10 @@ async fn two_people_verify_each_other_in_their_direct_chat() {
         .await
         .unwrap();
     common::wait_for("bob's invitation", common::SYNC_TIMEOUT, || {
-        let ok = b.client().get_room(&matrix_sdk::ruma::RoomId::parse(&room_id).unwrap()).is_some();
+        let ok = b
+            .client()
+            .get_room(&matrix_sdk::ruma::RoomId::parse(&room_id).unwrap())
+            .is_some();
         async move { ok.then_some(()) }
     })
     .await;
@@ -256,7 +296,11 @@ async fn two_people_verify_each_other_in_their_direct_chat() {
     let info = incoming(&mut calls).await;
     assert_eq!(info.other_user_id, alice.user_id);
     assert_eq!(info.room_id.as_deref(), Some(room_id.as_str()));
-    let fb = b.verifications().flow(&info.other_user_id, &info.flow_id).await.unwrap();
+    let fb = b
+        .verifications()
+        .flow(&info.other_user_id, &info.flow_id)
+        .await
+        .unwrap();
     let mut wb = watch(fb.clone());
     fb.accept().await.unwrap();
     let eb = wb.emojis().await;
@@ -270,13 +314,17 @@ async fn two_people_verify_each_other_in_their_direct_chat() {
     for (session, other) in [(&a, &bob.user_id), (&b, &alice.user_id)] {
         let other = matrix_sdk::ruma::UserId::parse(other).unwrap();
         let client = session.client().clone();
-        common::wait_for("the other person's identity verified", common::SYNC_TIMEOUT, || {
-            let (client, other) = (client.clone(), other.clone());
-            async move {
-                let identity = client.encryption().get_user_identity(&other).await.ok()??;
-                identity.is_verified().then_some(())
-            }
-        })
+        common::wait_for(
+            "the other person's identity verified",
+            common::SYNC_TIMEOUT,
+            || {
+                let (client, other) = (client.clone(), other.clone());
+                async move {
+                    let identity = client.encryption().get_user_identity(&other).await.ok()??;
+                    identity.is_verified().then_some(())
+                }
+            },
+        )
         .await;
     }
     assert!(is_verified(&a, &bob.user_id, &device_id(&b)).await);
@@ -296,10 +344,14 @@ async fn a_members_new_session_is_flagged_in_the_room_until_verified() {
     let b = server.login(&bob, &dir.path().join("b")).await.unwrap();
     // An encrypted room: the SDK tracks the sessions of members of encrypted rooms.
     let room = server
-        .post(&alice, "/createRoom", serde_json::json!({"preset": "private_chat",
+        .post(
+            &alice,
+            "/createRoom",
+            serde_json::json!({"preset": "private_chat",
             "invite": [bob.user_id],
             "initial_state": [{"type": "m.room.encryption", "state_key": "",
-                "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}))
+                "content": {"algorithm": "m.megolm.v1.aes-sha2"}}]}),
+        )
         .await
         .unwrap()["room_id"]
         .as_str()

@@ -70,7 +70,12 @@ impl Nio {
         cmd.arg(script)
             .args(["--homeserver", &server().url])
             .args(["--user", &bob.localpart, "--password", &bob.password])
-            .args(["--peer-user", &chappe.user_id(), "--peer-device", &device_id(chappe)])
+            .args([
+                "--peer-user",
+                &chappe.user_id(),
+                "--peer-device",
+                &device_id(chappe),
+            ])
             .args(["--mode", mode, "--answer", answer])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -95,7 +100,11 @@ impl Nio {
                 }
             }
         });
-        Self { child, stdin, lines }
+        Self {
+            child,
+            stdin,
+            lines,
+        }
     }
 
     async fn next(&mut self, event: &str) -> Value {
@@ -212,9 +221,14 @@ async fn stock_nio_0_26_starts_and_fails_the_commitment() {
     let info = incoming(&mut calls).await;
     assert_eq!(info.other_user_id, bob);
     assert_eq!(info.other_device_id.as_deref(), Some(nio_device.as_str()));
-    let flow = chappe.verifications().flow(&bob, &info.flow_id).await.unwrap();
+    let flow = chappe
+        .verifications()
+        .flow(&bob, &info.flow_id)
+        .await
+        .unwrap();
     let mut w = watch(flow.clone());
-    w.until("incoming", |s| (*s == FlowState::Incoming).then_some(())).await;
+    w.until("incoming", |s| (*s == FlowState::Incoming).then_some(()))
+        .await;
     flow.accept().await.unwrap();
     // nio checks Chappe's (correct) commitment against its hex digest and cancels.
     let end = nio.next("cancelled").await;
@@ -262,7 +276,10 @@ async fn chappe_starts_and_nio_with_its_pending_fixes_verifies() {
     f.confirm().await.unwrap();
     assert_eq!(w.end().await, FlowState::Done);
     let done = nio.next("done").await;
-    assert_eq!(done["peer_verified"], true, "nio marked Chappe's device verified");
+    assert_eq!(
+        done["peer_verified"], true,
+        "nio marked Chappe's device verified"
+    );
     assert!(is_verified(&chappe, &bob, &nio_device).await);
 }
 
@@ -279,9 +296,14 @@ async fn nio_with_its_pending_fixes_starts_and_chappe_verifies() {
     nio.go();
     let info = incoming(&mut calls).await;
     assert!(!info.we_started);
-    let flow = chappe.verifications().flow(&bob, &info.flow_id).await.unwrap();
+    let flow = chappe
+        .verifications()
+        .flow(&bob, &info.flow_id)
+        .await
+        .unwrap();
     let mut w = watch(flow.clone());
-    w.until("incoming", |s| (*s == FlowState::Incoming).then_some(())).await;
+    w.until("incoming", |s| (*s == FlowState::Incoming).then_some(()))
+        .await;
     flow.accept().await.unwrap();
     let shown = w.emojis().await;
     let theirs = nio.next("compare").await;

@@ -133,7 +133,10 @@ pub async fn accept_verification(
     other_user_id: String,
     flow_id: String,
 ) -> Result<(), UiError> {
-    Ok(flow(&state, &other_user_id, &flow_id).await?.accept().await?)
+    Ok(flow(&state, &other_user_id, &flow_id)
+        .await?
+        .accept()
+        .await?)
 }
 
 /// The emojis match.
@@ -144,7 +147,10 @@ pub async fn confirm_verification(
     other_user_id: String,
     flow_id: String,
 ) -> Result<(), UiError> {
-    Ok(flow(&state, &other_user_id, &flow_id).await?.confirm().await?)
+    Ok(flow(&state, &other_user_id, &flow_id)
+        .await?
+        .confirm()
+        .await?)
 }
 
 /// "They don't match": cancels with `m.mismatched_sas`.
@@ -155,7 +161,10 @@ pub async fn mismatch_verification(
     other_user_id: String,
     flow_id: String,
 ) -> Result<(), UiError> {
-    Ok(flow(&state, &other_user_id, &flow_id).await?.mismatch().await?)
+    Ok(flow(&state, &other_user_id, &flow_id)
+        .await?
+        .mismatch()
+        .await?)
 }
 
 /// Cancel, or decline an incoming request.
@@ -166,7 +175,10 @@ pub async fn cancel_verification(
     other_user_id: String,
     flow_id: String,
 ) -> Result<(), UiError> {
-    Ok(flow(&state, &other_user_id, &flow_id).await?.cancel().await?)
+    Ok(flow(&state, &other_user_id, &flow_id)
+        .await?
+        .cancel()
+        .await?)
 }
 
 /// Members' unverified sessions to warn about in the open room `room_id`, until it is

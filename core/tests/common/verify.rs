@@ -31,7 +31,11 @@ pub fn watch(flow: Flow) -> Watched {
 
 impl Watched {
     /// Waits for the first state (from now on or already seen) that `pick` accepts.
-    pub async fn until<T>(&mut self, what: &str, mut pick: impl FnMut(&FlowState) -> Option<T>) -> T {
+    pub async fn until<T>(
+        &mut self,
+        what: &str,
+        mut pick: impl FnMut(&FlowState) -> Option<T>,
+    ) -> T {
         if let Some(v) = self.seen.iter().find_map(&mut pick) {
             return v;
         }
@@ -65,7 +69,8 @@ impl Watched {
 
     /// The final state.
     pub async fn end(&mut self) -> FlowState {
-        self.until("the end", |s| s.is_final().then(|| s.clone())).await
+        self.until("the end", |s| s.is_final().then(|| s.clone()))
+            .await
     }
 }
 
