@@ -106,5 +106,14 @@ fn chappe_commands() -> &'static [&'static str] {
         "recover_with_key",
         "export_room_keys",
         "import_room_keys",
+        "subscribe_verifications",
+        "verify_device",
+        "verify_user",
+        "watch_verification",
+        "accept_verification",
+        "confirm_verification",
+        "mismatch_verification",
+        "cancel_verification",
+        "subscribe_unverified_devices",
     ]
 }

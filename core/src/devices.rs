@@ -34,6 +34,10 @@ pub struct DeviceView {
     /// Milliseconds since the epoch.
     pub last_seen: Option<f64>,
     pub is_current: bool,
+    /// Whether this session was verified (by emoji comparison, or signed by the
+    /// account's verified cross-signing identity). `None`: it published no encryption
+    /// keys (a script, a client without encryption), so it cannot be verified.
+    pub is_verified: Option<bool>,
 }
 
 /// Every session of the account, this one first, then the most recently seen.
@@ -42,6 +46,13 @@ pub async fn list(client: &Client) -> Result<Vec<DeviceView>, DevicesError> {
         .device_id()
         .ok_or(DevicesError::NotLoggedIn)?
         .to_owned();
+    let user = client
+        .user_id()
+        .ok_or(DevicesError::NotLoggedIn)?
+        .to_owned();
+    // The server's list says which sessions exist; the crypto store which are verified.
+    // Our own devices are always tracked, so the store knows every session with keys.
+    let keys = client.encryption().get_user_devices(&user).await.ok();
     let mut out: Vec<DeviceView> = client
         .devices()
         .await?
@@ -49,6 +60,10 @@ pub async fn list(client: &Client) -> Result<Vec<DeviceView>, DevicesError> {
         .into_iter()
         .map(|d| DeviceView {
             is_current: d.device_id == current,
+            is_verified: keys
+                .as_ref()
+                .and_then(|k| k.get(&d.device_id))
+                .map(|k| k.is_verified()),
             device_id: d.device_id.to_string(),
             display_name: d.display_name,
             last_seen_ip: d.last_seen_ip,

@@ -44,6 +44,8 @@ pub mod settings;
 pub mod sync;
 pub mod timeline;
 pub mod video;
+pub mod unverified_devices;
+pub mod verification;
 
 // The shell passes the client to feature modules; it never calls the SDK itself.
 pub use diff::ListDiff;

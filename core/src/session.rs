@@ -34,6 +34,7 @@ use crate::{
     send_queue,
     sync::{self, SyncStatus},
     timeline::{RoomTimeline, TimelineError},
+    verification::Verifications,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +89,7 @@ pub struct Session {
     store_dir: PathBuf,
     tasks: Vec<JoinHandle<()>>,
     media: MediaSources,
+    verifications: Verifications,
 }
 
 impl fmt::Debug for Session {
@@ -242,6 +244,8 @@ impl Session {
         let sender = send_queue::keep_sending(client.clone(), status.subscribe());
         // Before the sync starts: its first events must go through the notifier's filter.
         let (notifier, notify_task) = notifications::start(client.clone()).await;
+        // Before the sync too: a verification request may be among its first events.
+        let verifications = Verifications::start(&client, Some(sync_service.room_list_service()));
         sync_service.start().await;
         Ok(Self {
             client,
@@ -253,6 +257,7 @@ impl Session {
             store_dir,
             tasks: vec![list_task, supervisor, sender, notify_task],
             media: MediaSources::default(),
+            verifications,
         })
     }
 
@@ -302,6 +307,11 @@ impl Session {
     /// New messages to tell the user about, and the notification settings.
     pub fn notifications(&self) -> &Notifier {
         &self.notifier
+    }
+
+    /// Verifications of sessions (emoji comparison), and those other sessions ask for.
+    pub fn verifications(&self) -> &Verifications {
+        &self.verifications
     }
 
     pub fn sync_status(&self) -> Subscriber<SyncStatus> {

@@ -14,6 +14,8 @@ use chappe_core::{
     room_list::RoomTagError,
     room_power::PowerError,
     room_settings::{RoomSettingsError, TchapRule},
+    unverified_devices::UnverifiedDevicesError,
+    verification::VerificationError,
     LoginError, SessionError, TimelineError,
 };
 use serde::Serialize;
@@ -156,6 +158,18 @@ pub enum UiError {
     /// Not a room-key file (Element's format).
     #[error("not a key file")]
     NotAKeyFile,
+    /// The session to verify is unknown (signed out, or without encryption keys).
+    #[error("unknown device")]
+    UnknownDevice,
+    /// The person never set up cross-signing: verify their sessions one by one.
+    #[error("no cross-signing identity")]
+    NoCrossSigningIdentity,
+    /// The verification ended (done, cancelled, timed out) before this action.
+    #[error("verification gone")]
+    VerificationGone,
+    /// Not at this step yet (confirming before the emojis showed).
+    #[error("verification wrong step")]
+    VerificationWrongStep,
     #[error("{0}")]
     Other(String),
 }
@@ -345,6 +359,32 @@ impl From<crate::desktop::DesktopError> for UiError {
         match err {
             crate::desktop::DesktopError::Save { .. } => Self::SettingNotSaved,
             crate::desktop::DesktopError::Autostart(_) => Self::AutostartFailed,
+        }
+    }
+}
+
+impl From<VerificationError> for UiError {
+    fn from(err: VerificationError) -> Self {
+        match err {
+            VerificationError::NotLoggedIn => Self::NotLoggedIn,
+            VerificationError::InvalidUserId(_) => Self::InvalidUserId,
+            VerificationError::UnknownDevice(_) => Self::UnknownDevice,
+            VerificationError::NoIdentity(_) => Self::NoCrossSigningIdentity,
+            VerificationError::UnknownFlow => Self::VerificationGone,
+            VerificationError::WrongStep => Self::VerificationWrongStep,
+            VerificationError::CurrentDevice => Self::CurrentDevice,
+            VerificationError::Sdk(e) => failure::of_sdk(&e).into(),
+            other => Self::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<UnverifiedDevicesError> for UiError {
+    fn from(err: UnverifiedDevicesError) -> Self {
+        match err {
+            UnverifiedDevicesError::NoRoom(_) => Self::UnknownRoom,
+            UnverifiedDevicesError::Sdk(e) => failure::of_sdk(&e).into(),
+            other => Self::Other(other.to_string()),
         }
     }
 }

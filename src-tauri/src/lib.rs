@@ -21,6 +21,7 @@ mod scan_commands;
 mod settings_commands;
 mod shell_texts;
 mod state;
+mod verification_commands;
 
 use std::path::PathBuf;
 
@@ -126,6 +127,15 @@ pub fn specta_builder() -> Builder<tauri::Wry> {
         encryption_commands::recover_with_key,
         encryption_commands::export_room_keys,
         encryption_commands::import_room_keys,
+        verification_commands::subscribe_verifications,
+        verification_commands::verify_device,
+        verification_commands::verify_user,
+        verification_commands::watch_verification,
+        verification_commands::accept_verification,
+        verification_commands::confirm_verification,
+        verification_commands::mismatch_verification,
+        verification_commands::cancel_verification,
+        verification_commands::subscribe_unverified_devices,
     ])
 }
 

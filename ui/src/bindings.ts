@@ -216,6 +216,32 @@ export const commands = {
 	 *  `None`: cancelled.
 	 */
 	importRoomKeys: (passphrase: string) => typedError<ImportReport | null, UiError>(__TAURI_INVOKE("import_room_keys", { passphrase })),
+	/**  Verifications other sessions (the user's, or other people's) ask for, from now on. */
+	subscribeVerifications: (channel: Channel<VerificationInfo_Deserialize>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_verifications", { channel })),
+	/**
+	 *  Asks one session to verify by emoji: one of the user's own (`user_id` null), or
+	 *  another person's.
+	 */
+	verifyDevice: (userId: string | null, deviceId: string, channel: Channel<FlowState>) => typedError<VerificationInfo_Serialize, UiError>(__TAURI_INVOKE("verify_device", { userId, deviceId, channel })),
+	/**  Asks another person to verify each other (in the direct chat with them). */
+	verifyUser: (userId: string, channel: Channel<FlowState>) => typedError<VerificationInfo_Serialize, UiError>(__TAURI_INVOKE("verify_user", { userId, channel })),
+	/**
+	 *  Streams the states of a verification another session asked for (from
+	 *  `subscribe_verifications`).
+	 */
+	watchVerification: (otherUserId: string, flowId: string, channel: Channel<FlowState>) => typedError<null, UiError>(__TAURI_INVOKE("watch_verification", { otherUserId, flowId, channel })),
+	acceptVerification: (otherUserId: string, flowId: string) => typedError<null, UiError>(__TAURI_INVOKE("accept_verification", { otherUserId, flowId })),
+	/**  The emojis match. */
+	confirmVerification: (otherUserId: string, flowId: string) => typedError<null, UiError>(__TAURI_INVOKE("confirm_verification", { otherUserId, flowId })),
+	/**  "They don't match": cancels with `m.mismatched_sas`. */
+	mismatchVerification: (otherUserId: string, flowId: string) => typedError<null, UiError>(__TAURI_INVOKE("mismatch_verification", { otherUserId, flowId })),
+	/**  Cancel, or decline an incoming request. */
+	cancelVerification: (otherUserId: string, flowId: string) => typedError<null, UiError>(__TAURI_INVOKE("cancel_verification", { otherUserId, flowId })),
+	/**
+	 *  Members' unverified sessions to warn about in the open room `room_id`, until it is
+	 *  closed (see `chappe_core::unverified_devices` for which ones).
+	 */
+	subscribeUnverifiedDevices: (roomId: string, channel: Channel<UnverifiedDevice_Deserialize[]>) => typedError<null, UiError>(__TAURI_INVOKE("subscribe_unverified_devices", { roomId, channel })),
 };
 
 /* Types */
@@ -285,6 +311,24 @@ export type AppInfo_Serialize = {
 	startLink: string | null,
 };
 
+/**  Why a flow was cancelled, as the user is told. */
+export type CancelReason = 
+/**  Someone pressed Cancel (or declined the request). */
+"user" | 
+/**  Someone said the emojis do not match (`m.mismatched_sas`). */
+"mismatch" | 
+/**  Nobody answered in time (`m.timeout`; the SDK waits 10 minutes). */
+"timeout" | 
+/**  Another of our sessions answered the request (`m.accepted`). */
+"answeredElsewhere" | 
+/**
+ *  The keys did not match what the server published (`m.key_mismatch`,
+ *  `m.mismatched_commitment`): possibly an attack, or a faulty client.
+ */
+"keyMismatch" | 
+/**  Anything else (unknown method, unexpected message…). */
+"other";
+
 /**  What the settings screen shows. */
 export type DesktopSettings = {
 	closeToTray: boolean,
@@ -303,6 +347,12 @@ export type DeviceView_Deserialize = {
 	/**  Milliseconds since the epoch. */
 	lastSeen?: number | null,
 	isCurrent: boolean,
+	/**
+	 *  Whether this session was verified (by emoji comparison, or signed by the
+	 *  account's verified cross-signing identity). `None`: it published no encryption
+	 *  keys (a script, a client without encryption), so it cannot be verified.
+	 */
+	isVerified?: boolean | null,
 };
 
 export type DeviceView_Serialize = {
@@ -312,6 +362,12 @@ export type DeviceView_Serialize = {
 	/**  Milliseconds since the epoch. */
 	lastSeen: number | null,
 	isCurrent: boolean,
+	/**
+	 *  Whether this session was verified (by emoji comparison, or signed by the
+	 *  account's verified cross-signing identity). `None`: it published no encryption
+	 *  keys (a script, a client without encryption), so it cannot be verified.
+	 */
+	isVerified: boolean | null,
 };
 
 /**  How far a download got, in bytes (f64: the IPC carries no 64-bit integers). */
@@ -345,6 +401,22 @@ export type FileOutcome_Serialize = {
 	name: string,
 	error: UiError | null,
 };
+
+export type FlowState = 
+/**  We asked; the other side has not answered yet. */
+{ state: "waiting" } | 
+/**  The other side asked; the user accepts or declines. */
+{ state: "incoming" } | 
+/**  Both agreed; keys are being exchanged. */
+{ state: "starting" } | 
+/**  The user compares these with the other screen. */
+{ state: "compare"; emojis: SasEmoji[]; decimals: number[] } | 
+/**  The user said they match; waiting for the other side to say so. */
+{ state: "confirmed" } | 
+/**  The other session is verified. */
+{ state: "done" } | { state: "cancelled"; reason: CancelReason; 
+/**  The protocol's code (`m.user`, `m.mismatched_sas`…), for support. */
+code: string; byUs: boolean };
 
 /**  Who can read the history (`m.room.history_visibility`). */
 export type History = 
@@ -982,6 +1054,15 @@ export type Row_Serialize = {
 	status: RowStatus,
 };
 
+/**  One emoji of the short authentication string. */
+export type SasEmoji = {
+	/**  Its number in the spec's table (0-63), for translated names. */
+	index: number,
+	symbol: string,
+	/**  The spec's English name (the UI translates by `index`). */
+	description: string,
+};
+
 /**  The verdict on one attachment. */
 export type ScanStatus = { kind: "clean" } | 
 /**  The antivirus flagged it. `info` is the scanner's own words, for logs. */
@@ -1213,7 +1294,29 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  The key file's passphrase is another one. */
 { type: "wrongPassphrase" } | 
 /**  Not a room-key file (Element's format). */
-{ type: "notAKeyFile" } | { type: "other"; data: string };
+{ type: "notAKeyFile" } | 
+/**  The session to verify is unknown (signed out, or without encryption keys). */
+{ type: "unknownDevice" } | 
+/**  The person never set up cross-signing: verify their sessions one by one. */
+{ type: "noCrossSigningIdentity" } | 
+/**  The verification ended (done, cancelled, timed out) before this action. */
+{ type: "verificationGone" } | 
+/**  Not at this step yet (confirming before the emojis showed). */
+{ type: "verificationWrongStep" } | { type: "other"; data: string };
+
+export type UnverifiedDevice = UnverifiedDevice_Serialize | UnverifiedDevice_Deserialize;
+
+export type UnverifiedDevice_Deserialize = {
+	userId: string,
+	deviceId: string,
+	displayName?: string | null,
+};
+
+export type UnverifiedDevice_Serialize = {
+	userId: string,
+	deviceId: string,
+	displayName: string | null,
+};
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;
@@ -1259,6 +1362,37 @@ export type UtdReason =
 "withheldForUnverifiedDevice" | 
 /**  The sender did not (or could not) share the keys with this device. */
 "withheldBySender";
+
+/**  Who and what a flow verifies, for the dialog's title. */
+export type VerificationInfo = VerificationInfo_Serialize | VerificationInfo_Deserialize;
+
+/**  Who and what a flow verifies, for the dialog's title. */
+export type VerificationInfo_Deserialize = {
+	flowId: string,
+	otherUserId: string,
+	/**  Known once the other session is known (always for an incoming flow). */
+	otherDeviceId?: string | null,
+	otherDeviceName?: string | null,
+	/**  One of the user's own sessions (as opposed to another person). */
+	isSelfVerification: boolean,
+	weStarted: boolean,
+	/**  The room of a request sent in a room (verifying another person). */
+	roomId?: string | null,
+};
+
+/**  Who and what a flow verifies, for the dialog's title. */
+export type VerificationInfo_Serialize = {
+	flowId: string,
+	otherUserId: string,
+	/**  Known once the other session is known (always for an incoming flow). */
+	otherDeviceId: string | null,
+	otherDeviceName: string | null,
+	/**  One of the user's own sessions (as opposed to another person). */
+	isSelfVerification: boolean,
+	weStarted: boolean,
+	/**  The room of a request sent in a room (verifying another person). */
+	roomId: string | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod identity;
 pub mod mail;
 pub mod relay;
+pub mod verify;
 
 use std::{future::Future, path::Path, time::Duration};
 

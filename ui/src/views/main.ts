@@ -2,6 +2,7 @@ import { commands } from "../bindings";
 import type { Me, RoomSummary, SyncStatus } from "../types";
 import { applyDiff } from "../diff";
 import { call, subscribeNotifications, subscribeRooms, subscribeSyncStatus, type Stream } from "../ipc";
+import { listenForVerifications, verifyUser } from "./verification";
 import { clear, el, frameScheduler } from "../dom";
 import { colorSlot, errorText, syncText } from "../format";
 import { t } from "../i18n";
@@ -16,7 +17,8 @@ import { roomSwitcher, type RoomSwitcher } from "./roomSwitcher";
 import { neighbour, shortcutOf } from "../keyboard";
 import { newRoomPanel } from "./roomPanels";
 import { placeholderPane, RoomView } from "./room";
-import { KeysNotice } from "./keys";
+import { KeysNotice, setVerifyWithDevice } from "./keys";
+import { panel } from "./panels";
 
 export interface MainOptions {
   /** Called once the user logged out (or the session is gone): show the login form. */
@@ -97,6 +99,16 @@ export class MainScreen {
       close: () => this.close(),
       paneIsFree: () => this.alive && this.selected === null && this.activeTool === null && this.roomView === null
         && !this.element.classList.contains("has-room"),
+    });
+    // "Verify with another session": a request to every other session of this account;
+    // the emoji dialog opens over this panel when one of them accepts.
+    setVerifyWithDevice(({ onDone, onClose }) => {
+      const error = el("p", { id: "verify-other-error", class: "error", role: "alert" });
+      void verifyUser(me.userId, { onDone, onClose }).then((problem) => {
+        if (problem) error.textContent = problem;
+      });
+      return panel("keys-verify-other", t("keys.otherDevice"), { onClose },
+        el("p", { role: "status" }, t("verify.waitingOwn")), error);
     });
     this.bannerText = el("span", { class: "banner-text" });
     // In the banner only while the session is expired.
@@ -180,7 +192,9 @@ export class MainScreen {
         const known = this.rooms.find((r) => r.roomId === roomId);
         this.openById(roomId, known?.name ?? roomId);
       });
-    this.streams.push(rooms, status, notes);
+    // Verifications other sessions ask for open their dialog.
+    const verifications = listenForVerifications();
+    this.streams.push(rooms, status, notes, verifications);
     // After the first sign-in its panel opens at once (the pane is still empty).
     void this.keys.refresh(true);
     for (const s of [rooms, status]) {

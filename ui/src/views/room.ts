@@ -5,6 +5,7 @@ import { attachButton, onPaste, outcomesText } from "./fileSend";
 import type { ListDiff, RoomSummary, TimelineItemView } from "../types";
 import { applyDiff } from "../diff";
 import { call, openRoom, subscribeTyping, type Stream } from "../ipc";
+import { unverifiedBanner } from "./verification";
 import { clear, el, frameScheduler } from "../dom";
 import { colorSlot, errorText, latestEventId } from "../format";
 import { t } from "../i18n";
@@ -165,6 +166,10 @@ export class RoomView {
       // Typing notices need the room open on the Rust side: subscribe once it is.
       if (res.status === "ok" && this.live()) {
         this.typingStream = subscribeTyping(this.roomId, (users) => this.showTyping(users));
+        // Members' sessions nobody verified: a banner above the timeline.
+        const unverified = unverifiedBanner(this.roomId);
+        this.element.querySelector(".room-header")?.after(unverified.element);
+        this.cleanups.push(() => unverified.stream.stop());
       }
     });
   }

@@ -7,6 +7,7 @@ import { commands } from "../bindings";
 import { el } from "../dom";
 import { errorText, fullTime } from "../format";
 import { t, type StringKey } from "../i18n";
+import { verifyDevice } from "./verification";
 import { call } from "../ipc";
 import { applyLanguage, applyTheme, effectiveLang } from "../prefs";
 import { settingsSections } from "../settingsSlots";
@@ -301,6 +302,26 @@ function notificationsSetting(status: HTMLElement): HTMLElement {
     el("p", { id: "notifications-hint", class: "hint" }, t("settings.notificationsHint")), error);
 }
 
+/** "vérifiée" / "non vérifiée" after a session's name (nothing for a session without
+ *  encryption keys, which cannot be verified). */
+function trustBadge(d: { isVerified: boolean | null }): HTMLElement | null {
+  if (d.isVerified === null) return null;
+  return el("span", { class: d.isVerified ? "badge trust verified" : "badge trust unverified" },
+    ` ${t(d.isVerified ? "settings.verified" : "settings.unverified")}`);
+}
+
+/** Starts the emoji verification of one of the user's other sessions. */
+function verifyButton(deviceId: string, name: string, error: HTMLElement, reload: () => void): HTMLButtonElement {
+  const b = el("button", { type: "button", class: "link verify-device",
+    "aria-label": `${t("verify.verify")} : ${name}` }, t("verify.verify"));
+  b.addEventListener("click", async () => {
+    error.textContent = "";
+    const problem = await verifyDevice(null, deviceId, { onDone: reload });
+    if (problem) error.textContent = problem;
+  });
+  return b;
+}
+
 /** The account's sessions: this one, and the others with "sign out" (one, or all),
  *  confirmed by the password the server asks for. */
 function sessionsSection(): HTMLElement {
@@ -329,8 +350,10 @@ function sessionsSection(): HTMLElement {
       const li = el("li", { class: d.isCurrent ? "device current" : "device", "data-device-id": d.deviceId },
         el("span", { class: "result-text" },
           el("span", { class: "result-name" }, name,
-            d.isCurrent ? el("span", { class: "badge" }, ` ${t("settings.thisSession")}`) : null),
+            d.isCurrent ? el("span", { class: "badge" }, ` ${t("settings.thisSession")}`) : null,
+            trustBadge(d)),
           el("span", { class: "result-sub" }, [d.deviceId, seen, d.lastSeenIp].filter(Boolean).join(" · "))));
+      if (!d.isCurrent && d.isVerified === false) li.append(verifyButton(d.deviceId, name, error, () => void load()));
       if (!d.isCurrent) {
         const out = el("button", { type: "button", class: "link sign-out",
           "aria-label": `${t("settings.signOut")} : ${name}` }, t("settings.signOut"));
