@@ -9,6 +9,8 @@ mod directory_commands;
 mod error;
 mod file_commands;
 mod invite_commands;
+#[cfg(debug_assertions)]
+mod ipc_record;
 mod keychain;
 mod links;
 mod media_commands;
@@ -17,6 +19,7 @@ mod register_commands;
 mod room_commands;
 mod scan_commands;
 mod state;
+mod webview_guard;
 
 use std::path::PathBuf;
 
@@ -146,17 +149,38 @@ fn config_files<R: Runtime>(app: &tauri::App<R>) -> Vec<PathBuf> {
 }
 
 pub fn run() {
+    use tracing_subscriber::{layer::SubscriberExt, util::SubscriberInitExt, Layer};
+
     // Logs go to stderr: stdout may be discarded (tauri-driver does) or be a pipe.
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_env_filter(
+        .with_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "warn,chappe=info,chappe_core=info".into()),
-        )
+        );
+    // Debug builds with CHAPPE_IPC_RECORD: what crosses into the webview, for the
+    // secrets test (see ipc_record.rs). Never in a release build.
+    #[cfg(debug_assertions)]
+    let recorder = ipc_record::Recorder::from_env();
+    #[cfg(debug_assertions)]
+    let recording = recorder.clone().map(|r| {
+        r.with_filter(tracing_subscriber::filter::filter_fn(ipc_record::wanted))
+    });
+    #[cfg(not(debug_assertions))]
+    let recording: Option<tracing_subscriber::layer::Identity> = None;
+    tracing_subscriber::registry()
+        .with(logs)
+        .with(recording)
         .init();
 
     let specta = specta_builder();
-    let app = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    #[cfg(debug_assertions)]
+    let builder = match &recorder {
+        Some(r) => r.intercept_channels(builder),
+        None => builder,
+    };
+    let app = builder
         // First: a second launch must hand over its link and exit before anything else
         // starts (see links.rs).
         .plugin(tauri_plugin_single_instance::init(links::on_second_launch))
@@ -176,6 +200,10 @@ pub fn run() {
                 tracing::warn!(problem = %p, "config file ignored");
             }
             app.manage(state::AppState::new(data_dir(app), config, problems));
+            // Declared with `"create": false` in tauri.conf.json: built here, once the
+            // state its commands need is managed, with its navigation and new-window
+            // guards.
+            webview_guard::create_main_window(app)?;
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));
