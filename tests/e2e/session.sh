@@ -85,6 +85,10 @@ APP_LOG=$PWD/target/e2e/app.log
 printf '#!/usr/bin/env bash\nexec %q "$@" >>%q 2>&1\n' "$APP" "$APP_LOG" >"$WORK/app"
 chmod +x "$WORK/app"
 export APP=$WORK/app
+# Everything the shell sends to the webview during the run (debug builds only, see
+# src-tauri/src/ipc_record.rs), for the secrets scan of security.e2e.mjs.
+export CHAPPE_IPC_RECORD=$PWD/target/e2e/ipc-record.jsonl
+: >"$CHAPPE_IPC_RECORD"
 
 if [ "${E2E_SELFTEST:-}" = 1 ]; then
   echo "selftest: D-Bus session $DBUS_SESSION_BUS_ADDRESS"
