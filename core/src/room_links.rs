@@ -91,13 +91,15 @@ fn from_fragment(fragment: &str) -> Option<RoomTarget> {
         Some((p, q)) => (p, Some(q)),
         None => (fragment, None),
     };
-    // A permalink to an event (`/#/!room:server/$event`) still names the room.
-    let decoded = percent_decode(path);
-    let room_part = match decoded.find("/$") {
-        Some(i) => &decoded[..i],
-        None => decoded.as_str(),
+    // A permalink to an event (`/#/!room:server/$event`) still names the room. The
+    // separator is looked for before decoding: an address may itself hold "/$"
+    // (written %2F$ in a link), which must not cut it short.
+    let lower = path.to_ascii_lowercase();
+    let room_raw = match [path.find("/$"), lower.find("/%24")].into_iter().flatten().min() {
+        Some(i) => &path[..i],
+        None => path,
     };
-    let room = valid_room(room_part)?;
+    let room = valid_room(&percent_decode(room_raw))?;
     Some(RoomTarget {
         room,
         via: vias(query),
@@ -201,9 +203,13 @@ pub fn link_action(href: &str, permalink_prefix: Option<&str>) -> LinkAction {
             };
         }
     }
-    LinkAction::Browser {
-        url: url.to_string(),
+    // The system gets one clean token: a `mailto:` keeps spaces the URL parser leaves
+    // in its opaque part ("mailto: a"); such a link is not an address, so it is refused.
+    let url = url.to_string();
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return LinkAction::Refused;
     }
+    LinkAction::Browser { url }
 }
 
 /// The links to share for `room` (an address is better than an ID: it survives
@@ -457,7 +463,10 @@ mod tests {
                         prop_assert!(link.starts_with("matrix:") || link.starts_with("https://"), "{:?}", link);
                     }
                     LinkAction::Refused => {
-                        prop_assert!(!head.starts_with("http") && head != "mailto:" || url::Url::parse(href.trim()).is_err()
+                        let clean = url::Url::parse(href.trim())
+                            .map(|u| !u.to_string().chars().any(|c| c.is_whitespace() || c.is_control()))
+                            .unwrap_or(false);
+                        prop_assert!(!head.starts_with("http") && head != "mailto:" || !clean
                             || head.starts_with("matrix:"), "{:?} refused", href);
                     }
                 }
