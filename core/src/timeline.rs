@@ -266,8 +266,9 @@ fn kind_and_html(msgtype: &MessageType) -> (&'static str, Option<String>) {
         MessageType::Emote(e) => ("emote", e.formatted.as_ref()),
         _ => ("other", None),
     };
+    // HTML too large or too deep to render is left out: the plain body shows instead.
     let html = formatted
-        .filter(|f| f.format == MessageFormat::Html)
+        .filter(|f| f.format == MessageFormat::Html && html::renderable(&f.body))
         .map(|f| html::sanitize(&f.body));
     (kind, html)
 }
