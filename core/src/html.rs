@@ -338,6 +338,18 @@ mod tests {
     }
 
     #[test]
+    fn script_and_style_content_is_not_shown_as_text() {
+        assert_eq!(
+            sanitize(r#"<script>window.x = "script"</script><b>gras</b>"#),
+            "<b>gras</b>"
+        );
+        assert_eq!(
+            sanitize(r#"<style>body{display:none}</style><div style="position:fixed">voile</div>"#),
+            "<div>voile</div>"
+        );
+    }
+
+    #[test]
     fn reply_fallback_is_removed() {
         let out = sanitize("<mx-reply><blockquote>old</blockquote></mx-reply>new");
         assert_eq!(out, "new");

@@ -62,6 +62,11 @@ export E2E_PICK_DIR=$WORK/pick
 export CHAPPE_TEST_PICK_FILES="$E2E_PICK_DIR/rapport annuel.png
 $E2E_PICK_DIR/budget.csv"
 export RUST_LOG=${RUST_LOG:-warn,chappe=info,chappe_core=info}
+# Everything the shell sends to the webview during the run (debug builds only, see
+# src-tauri/src/ipc_record.rs), for the secrets scan of security.e2e.mjs.
+export CHAPPE_IPC_RECORD=$PWD/target/e2e/ipc-record.jsonl
+mkdir -p target/e2e
+: >"$CHAPPE_IPC_RECORD"
 PORT=${WEBDRIVER_PORT:-4444}
 tauri-driver --port "$PORT" --native-port $((PORT + 1)) >"$WORK/tauri-driver.log" 2>&1 &
 pids+=($!)
@@ -85,10 +90,6 @@ APP_LOG=$PWD/target/e2e/app.log
 printf '#!/usr/bin/env bash\nexec %q "$@" >>%q 2>&1\n' "$APP" "$APP_LOG" >"$WORK/app"
 chmod +x "$WORK/app"
 export APP=$WORK/app
-# Everything the shell sends to the webview during the run (debug builds only, see
-# src-tauri/src/ipc_record.rs), for the secrets scan of security.e2e.mjs.
-export CHAPPE_IPC_RECORD=$PWD/target/e2e/ipc-record.jsonl
-: >"$CHAPPE_IPC_RECORD"
 
 if [ "${E2E_SELFTEST:-}" = 1 ]; then
   echo "selftest: D-Bus session $DBUS_SESSION_BUS_ADDRESS"
