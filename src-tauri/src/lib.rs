@@ -173,6 +173,17 @@ pub fn run() {
         .with(recording)
         .init();
 
+    // Chappe's own runtime (large thread stacks: see chappe_core::runtime), for every
+    // command and task; kept alive until the app exits.
+    let runtime = match chappe_core::runtime::builder().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("Chappe could not start its runtime: {err}");
+            std::process::exit(1);
+        }
+    };
+    tauri::async_runtime::set(runtime.handle().clone());
+
     let specta = specta_builder();
     let builder = tauri::Builder::default();
     #[cfg(debug_assertions)]
