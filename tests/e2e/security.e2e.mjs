@@ -50,6 +50,9 @@ function hostile(tag) {
     `<object data="https://evil.example/x.swf"></object><embed src="https://evil.example/x">`,
     `<math><mi xlink:href="javascript:window.__chappePwned='math'">m</mi></math>`,
     `<a href="https://example.org/" target="_blank">web-${tag}</a>`,
+    // As deep as a 64 KiB event allows: it aborted the app before (stack overflow in
+    // the SDK's sanitiser on a 2 MiB tokio thread; see chappe_core::runtime).
+    `${"<b>".repeat(21000)}profond-${tag}`,
   ];
 }
 
@@ -131,6 +134,10 @@ try {
     if (!report.web) throw new Error("the https link was lost");
     if (!report.base.startsWith("tauri://localhost")) throw new Error(`base URI ${report.base}`);
     if (report.hidden) throw new Error("a message's style hid the page");
+    // Every hostile message has its place in the timeline, the deepest one included
+    // (what is left of it after sanitising may be empty), and the app still runs.
+    const shown = await wd.script("return document.querySelectorAll('#timeline li.message').length");
+    if (shown < bodies.length + 1) throw new Error(`${shown} messages shown for ${bodies.length + 1} sent`);
   });
 
   await step("clicking the neutralised javascript: link runs nothing and stays in the app", async () => {
