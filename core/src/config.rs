@@ -317,4 +317,99 @@ mod tests {
         assert_eq!(config.brand, "Chappe");
         assert_eq!(config.identity_servers, vec!["https://id.example"]);
     }
+
+    /// A config file nested 100,000 levels deep neither crashes nor hangs: under an
+    /// unknown key it is skipped like any unknown key; under a known one it is a
+    /// problem with its place.
+    #[test]
+    fn a_deeply_nested_file_is_read_without_crash() {
+        let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        let unknown = format!("{{\"unknown_element_key\": {deep}, \"brand\": \"B\"}}");
+        let file = parse(Path::new("deep.json"), &unknown).unwrap();
+        assert_eq!(file.brand.as_deref(), Some("B"));
+        let known = format!("{{\"identity_servers\": {deep}}}");
+        let problem = parse(Path::new("deep.json"), &known).unwrap_err();
+        assert_eq!(problem.line, 1);
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::{json, Value};
+
+        use super::super::*;
+
+        const KEYS: &[&str] = &[
+            "default_server_config",
+            "identity_servers",
+            "disable_custom_urls",
+            "room_directory",
+            "permalink_prefix",
+            "brand",
+            "content_scanner",
+            "m.homeserver",
+            "m.identity_server",
+            "base_url",
+            "server_name",
+            "servers",
+            "url",
+        ];
+
+        /// Any JSON value, its object keys mostly the config's own.
+        fn value() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(|f| json!(f)),
+                "\\PC{0,20}".prop_map(Value::from),
+                Just(Value::from("  ")),
+                Just(Value::from("https://matrix.example.gouv.fr")),
+            ];
+            leaf.prop_recursive(4, 40, 6, |inner| {
+                prop_oneof![
+                    proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                    proptest::collection::vec(
+                        (
+                            prop_oneof![
+                                proptest::sample::select(KEYS).prop_map(str::to_owned),
+                                "\\PC{0,8}"
+                            ],
+                            inner
+                        ),
+                        0..6
+                    )
+                    .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            /// Any text is either a config or a problem with a place inside the text.
+            #[test]
+            fn any_text_is_a_config_or_a_located_problem(text in "([{}\\[\\]\":,\\n ]|\\PC){0,200}") {
+                if let Err(p) = parse(Path::new("c.json"), &text) {
+                    prop_assert!(p.line >= 1, "{:?}", p);
+                    prop_assert!(p.line as usize <= text.lines().count().max(1) + 1, "{:?}", p);
+                }
+            }
+
+            /// Any JSON document, with the config's keys holding anything, is either
+            /// refused with a problem or applied without panic; what is applied is
+            /// never blank.
+            #[test]
+            fn any_json_is_applied_or_refused(fields in proptest::collection::vec((proptest::sample::select(KEYS), value()), 0..8)) {
+                let doc = Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+                let text = doc.to_string();
+                let mut config = Config::default();
+                if let Ok(file) = parse(Path::new("c.json"), &text) {
+                    config.apply(file);
+                }
+                let texts = [Some(&config.brand), Some(&config.permalink_prefix), config.homeserver.as_ref(),
+                    config.identity_server.as_ref(), config.content_scanner_url.as_ref()];
+                for t in texts.into_iter().flatten().chain(&config.identity_servers).chain(&config.room_directory_servers) {
+                    prop_assert!(!t.is_empty() && t.trim() == t, "{:?}", t);
+                }
+            }
+        }
+    }
 }

@@ -401,4 +401,29 @@ mod name_tests {
             assert!(!runs_code(name), "{name}");
         }
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        proptest! {
+            /// Whatever name a sender gives, the name written to disk stays in its
+            /// folder, is not hidden, holds no control, reserved or bidi character, is
+            /// not a device name, fits in 200 bytes, and is never empty; and making it
+            /// safe again changes nothing.
+            #[test]
+            fn any_name_from_the_network_is_made_safe(name in "([./\\\\:<>|?*\"\\u{202E}\\u{2066} ]|\\PC|\\p{Cc}|(?i:con|nul|com1|lpt9)){0,60}") {
+                let safe = safe_file_name(&name);
+                prop_assert!(!safe.is_empty() && safe.len() <= 200, "{:?}", safe);
+                prop_assert!(!safe.contains(['/', '\\']), "{:?}", safe);
+                prop_assert!(!safe.starts_with('.') && !safe.ends_with(['.', ' ']), "{:?}", safe);
+                prop_assert!(!safe.chars().any(|c| c.is_control() || "<>:\"|?*".contains(c)
+                    || ('\u{202A}'..='\u{202E}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c)), "{:?}", safe);
+                let stem = safe.split('.').next().unwrap_or_default().to_ascii_lowercase();
+                prop_assert!(!RESERVED.contains(&stem.as_str()), "{:?}", safe);
+                prop_assert_eq!(safe_file_name(&safe), safe.clone());
+            }
+        }
+    }
 }

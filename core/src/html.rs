@@ -121,6 +121,8 @@ fn text_of(children: Children, out: &mut String) {
     }
 }
 
+/// Text as HTML text content, escaped exactly as the HTML serialiser escapes a text
+/// node (so that parsing and serialising it again gives the same string).
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -128,8 +130,7 @@ fn escape(text: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+            '\u{a0}' => out.push_str("&nbsp;"),
             c => out.push(c),
         }
     }
@@ -162,6 +163,87 @@ fn sanitize_once(formatted_body: &str) -> Option<String> {
     enforce(html.children()).then(|| html.to_string())
 }
 
+/// The largest `formatted_body` rendered as HTML. A Matrix event is at most 64 KiB
+/// (the spec's limit, which Synapse enforces), so no received message is larger; a
+/// larger one is the local echo of the user's own huge message, shown as plain text.
+pub const MAX_HTML_BYTES: usize = 65_536;
+
+/// How deep the markup may nest, as counted by [`nesting_estimate`]. The spec (and
+/// ruma's strict mode) drops elements below 100 levels anyway; past a few thousand, the
+/// parser's recursive tree would overflow a worker thread's stack when checked or
+/// dropped, aborting the whole app (a 54 KiB message of nested `<b>` did).
+const MAX_NESTING: usize = 200;
+
+/// Elements that never have content: they open nothing.
+const VOID: [&str; 14] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr",
+];
+
+/// An upper bound, without parsing, of how deep `html` nests: every start tag of a
+/// non-void element opens a level (a self-closing slash does not close an HTML
+/// element), and an end tag closes one only when it names the innermost open element.
+/// Wherever the parser closes more (implied ends, misnested tags), or turns an end tag
+/// into an element (`</p>`, `</br>`), the estimate stays higher than the real depth,
+/// save for the few elements the parser implies (`tbody`): well-formed markup is
+/// counted exactly.
+pub fn nesting_estimate(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let mut open: Vec<&str> = Vec::new();
+    let mut max = 0usize;
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|b| *b == b'<') {
+        let start = i + off + 1;
+        let closing = bytes.get(start) == Some(&b'/');
+        let name_start = if closing { start + 1 } else { start };
+        let name_len = bytes[name_start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+            .count();
+        let end = bytes[name_start..]
+            .iter()
+            .position(|b| *b == b'>')
+            .map_or(bytes.len(), |p| name_start + p);
+        if name_len > 0 && bytes[name_start].is_ascii_alphabetic() {
+            let name = &html[name_start..name_start + name_len];
+            if closing {
+                if open.last().is_some_and(|top| top.eq_ignore_ascii_case(name)) {
+                    open.pop();
+                }
+            } else if !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {
+                open.push(name);
+                max = max.max(open.len());
+            }
+        }
+        i = end;
+        if i >= bytes.len() {
+            break;
+        }
+    }
+    max
+}
+
+/// Whether `formatted_body` may be rendered as HTML at all: not larger than an event
+/// can be, not nested beyond what is shown. Otherwise the plain `body` is shown.
+pub fn renderable(formatted_body: &str) -> bool {
+    formatted_body.len() <= MAX_HTML_BYTES && nesting_estimate(formatted_body) <= MAX_NESTING
+}
+
+/// The text of markup, without parsing it: whatever is between `<` and `>` dropped.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len().min(MAX_HTML_BYTES));
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// Returns HTML safe to insert into the timeline: only the tags and attributes the
 /// Matrix spec allows, links limited to safe schemes, images to `mxc://`, reply
 /// fallbacks removed.
@@ -169,8 +251,13 @@ fn sanitize_once(formatted_body: &str) -> Option<String> {
 /// The result is sanitised again until it no longer changes: mis-nested markup (text
 /// inside a `<table>`…) is rearranged by each parse, and what is checked must be what
 /// the webview's own parser will build. If that does not settle, or anything is left
-/// that the allow-list does not know, only the text is kept.
+/// that the allow-list does not know, only the text is kept; markup too large or too
+/// deep to parse safely ([`renderable`]) is reduced to its text without parsing.
 pub fn sanitize(formatted_body: &str) -> String {
+    if !renderable(formatted_body) {
+        // Never parsed: too big or too deep for the parser's recursive tree.
+        return escape(&strip_tags(formatted_body));
+    }
     let mut current = formatted_body.to_owned();
     for _ in 0..4 {
         match sanitize_once(&current) {
@@ -222,6 +309,44 @@ mod tests {
     fn matrix_links_stay_for_the_app_to_follow() {
         let out = sanitize(r#"<a href="matrix:r/room:example.org">room</a>"#);
         assert!(out.contains(r#"href="matrix:r/room:example.org""#), "{out}");
+    }
+
+    #[test]
+    fn nesting_is_estimated_from_above_without_parsing() {
+        use super::nesting_estimate as n;
+        assert_eq!(n("plain"), 0);
+        assert_eq!(n("<p>a<b>b</b><br><img src=x></p><p>c</p>"), 2);
+        // Tricks that nest deeper than they look are counted at full depth.
+        assert_eq!(n(&"<b/>".repeat(50)), 50);
+        assert_eq!(n(&"<b></p>".repeat(50)), 50);
+        assert_eq!(n(&"<b></br>".repeat(50)), 50);
+        assert_eq!(n(&"<div><b></div>".repeat(50)), 100);
+        assert_eq!(n("<B>x</b>"), 1);
+        assert_eq!(n("a < b > c <"), 0);
+    }
+
+    #[test]
+    fn too_deep_or_too_large_markup_is_reduced_to_text_without_parsing() {
+        let deep = format!("{}x{}", "<b>".repeat(20_000), "</b>".repeat(20_000));
+        assert!(!super::renderable(&deep));
+        assert_eq!(sanitize(&deep), "x");
+        let big = format!("<i>{}</i><script>alert(1)</script>", "a".repeat(70_000));
+        assert!(!super::renderable(&big));
+        let out = sanitize(&big);
+        assert!(!out.contains('<'), "{}", &out[..50]);
+        assert!(super::renderable("<blockquote><p>ok</p></blockquote>"));
+    }
+
+    #[test]
+    fn script_and_style_content_is_not_shown_as_text() {
+        assert_eq!(
+            sanitize(r#"<script>window.x = "script"</script><b>gras</b>"#),
+            "<b>gras</b>"
+        );
+        assert_eq!(
+            sanitize(r#"<style>body{display:none}</style><div style="position:fixed">voile</div>"#),
+            "<div>voile</div>"
+        );
     }
 
     #[test]

@@ -424,6 +424,19 @@ mod tests {
         }
     }
 
+    /// A list as long as a big service's directory export is read at once.
+    #[test]
+    fn ten_thousand_lines_are_read_quickly() {
+        let start = std::time::Instant::now();
+        let text: String = (0..10_000)
+            .map(|i| format!("\"Agent {i}, Service\" <agent.{i}@x.gouv.fr>;agent.{i}@x.gouv.fr\n"))
+            .collect();
+        let entries = parse(&text);
+        assert_eq!(entries.len(), 20_000);
+        assert_eq!(valid(&entries).len(), 10_000);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
+    }
+
     mod properties {
         use super::super::*;
         use proptest::prelude::*;
@@ -447,6 +460,50 @@ mod tests {
                 for e in parse(&text) {
                     let line = lines.get(e.line as usize - 1).copied().unwrap_or("");
                     prop_assert!(!line.trim().is_empty());
+                }
+            }
+
+            /// Whatever the text, an item is only ever judged valid when it really is a
+            /// valid address: a lowercase email that passes the check, or a Matrix ID
+            /// ruma accepts; and a duplicate always points at an earlier line.
+            #[test]
+            fn only_real_addresses_are_valid(text in "([a-zA-Z0-9@.<>\"';,\\t\\n :_+-]|\\PC){0,200}") {
+                for e in parse(&text) {
+                    match &e.verdict {
+                        Verdict::Valid { invitee: Invitee::Email(a) } => {
+                            prop_assert!(valid_email(a), "{:?}", a);
+                            prop_assert_eq!(a.clone(), a.to_lowercase());
+                        }
+                        Verdict::Valid { invitee: Invitee::UserId(id) } => {
+                            prop_assert!(UserId::parse(id.as_str()).is_ok(), "{:?}", id);
+                        }
+                        Verdict::Duplicate { first_line } => prop_assert!(*first_line <= e.line),
+                        Verdict::Invalid { .. } => {}
+                    }
+                }
+            }
+
+            /// A CSV export, with quoted cells holding separators and quotes, gives one
+            /// entry per data row, at that row's line, whatever the other columns hold.
+            #[test]
+            fn a_csv_gives_one_entry_per_row(
+                rows in proptest::collection::vec(("\\PC{0,12}", address(), "\\PC{0,12}"), 1..30),
+                sep in prop_oneof![Just(';'), Just(','), Just('\t')],
+            ) {
+                let quote = |c: &str| format!("\"{}\"", c.replace('"', "\"\""));
+                let mut text = format!("Nom{sep}Courriel{sep}Service\n");
+                for (name, email, service) in &rows {
+                    text.push_str(&format!("{}{sep}{email}{sep}{}\n", quote(name), quote(service)));
+                }
+                let entries = parse(&text);
+                prop_assert_eq!(entries.len(), rows.len());
+                for (i, (e, (_, email, _))) in entries.iter().zip(&rows).enumerate() {
+                    prop_assert_eq!(e.line as usize, i + 2);
+                    match &e.verdict {
+                        Verdict::Valid { invitee } => prop_assert_eq!(invitee.address(), email.to_lowercase()),
+                        Verdict::Duplicate { .. } => {}
+                        other => prop_assert!(false, "{:?} for {:?}", other, email),
+                    }
                 }
             }
 

@@ -37,6 +37,7 @@ pub mod room_power;
 pub mod room_preview;
 pub mod room_settings;
 mod room_state;
+pub mod runtime;
 pub mod scan;
 mod send_queue;
 pub mod session;

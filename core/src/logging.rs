@@ -23,7 +23,7 @@ use tracing_subscriber::{
     fmt::{self, MakeWriter},
     layer::SubscriberExt,
     util::SubscriberInitExt,
-    EnvFilter, Layer,
+    EnvFilter, Layer, Registry,
 };
 
 /// Log files are `chappe.YYYY-MM-DD.log`.
@@ -48,8 +48,17 @@ pub enum LoggingError {
 /// Sets up the console and, when `dir` is given, the daily file in `dir`. The
 /// console follows `RUST_LOG`. Call once, at start.
 pub fn init(dir: Option<&Path>) -> Result<(), LoggingError> {
+    init_with(dir, None)
+}
+
+/// Another layer the shell adds under the console and the file (in debug builds, the
+/// IPC recorder of the secrets test). Boxed: its type is the shell's business.
+pub type ExtraLayer = Box<dyn Layer<Registry> + Send + Sync>;
+
+/// [`init`], with the shell's `extra` layer.
+pub fn init_with(dir: Option<&Path>, extra: Option<ExtraLayer>) -> Result<(), LoggingError> {
     let console = EnvFilter::try_from_default_env().unwrap_or_else(|_| CONSOLE_DEFAULT.into());
-    install(dir, console, io::stderr)
+    install_with(dir, console, io::stderr, extra)
 }
 
 /// [`init`] with the console's filter and writer given (tests send the console,
@@ -58,6 +67,18 @@ pub fn install<W>(
     dir: Option<&Path>,
     console: EnvFilter,
     console_writer: W,
+) -> Result<(), LoggingError>
+where
+    W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
+{
+    install_with(dir, console, console_writer, None)
+}
+
+fn install_with<W>(
+    dir: Option<&Path>,
+    console: EnvFilter,
+    console_writer: W,
+    extra: Option<ExtraLayer>,
 ) -> Result<(), LoggingError>
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
@@ -75,6 +96,7 @@ where
         None => None,
     };
     tracing_subscriber::registry()
+        .with(extra)
         .with(console_layer)
         .with(file_layer)
         .try_init()?;

@@ -91,13 +91,15 @@ fn from_fragment(fragment: &str) -> Option<RoomTarget> {
         Some((p, q)) => (p, Some(q)),
         None => (fragment, None),
     };
-    // A permalink to an event (`/#/!room:server/$event`) still names the room.
-    let decoded = percent_decode(path);
-    let room_part = match decoded.find("/$") {
-        Some(i) => &decoded[..i],
-        None => decoded.as_str(),
+    // A permalink to an event (`/#/!room:server/$event`) still names the room. The
+    // separator is looked for before decoding: an address may itself hold "/$"
+    // (written %2F$ in a link), which must not cut it short.
+    let lower = path.to_ascii_lowercase();
+    let room_raw = match [path.find("/$"), lower.find("/%24")].into_iter().flatten().min() {
+        Some(i) => &path[..i],
+        None => path,
     };
-    let room = valid_room(room_part)?;
+    let room = valid_room(&percent_decode(room_raw))?;
     Some(RoomTarget {
         room,
         via: vias(query),
@@ -201,9 +203,13 @@ pub fn link_action(href: &str, permalink_prefix: Option<&str>) -> LinkAction {
             };
         }
     }
-    LinkAction::Browser {
-        url: url.to_string(),
+    // The system gets one clean token: a `mailto:` keeps spaces the URL parser leaves
+    // in its opaque part ("mailto: a"); such a link is not an address, so it is refused.
+    let url = url.to_string();
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return LinkAction::Refused;
     }
+    LinkAction::Browser { url }
 }
 
 /// The links to share for `room` (an address is better than an ID: it survives
@@ -393,6 +399,10 @@ mod tests {
         use proptest::prelude::*;
 
         proptest! {
+            // Random local parts are often not valid addresses: allow the rejections
+            // a long run (PROPTEST_CASES) needs.
+            #![proptest_config(ProptestConfig { max_global_rejects: 1_000_000, ..ProptestConfig::default() })]
+
             /// Every link made for a room reads back as that room.
             #[test]
             fn made_links_read_back(local in "[a-z0-9][a-z0-9._=-]{0,20}", server in "[a-z][a-z0-9-]{0,10}(\\.[a-z]{2,5}){1,2}") {
@@ -407,6 +417,63 @@ mod tests {
             #[test]
             fn any_text_is_read_without_panic(text in "\\PC{0,80}") {
                 let _ = parse(&text);
+            }
+
+            /// Any address ruma accepts, whatever its characters (accents, spaces,
+            /// `%`, `?`, `#`, `/`…), survives being made into links and read back.
+            #[test]
+            fn any_valid_alias_survives_its_links(local in "[^:]{1,24}", server in "[a-z][a-z0-9-]{0,10}(\\.[a-z]{2,5}){1,2}") {
+                let alias = format!("#{local}:{server}");
+                prop_assume!(<&RoomOrAliasId>::try_from(alias.as_str()).is_ok());
+                let l = links(&alias, Some("https://tchap.gouv.fr")).unwrap();
+                for link in [l.matrix_to, l.matrix_uri, l.permalink.unwrap()] {
+                    prop_assert_eq!(parse(&link).map(|t| t.room), Some(alias.clone()), "{}", link);
+                }
+            }
+
+            /// Whatever a message's link says, only http, https and mailto ever reach
+            /// the system, as a URL that reads back with that scheme and holds no space
+            /// or control character; a room is a valid room; everything else is refused.
+            #[test]
+            fn only_web_and_mail_links_ever_reach_the_system(
+                head in prop_oneof![
+                    Just(""), Just("javascript:"), Just("JaVaScRiPt:"), Just(" javascript:"),
+                    Just("java\tscript:"), Just("java\nscript:"), Just("\u{0}javascript:"),
+                    Just("vbscript:"), Just("data:text/html,"), Just("file://"), Just("file:"),
+                    Just("tauri://localhost/"), Just("media://localhost/"), Just("ipc://localhost/"),
+                    Just("http://"), Just("https://"), Just("HTTPS://"), Just("mailto:"),
+                    Just("matrix:"), Just("matrix:r/"), Just("matrix:roomid/"),
+                    Just("https://matrix.to/#/"), Just("https://matrix.to/#/%23"),
+                    Just("https://tchap.gouv.fr/#/room/"), Just("https://tchap.gouv.fr.evil.example/#/room/#"),
+                    Just("//"), Just("\\\\host\\"), Just("chappe:"), Just("blob:"), Just("about:"),
+                    Just("ftp://"), Just("smb://"), Just("x-scheme:"), Just("\u{202E}https://"),
+                ],
+                tail in "\\PC{0,40}",
+                prefix in prop_oneof![Just(None), Just(Some("https://tchap.gouv.fr")), Just(Some("not a url")), Just(Some(""))],
+            ) {
+                let href = format!("{head}{tail}");
+                match link_action(&href, prefix) {
+                    LinkAction::Browser { url } => {
+                        let parsed = url::Url::parse(&url);
+                        prop_assert!(parsed.is_ok(), "{:?} -> {:?}", href, url);
+                        let scheme = parsed.map(|u| u.scheme().to_owned()).unwrap_or_default();
+                        prop_assert!(BROWSER_SCHEMES.contains(&scheme.as_str()), "{:?} -> {:?}", href, url);
+                        prop_assert!(url.starts_with(&format!("{scheme}:")), "{:?}", url);
+                        prop_assert!(!url.chars().any(|c| c.is_whitespace() || c.is_control()), "{:?}", url);
+                    }
+                    LinkAction::Room { link, target } => {
+                        prop_assert!(valid_room(&target.room).is_some(), "{:?}", target);
+                        prop_assert_eq!(link.as_str(), href.trim());
+                        prop_assert!(link.starts_with("matrix:") || link.starts_with("https://"), "{:?}", link);
+                    }
+                    LinkAction::Refused => {
+                        let clean = url::Url::parse(href.trim())
+                            .map(|u| !u.to_string().chars().any(|c| c.is_whitespace() || c.is_control()))
+                            .unwrap_or(false);
+                        prop_assert!(!head.starts_with("http") && head != "mailto:" || !clean
+                            || head.starts_with("matrix:"), "{:?} refused", href);
+                    }
+                }
             }
         }
     }

@@ -347,19 +347,39 @@ pub struct ServerAcl {
 }
 
 /// The spec's glob: `*` any run of characters, `?` one character; case-insensitive.
+///
+/// Greedy matching that only ever goes back to the last `*`: at worst
+/// O(pattern × server). (The recursive form it replaces was exponential in the number
+/// of stars: a room admin could put `*a*a*a…*b` in the room's ACL and hang the client
+/// that reads it.)
 pub fn glob_matches(pattern: &str, server: &str) -> bool {
-    fn go(p: &[char], s: &[char]) -> bool {
-        match (p.first(), s.first()) {
-            (None, None) => true,
-            (Some('*'), _) => go(&p[1..], s) || (!s.is_empty() && go(p, &s[1..])),
-            (Some('?'), Some(_)) => go(&p[1..], &s[1..]),
-            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b) && go(&p[1..], &s[1..]),
-            _ => false,
-        }
-    }
     let p: Vec<char> = pattern.chars().collect();
     let s: Vec<char> = server.chars().collect();
-    go(&p, &s)
+    let (mut pi, mut si) = (0, 0);
+    // Where the last `*` is, and where in `server` its run currently ends.
+    let mut star: Option<(usize, usize)> = None;
+    while si < s.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, si));
+                pi += 1;
+            }
+            Some(c) if *c == '?' || c.eq_ignore_ascii_case(&s[si]) => {
+                pi += 1;
+                si += 1;
+            }
+            _ => match star {
+                // The last `*` takes one more character and matching resumes after it.
+                Some((sp, end)) => {
+                    star = Some((sp, end + 1));
+                    pi = sp + 1;
+                    si = end + 1;
+                }
+                None => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
 }
 
 fn is_ip_literal(server: &str) -> bool {
@@ -499,7 +519,46 @@ mod tests {
         use super::super::*;
         use proptest::prelude::*;
 
+        /// The spec's definition, written the obvious (exponential) way: the oracle
+        /// for small inputs.
+        fn reference(p: &[char], s: &[char]) -> bool {
+            match (p.first(), s.first()) {
+                (None, None) => true,
+                (Some('*'), _) => reference(&p[1..], s) || (!s.is_empty() && reference(p, &s[1..])),
+                (Some('?'), Some(_)) => reference(&p[1..], &s[1..]),
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b) && reference(&p[1..], &s[1..]),
+                _ => false,
+            }
+        }
+
+        /// A room admin's worst pattern is answered at once (it took exponential time).
+        #[test]
+        fn hostile_acl_patterns_do_not_hang() {
+            let start = std::time::Instant::now();
+            let pattern = format!("{}b", "*a".repeat(100));
+            let server = "a".repeat(250);
+            assert!(!glob_matches(&pattern, &server));
+            assert!(glob_matches(&format!("{}*", "*a".repeat(100)), &"a".repeat(250)));
+            assert!(start.elapsed() < std::time::Duration::from_secs(1), "{:?}", start.elapsed());
+        }
+
         proptest! {
+            /// The fast matcher agrees with the spec's definition on every small input
+            /// (a small alphabet, so that wildcards and letters meet often).
+            #[test]
+            fn glob_matches_agrees_with_the_definition(p in "[ab?*.A]{0,8}", s in "[abAB.]{0,10}") {
+                let (pc, sc): (Vec<char>, Vec<char>) = (p.chars().collect(), s.chars().collect());
+                prop_assert_eq!(glob_matches(&p, &s), reference(&pc, &sc), "{:?} {:?}", p, s);
+            }
+
+            /// Any pattern and server from a room's state, however long or strange, is
+            /// judged without panic.
+            #[test]
+            fn any_acl_is_judged(allow in proptest::collection::vec("\\PC{0,40}", 0..5), deny in proptest::collection::vec("\\PC{0,40}", 0..5), server in "\\PC{0,60}", ip in any::<bool>()) {
+                let acl = ServerAcl { allow, deny, allow_ip_literals: ip };
+                let _ = acl_allows(&acl, &server);
+            }
+
             /// A pattern without wildcards matches exactly itself (any case); `*`
             /// matches everything.
             #[test]

@@ -266,8 +266,9 @@ fn kind_and_html(msgtype: &MessageType) -> (&'static str, Option<String>) {
         MessageType::Emote(e) => ("emote", e.formatted.as_ref()),
         _ => ("other", None),
     };
+    // HTML too large or too deep to render is left out: the plain body shows instead.
     let html = formatted
-        .filter(|f| f.format == MessageFormat::Html)
+        .filter(|f| f.format == MessageFormat::Html && html::renderable(&f.body))
         .map(|f| html::sanitize(&f.body));
     (kind, html)
 }
@@ -786,5 +787,176 @@ mod tests {
         }
         let json = serde_json::to_value(utd_reason(UtdCause::SentBeforeWeJoined)).ok();
         assert_eq!(json, Some(serde_json::json!("sentBeforeYouJoined")));
+    }
+
+    /// Message contents as any client (or a hostile one) may send them: the known
+    /// message types and unknown ones, bodies that are not strings, HTML that is not
+    /// HTML, media addresses that are not `mxc://`, sizes out of range.
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::{json, Map, Value};
+
+        use super::super::*;
+        use crate::media::MediaKey;
+
+        fn anything() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                (0u64..9_007_199_254_740_991).prop_map(Value::from),
+                any::<f64>().prop_map(|f| json!(f)),
+                "\\PC{0,30}".prop_map(Value::from),
+                Just(json!({})),
+                Just(json!([])),
+            ]
+        }
+
+        fn text() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                4 => "\\PC{0,40}".prop_map(Value::from),
+                2 => prop_oneof![
+                    Just("<script>alert(1)</script>x"),
+                    Just("<img src=x onerror=alert(1)>"),
+                    Just("<iframe src=\"javascript:alert(1)\"></iframe>"),
+                    Just("<a href=\"javascript:alert(1)\">a</a>"),
+                    Just("<svg onload=alert(1)>"),
+                    Just("<mx-reply><blockquote>q</blockquote></mx-reply>r"),
+                    Just("<b><i><u>unclosed"),
+                ].prop_map(Value::from),
+                1 => anything(),
+            ]
+        }
+
+        fn mxc() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                "mxc://[a-z.]{1,12}/[A-Za-z0-9_-]{1,16}".prop_map(Value::from),
+                Just(Value::from("mxc://")),
+                Just(Value::from("mxc://example.org/../../_matrix/client/v3/account")),
+                Just(Value::from("mxc://example.org/a?access_token=x")),
+                Just(Value::from("https://evil.example/a.png")),
+                Just(Value::from("mxc://exa mple.org/a")),
+                anything(),
+            ]
+        }
+
+        fn file() -> impl Strategy<Value = Value> {
+            (mxc(), any::<bool>()).prop_map(|(url, good)| {
+                if good {
+                    json!({"url": url, "v": "v2", "iv": "X85+XgHN+HEAAAAAAAAAAA",
+                        "hashes": {"sha256": "5qG4fFnbbVdlAB1Q72JDKwCagV6Dbkx9uds4rSak37c"},
+                        "key": {"kty": "oct", "key_ops": ["encrypt", "decrypt"], "alg": "A256CTR",
+                                "k": "qcHVMSgYg-71CauWBezXI5qkaRb0LuIy-Wx5kIaHMIA", "ext": true}})
+                } else {
+                    json!({"url": url, "key": "not a key"})
+                }
+            })
+        }
+
+        fn info() -> impl Strategy<Value = Value> {
+            proptest::collection::vec(
+                (
+                    proptest::sample::select(&[
+                        "w", "h", "size", "mimetype", "thumbnail_url", "thumbnail_file",
+                        "thumbnail_info", "duration",
+                    ][..]),
+                    prop_oneof![
+                        anything(),
+                        mxc(),
+                        file(),
+                        Just(Value::from("image/png")),
+                        Just(Value::from("image/svg+xml")),
+                        Just(Value::from("IMAGE/PNG")),
+                    ],
+                ),
+                0..6,
+            )
+            .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()))
+        }
+
+        fn content() -> impl Strategy<Value = Value> {
+            (
+                prop_oneof![
+                    proptest::sample::select(&[
+                        "m.text", "m.notice", "m.emote", "m.image", "m.file", "m.video", "m.audio",
+                        "m.location", "m.server_notice", "m.key.verification.request",
+                    ][..]).prop_map(Value::from),
+                    "[a-z.]{0,12}".prop_map(Value::from),
+                    anything(),
+                ],
+                proptest::collection::vec(
+                    (
+                        proptest::sample::select(&[
+                            "body", "format", "formatted_body", "url", "file", "info",
+                            "filename", "m.relates_to", "m.new_content",
+                        ][..]),
+                        prop_oneof![
+                            text(),
+                            mxc(),
+                            file(),
+                            info(),
+                            Just(Value::from("org.matrix.custom.html")),
+                        ],
+                    ),
+                    0..8,
+                ),
+            )
+                .prop_map(|(msgtype, fields)| {
+                    let mut map: Map<String, Value> =
+                        fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                    map.insert("msgtype".into(), msgtype);
+                    Value::Object(map)
+                })
+        }
+
+        proptest! {
+            /// Every content that deserialises becomes a view without panic: its HTML
+            /// is sanitised (sanitising it again changes nothing), its media keys are
+            /// keys the `media:` scheme reads back, its size a finite count.
+            #[test]
+            fn any_message_content_becomes_a_safe_view(content in content()) {
+                let Ok(parsed) = serde_json::from_value::<RoomMessageEventContent>(content) else {
+                    return Ok(());
+                };
+                let (kind, html) = kind_and_html(&parsed.msgtype);
+                prop_assert!(["text", "notice", "emote", "other"].contains(&kind));
+                if let Some(h) = &html {
+                    prop_assert_eq!(html::sanitize(h), h.clone());
+                    let lower = h.to_lowercase();
+                    prop_assert!(!lower.contains("<script") && !lower.contains("onerror")
+                        && !lower.contains("javascript:") && !lower.contains("<iframe"), "{}", h);
+                }
+                let sources = MediaSources::default();
+                if let Some(view) = media::view_of_message(&parsed.msgtype, &sources) {
+                    prop_assert!(MediaKey::parse(&view.key).is_ok(), "{}", view.key);
+                    if let Some(p) = &view.preview_key {
+                        prop_assert!(MediaKey::parse(p).is_ok(), "{}", p);
+                    }
+                    if let Some(size) = view.size {
+                        prop_assert!(size.is_finite() && size >= 0.0);
+                    }
+                }
+            }
+
+            /// Whatever a media key the webview asks for, it is read or refused
+            /// without panic, and a key that reads is one the shell can build again.
+            #[test]
+            fn any_media_key_is_read_or_refused(path in "(/?[pte]/)?\\PC{0,60}") {
+                if let Ok(key) = MediaKey::parse(&path) {
+                    let again = key.to_path();
+                    prop_assert!(again.is_some());
+                    prop_assert_eq!(MediaKey::parse(&again.unwrap_or_default()).ok(), Some(key));
+                }
+            }
+
+            /// The bytes a server returns are only ever called an image when they start
+            /// like one.
+            #[test]
+            fn sniffing_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
+                if let Some(t) = media::sniff_image(&bytes) {
+                    prop_assert!(t.starts_with("image/") && t != "image/svg+xml");
+                }
+            }
+        }
     }
 }

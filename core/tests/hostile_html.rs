@@ -182,3 +182,117 @@ fn safe_formatting_survives_next_to_the_hostile_parts() {
         assert_eq!(sanitize(input), expected, "{input}");
     }
 }
+
+/// What is wrong with the sanitised form of `input` (empty when it is inert and stable).
+fn check(input: &str) -> Vec<String> {
+    let out = sanitize(input);
+    let mut found = Vec::new();
+    problems(Html::parse(&out).children(), &mut found);
+    let again = Html::parse(&out).to_string();
+    if again != out {
+        found.push(format!("not stable when parsed again: {again:?}"));
+    }
+    if sanitize(&out) != out {
+        found.push("sanitising again changes it".to_owned());
+    }
+    found
+}
+
+/// A message nested thousands of levels deep (a 64 KiB event holds ~20,000 `<b>`) is
+/// sanitised on a thread with the stack of a tokio worker (2 MiB), where the timeline
+/// converts messages: no stack overflow (which would abort the whole app), a bounded
+/// time, and an inert result.
+#[test]
+fn deeply_nested_html_is_sanitised_on_a_worker_sized_stack() {
+    for tag in ["div", "b", "blockquote", "span", "ul><li", "a href=\"https://x.org\"", "table><tr><td", "details"] {
+        for depth in [200, 5_000, 25_000] {
+            let close = tag.split(' ').next().unwrap_or(tag);
+            let input = format!("{}x{}", format!("<{tag}>").repeat(depth), format!("</{close}>").repeat(depth));
+            let start = std::time::Instant::now();
+            let found = std::thread::Builder::new()
+                .stack_size(2 << 20)
+                .spawn(move || check(&input))
+                .expect("thread")
+                .join()
+                .unwrap_or_else(|_| panic!("<{tag}> × {depth} panicked"));
+            assert!(found.is_empty(), "<{tag}> × {depth}: {found:?}");
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(20),
+                "<{tag}> × {depth} took {:?}",
+                start.elapsed()
+            );
+        }
+    }
+}
+
+/// A 1 MB message (text, or markup) is sanitised in bounded time.
+#[test]
+fn a_one_megabyte_message_is_sanitised_in_bounded_time() {
+    let text = "Lorem ipsum dolor sit amet, <b>consectetur</b> adipiscing elit. ".repeat(16_000);
+    let hostile = "<img src=x onerror=alert(1)><a href=\"javascript:x\">y</a>".repeat(20_000);
+    for input in [text, hostile] {
+        assert!(input.len() >= 1_000_000);
+        let start = std::time::Instant::now();
+        let found = check(&input);
+        assert!(found.is_empty(), "{:?}", &found[..found.len().min(5)]);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::check;
+
+    /// Pieces of markup an attacker combines: dangerous and allowed tags, handlers,
+    /// scheme tricks, comments, CDATA, entities, stray quotes and brackets.
+    fn piece() -> impl Strategy<Value = String> {
+        let tags = proptest::sample::select(&[
+            "script", "img", "a", "svg", "math", "iframe", "style", "b", "div", "table", "tr",
+            "td", "details", "summary", "template", "noscript", "textarea", "xmp", "plaintext",
+            "title", "select", "option", "form", "input", "button", "mx-reply", "font", "span",
+            "code", "pre", "p", "li", "ol", "object", "embed", "base", "meta", "link", "video",
+            "audio", "source", "foreignObject", "desc", "annotation-xml", "noembed", "frameset",
+        ][..]);
+        let attrs = proptest::sample::select(&[
+            " onerror=alert(1)", " onclick=\"x()\"", " onload='x'", " href=\"javascript:alert(1)\"",
+            " href=\"jav&#x09;ascript:x\"", " href=\"&#106;avascript:x\"", " href=\" javascript:x\"",
+            " href=\"https://ok.example/\"", " href=\"matrix:r/a:b.c\"", " href=\"data:text/html,x\"",
+            " src=\"mxc://a.b/c\"", " src=\"https://evil.example/t.png\"", " src=x", " style=\"x:url(y)\"",
+            " srcdoc=\"<script>x</script>\"", " formaction=javascript:x", " xlink:href=javascript:x",
+            " class=\"language-rust\"", " data-mx-color=\"#f00\"", " target=_blank", " open",
+            " /", "", "", "",
+        ][..]);
+        prop_oneof![
+            (tags.clone(), attrs.clone(), attrs).prop_map(|(t, a, b)| format!("<{t}{a}{b}>")),
+            tags.prop_map(|t| format!("</{t}>")),
+            proptest::sample::select(&[
+                "<!--", "-->", "<![CDATA[", "]]>", "&lt;", "&amp;", "&#0;", "\"", "'", "<", ">",
+                "</", "/>", "\u{0}", "\n", "<!DOCTYPE html>", "<?xml?>", "`", "=",
+            ][..])
+            .prop_map(str::to_owned),
+            "\\PC{0,12}",
+        ]
+    }
+
+    proptest! {
+        /// Any text at all (not only HTML) comes out inert and stable.
+        #[test]
+        fn any_text_comes_out_inert(input in "(\\PC|[<>&\"'=/\\x00-\\x1f]){0,200}") {
+            let found = check(&input);
+            prop_assert!(found.is_empty(), "{:?} -> {:?}", input, found);
+        }
+
+        /// Any combination of hostile pieces comes out inert and stable.
+        #[test]
+        fn any_tag_soup_comes_out_inert(pieces in proptest::collection::vec(piece(), 0..40)) {
+            let input = pieces.concat();
+            let found = check(&input);
+            prop_assert!(found.is_empty(), "{:?} -> {:?}", input, found);
+        }
+    }
+}

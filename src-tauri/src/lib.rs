@@ -11,6 +11,8 @@ mod encryption_commands;
 mod error;
 mod file_commands;
 mod invite_commands;
+#[cfg(debug_assertions)]
+mod ipc_record;
 mod keychain;
 mod links;
 mod media_commands;
@@ -22,6 +24,7 @@ mod settings_commands;
 mod shell_texts;
 mod state;
 mod verification_commands;
+mod webview_guard;
 
 use std::path::PathBuf;
 
@@ -186,8 +189,8 @@ fn log_dir<R: Runtime>(app: &tauri::App<R>) -> Option<PathBuf> {
 /// Logs go to stderr (stdout may be discarded, as tauri-driver does, or be a pipe) and
 /// to a daily file in the OS log folder, scrubbed of secrets (chappe_core::logging).
 /// Set up first thing in `setup`, where the app's folders are known.
-fn start_logging(dir: Option<&std::path::Path>) {
-    if let Err(err) = chappe_core::logging::init(dir) {
+fn start_logging(dir: Option<&std::path::Path>, extra: Option<chappe_core::logging::ExtraLayer>) {
+    if let Err(err) = chappe_core::logging::init_with(dir, extra) {
         // The folder is unusable (read-only home…): keep the console at least.
         let _ = chappe_core::logging::init(None);
         tracing::warn!(%err, "no log file");
@@ -195,8 +198,41 @@ fn start_logging(dir: Option<&std::path::Path>) {
 }
 
 pub fn run() {
+    #[cfg(debug_assertions)]
+    use tracing_subscriber::Layer;
+
+    // Debug builds with CHAPPE_IPC_RECORD: what crosses into the webview, for the
+    // secrets test (see ipc_record.rs). Never in a release build. Installed with the
+    // logs, in `setup`.
+    #[cfg(debug_assertions)]
+    let recorder = ipc_record::Recorder::from_env();
+    #[cfg(debug_assertions)]
+    let recording: Option<chappe_core::logging::ExtraLayer> = recorder.clone().map(|r| {
+        r.with_filter(tracing_subscriber::filter::filter_fn(ipc_record::wanted))
+            .boxed()
+    });
+    #[cfg(not(debug_assertions))]
+    let recording: Option<chappe_core::logging::ExtraLayer> = None;
+
+    // Chappe's own runtime (large thread stacks: see chappe_core::runtime), for every
+    // command and task; kept alive until the app exits.
+    let runtime = match chappe_core::runtime::builder().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("Chappe could not start its runtime: {err}");
+            std::process::exit(1);
+        }
+    };
+    tauri::async_runtime::set(runtime.handle().clone());
+
     let specta = specta_builder();
-    let app = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    #[cfg(debug_assertions)]
+    let builder = match &recorder {
+        Some(r) => r.intercept_channels(builder),
+        None => builder,
+    };
+    let app = builder
         // First: a second launch must hand over its link and exit before anything else
         // starts (see links.rs).
         .plugin(tauri_plugin_single_instance::init(links::on_second_launch))
@@ -220,7 +256,7 @@ pub fn run() {
         .register_asynchronous_uri_scheme_protocol(media_commands::SCHEME, media_commands::handle)
         .setup(move |app| {
             let logs = log_dir(app);
-            start_logging(logs.as_deref());
+            start_logging(logs.as_deref(), recording);
             app.manage(settings_commands::Prefs::load(
                 app.path().app_config_dir().ok(),
                 logs,
@@ -233,6 +269,10 @@ pub fn run() {
             app.manage(desktop::Desktop::load(&data_dir(app)));
             desktop::on_start(app.handle());
             app.manage(state::AppState::new(data_dir(app), config, problems));
+            // Declared with `"create": false` in tauri.conf.json: built here, once the
+            // state its commands need is managed, with its navigation and new-window
+            // guards.
+            webview_guard::create_main_window(app)?;
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));

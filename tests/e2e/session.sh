@@ -73,6 +73,11 @@ mkdir -p "$CHAPPE_TEST_SAVE_DIR"
 # (the keys scenario reads the recovery key back from it).
 export CHAPPE_TEST_KEY_FILE=$WORK/chappe-keys.txt
 export RUST_LOG=${RUST_LOG:-warn,chappe=info,chappe_core=info}
+# Everything the shell sends to the webview during the run (debug builds only, see
+# src-tauri/src/ipc_record.rs), for the secrets scan of security.e2e.mjs.
+export CHAPPE_IPC_RECORD=$PWD/target/e2e/ipc-record.jsonl
+mkdir -p target/e2e
+: >"$CHAPPE_IPC_RECORD"
 PORT=${WEBDRIVER_PORT:-4444}
 tauri-driver --port "$PORT" --native-port $((PORT + 1)) >"$WORK/tauri-driver.log" 2>&1 &
 pids+=($!)
