@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use chappe_core::{Session, StoredSession, SyncStatus};
-use futures_util::StreamExt;
 
 use super::{relay::Relay, Server, User};
 
