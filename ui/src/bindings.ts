@@ -559,7 +559,10 @@ export type Progress = Progress_Serialize | Progress_Deserialize;
 export type Progress_Deserialize = {
 	done: number,
 	total: number,
-	/**  The server asked us to slow down: waiting this long before the next try. */
+	/**
+	 *  The server asked us to slow down, or does not answer: waiting this long before
+	 *  the next try.
+	 */
 	waitingMs?: number | null,
 	/**  The row just finished, if any. */
 	row?: Row_Deserialize | null,
@@ -569,7 +572,10 @@ export type Progress_Deserialize = {
 export type Progress_Serialize = {
 	done: number,
 	total: number,
-	/**  The server asked us to slow down: waiting this long before the next try. */
+	/**
+	 *  The server asked us to slow down, or does not answer: waiting this long before
+	 *  the next try.
+	 */
 	waitingMs: number | null,
 	/**  The row just finished, if any. */
 	row: Row_Serialize | null,
@@ -1007,7 +1013,17 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  The server's antivirus blocked this file: it is not saved. */
 { type: "fileBlocked" } | 
 /**  Opening it would run a program or a script: it can only be saved. */
-{ type: "wouldRunCode" } | { type: "other"; data: string };
+{ type: "wouldRunCode" } | 
+/**
+ *  The disk holding Chappe's data is full: nothing more can be kept or queued until
+ *  space is freed (what was already queued is kept).
+ */
+{ type: "diskFull" } | 
+/**
+ *  The system keychain is locked: the saved session is kept there, and resumes once
+ *  the keychain is unlocked.
+ */
+{ type: "keychainLocked" } | { type: "other"; data: string };
 
 /**  One person found in the user directory. */
 export type UserResult = UserResult_Serialize | UserResult_Deserialize;
