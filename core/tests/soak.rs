@@ -21,7 +21,6 @@ use std::{
 use chappe_core::{ListDiff, RoomTimeline, Session, TimelineItemView};
 use common::{enc, server, Server, User};
 use futures_util::{Stream, StreamExt};
-use serde_json::Value;
 
 fn env_u64(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -45,7 +44,6 @@ type Diffs = std::pin::Pin<Box<dyn Stream<Item = Vec<ListDiff<TimelineItemView>>
 /// One side of the conversation: its session, open timeline and what it shows.
 struct Side {
     name: &'static str,
-    user: User,
     session: Session,
     timeline: RoomTimeline,
     items: Vec<TimelineItemView>,
@@ -64,7 +62,6 @@ impl Side {
         let (items, diffs) = timeline.subscribe().await;
         Side {
             name,
-            user,
             session,
             timeline,
             items,
@@ -256,16 +253,19 @@ async fn two_clients_talk_steadily_memory_levels_off_and_every_message_arrives_o
             let missing = sent.iter().filter(|(_, b)| !shown.contains_key(b)).count();
             let no_thumb = reacted
                 .iter()
-                .filter(|b| !shown.get(*b).is_some_and(|e| e.2 >= 1))
+                .filter(|b| shown.get(*b).is_none_or(|e| e.2 < 1))
                 .count();
             if missing == 0 && no_thumb == 0 {
                 break;
             }
-            assert!(
-                settle.elapsed() < Duration::from_secs(300),
-                "{}: {missing} messages and {no_thumb} reactions never shown",
-                side.name
-            );
+            if settle.elapsed() > Duration::from_secs(300) {
+                // Counted as lost below, after the figures are printed.
+                println!(
+                    "soak: {}: {missing} messages and {no_thumb} reactions never shown",
+                    side.name
+                );
+                break;
+            }
             if missing > 0 {
                 pages[i] += 1;
                 let at_start = side.timeline.paginate_backwards(100).await.unwrap();

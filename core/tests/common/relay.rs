@@ -118,8 +118,9 @@ async fn pump(client: TcpStream, server: TcpStream, faults: Arc<Faults>) {
                 break;
             }
             let rate = f.upload_rate.load(Ordering::SeqCst);
-            if rate > 0 {
-                tokio::time::sleep(Duration::from_micros(n as u64 * 1_000_000 / rate)).await;
+            // No limit when the rate is 0 (then there is no quotient).
+            if let Some(micros) = (n as u64 * 1_000_000).checked_div(rate) {
+                tokio::time::sleep(Duration::from_micros(micros)).await;
             }
         }
         let _ = server_out.shutdown().await;
