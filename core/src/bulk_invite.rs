@@ -99,7 +99,8 @@ pub struct Row {
 pub struct Progress {
     pub done: u32,
     pub total: u32,
-    /// The server asked us to slow down: waiting this long before the next try.
+    /// The server asked us to slow down, or does not answer: waiting this long before
+    /// the next try.
     pub waiting_ms: Option<u32>,
     /// The row just finished, if any.
     pub row: Option<Row>,
@@ -116,6 +117,11 @@ pub enum BulkInviteError {
 
 /// How many times one invitation is retried after "too many requests".
 const RATE_LIMIT_RETRIES: u32 = 8;
+/// When the server cannot be reached, one invitation is tried again after these waits
+/// (about a minute in all, shown as waiting in the progress): a server restarting or a
+/// network blip must not fail every remaining line of a long list. After that, the line
+/// fails with "server unreachable" and the next one is tried.
+const UNREACHABLE_WAITS_MS: &[u64] = &[1_000, 2_000, 4_000, 8_000, 15_000, 30_000];
 /// Never wait longer than this for one retry, whatever the server says.
 const MAX_WAIT_MS: u64 = 60_000;
 /// Profile lookups run this many at a time in the preview.
@@ -378,20 +384,29 @@ pub async fn send(
     let total = u32::try_from(rows.iter().filter(|r| r.status == RowStatus::Ready).count())
         .unwrap_or(u32::MAX);
     let mut done = 0;
+    // Set once the server stayed unreachable through all the waits of one line.
+    let mut server_gone = false;
     let mut out = Vec::with_capacity(rows.len());
     for mut row in rows {
         if row.status != RowStatus::Ready {
             out.push(row);
             continue;
         }
-        row.status = invite_one(client, room_id, &row, identity, &mut |waiting_ms| {
-            on_progress(Progress {
-                done,
-                total,
-                waiting_ms: Some(waiting_ms),
-                row: None,
-            });
-        })
+        row.status = invite_one(
+            client,
+            room_id,
+            &row,
+            identity,
+            &mut server_gone,
+            &mut |waiting_ms| {
+                on_progress(Progress {
+                    done,
+                    total,
+                    waiting_ms: Some(waiting_ms),
+                    row: None,
+                });
+            },
+        )
         .await;
         done += 1;
         on_progress(Progress {
@@ -415,6 +430,7 @@ async fn invite_one(
     room_id: &RoomId,
     row: &Row,
     identity: Option<&IdentityServer>,
+    server_gone: &mut bool,
     on_wait: &mut impl FnMut(u32),
 ) -> RowStatus {
     let recipient = match (&row.user_id, &row.address, identity) {
@@ -443,6 +459,7 @@ async fn invite_one(
     };
     let by_email = matches!(recipient, InvitationRecipient::ThirdPartyId(_));
     let mut tries = 0;
+    let mut outages = 0;
     loop {
         let req = invite_user::v3::Request::new(room_id.to_owned(), recipient.clone());
         // Our own retry loop, so the user sees the wait and one bad line cannot stall
@@ -453,32 +470,56 @@ async fn invite_one(
             .await
         {
             Ok(_) => {
+                *server_gone = false;
                 return if by_email {
                     RowStatus::InvitedByEmail
                 } else {
                     RowStatus::Invited
-                }
+                };
             }
-            Err(e) => match retry_after(&e) {
-                Some(ms) if tries < RATE_LIMIT_RETRIES => {
-                    tries += 1;
-                    let ms = ms.min(MAX_WAIT_MS);
-                    on_wait(u32::try_from(ms).unwrap_or(u32::MAX));
-                    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-                }
-                _ => {
-                    return match failure::of_http(&e) {
-                        Failure::Forbidden => RowStatus::NotAllowed {
-                            reason: NotAllowed::NoPower,
-                        },
-                        f => RowStatus::Failed {
-                            reason: failure_reason(&f),
-                        },
+            Err(e) => {
+                if let Some(ms) = retry_after(&e) {
+                    if tries < RATE_LIMIT_RETRIES {
+                        tries += 1;
+                        let ms = ms.min(MAX_WAIT_MS);
+                        on_wait(u32::try_from(ms).unwrap_or(u32::MAX));
+                        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                        continue;
                     }
                 }
-            },
+                let failure = failure::of_http(&e);
+                if matches!(failure, Failure::Unreachable(_))
+                    && safe_to_repeat(&e, by_email)
+                    && !*server_gone
+                {
+                    if let Some(&ms) = UNREACHABLE_WAITS_MS.get(outages) {
+                        outages += 1;
+                        on_wait(u32::try_from(ms).unwrap_or(u32::MAX));
+                        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                        continue;
+                    }
+                    // Waited long enough: the lines after this one are tried once each
+                    // (not a minute each) until the server answers again.
+                    *server_gone = true;
+                }
+                return match failure {
+                    Failure::Forbidden => RowStatus::NotAllowed {
+                        reason: NotAllowed::NoPower,
+                    },
+                    f => RowStatus::Failed {
+                        reason: failure_reason(&f),
+                    },
+                };
+            }
         }
     }
+}
+
+/// Whether an invitation that got no answer may be sent again. Inviting an account a
+/// second time changes nothing (it stays invited), so it always may; an invitation by
+/// email would mail twice, so only when the first never left (connection refused).
+fn safe_to_repeat(err: &matrix_sdk::HttpError, by_email: bool) -> bool {
+    !by_email || matches!(err, matrix_sdk::HttpError::Reqwest(e) if e.is_connect())
 }
 
 /// The report as CSV (line, item, address, account, result), for saving, in English.

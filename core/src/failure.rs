@@ -42,3 +42,27 @@ pub fn of_sdk(err: &matrix_sdk::Error) -> Failure {
             .unwrap_or_else(|| Failure::Other(other.to_string())),
     }
 }
+
+/// Whether an error (in its words: the SDK wraps store errors in several layers) says
+/// the disk holding the local stores is full: SQLite's `SQLITE_FULL` ("database or disk
+/// is full") or the system's `ENOSPC` ("No space left on device").
+pub fn is_disk_full(error_text: &str) -> bool {
+    error_text.contains("database or disk is full")
+        || error_text.contains("No space left on device")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_is_recognised_in_sqlite_and_system_words() {
+        assert!(is_disk_full(
+            "Error while sending: sqlite error: database or disk is full"
+        ));
+        assert!(is_disk_full(
+            "I/O error: No space left on device (os error 28)"
+        ));
+        assert!(!is_disk_full("database is locked"));
+    }
+}

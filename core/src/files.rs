@@ -198,7 +198,7 @@ impl RoomTimeline {
             )
             .use_send_queue()
             .await
-            .map_err(TimelineError::from)?;
+            .map_err(TimelineError::from_send)?;
         Ok(())
     }
 

@@ -242,6 +242,12 @@ impl Session {
         // Uploads report their progress to the local echo (a bar on the file being sent).
         client.send_queue().enable_upload_progress(true);
         let sender = send_queue::keep_sending(client.clone(), status.subscribe());
+        // Messages and files queued by a previous run (quit, crash, killed while
+        // sending) leave now, not only once their room is opened again.
+        client
+            .send_queue()
+            .respawn_tasks_for_rooms_with_unsent_requests()
+            .await;
         // Before the sync starts: its first events must go through the notifier's filter.
         let (notifier, notify_task) = notifications::start(client.clone()).await;
         // Before the sync too: a verification request may be among its first events.

@@ -57,10 +57,26 @@ pub enum TimelineError {
     /// The server refused or could not be reached (loading older messages…).
     #[error("server failure: {0:?}")]
     Failure(crate::failure::Failure),
+    /// The disk holding the local stores is full: the message could not be queued (it
+    /// was not sent, and the text stays in the composer).
+    #[error("the disk holding Chappe's data is full")]
+    DiskFull,
     #[error(transparent)]
     Timeline(#[from] matrix_sdk_ui::timeline::Error),
     #[error(transparent)]
     Sdk(#[from] matrix_sdk::Error),
+}
+
+impl TimelineError {
+    /// A failure to queue a message: a full disk is said as such (the user can act on
+    /// it), anything else as it is.
+    pub(crate) fn from_send(err: matrix_sdk_ui::timeline::Error) -> Self {
+        if crate::failure::is_disk_full(&format!("{err} {err:?}")) {
+            Self::DiskFull
+        } else {
+            Self::Timeline(err)
+        }
+    }
 }
 
 /// What the timeline shows for one item.
@@ -564,7 +580,10 @@ impl RoomTimeline {
             return Err(TimelineError::EmptyMessage);
         }
         let content = RoomMessageEventContent::text_markdown(body);
-        self.timeline.send(content.into()).await?;
+        self.timeline
+            .send(content.into())
+            .await
+            .map_err(TimelineError::from_send)?;
         Ok(())
     }
 

@@ -8,43 +8,13 @@ mod common;
 
 use std::time::Duration;
 
-use chappe_core::{timeline::SendState, Session, StoredSession, SyncStatus, TimelineItemView};
-use common::{relay::Relay, server, wait_for, Server, User};
+use chappe_core::{timeline::SendState, Session, SyncStatus, TimelineItemView};
+use common::{
+    delivery::{assert_delivered_once_in_order, bodies_from, saved_session, wait_status},
+    relay::Relay,
+    server, wait_for, Server, User,
+};
 use futures_util::StreamExt;
-
-/// Logs `user` in directly, waits for `room_id` to be listed (so it is in the local
-/// cache), stops, and returns what the keychain would hold, pointed at `relay`.
-async fn saved_session(
-    server: &Server,
-    user: &User,
-    room_id: &str,
-    dir: &std::path::Path,
-    relay: &Relay,
-) -> StoredSession {
-    let mut session = server.login(user, dir).await.unwrap();
-    common::wait_joined(&session, room_id).await;
-    let mut stored = session.stored().unwrap();
-    session.stop().await;
-    drop(session);
-    stored.homeserver = relay.url.clone();
-    stored
-}
-
-async fn wait_status(session: &Session, want: SyncStatus) {
-    let mut status = session.sync_status();
-    let start = std::time::Instant::now();
-    loop {
-        if status.get() == want {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "sync never became {want:?}: {:?}",
-            status.get()
-        );
-        let _ = tokio::time::timeout(Duration::from_millis(500), status.next()).await;
-    }
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_message_sent_while_the_server_is_down_is_delivered_when_it_returns() {
@@ -150,46 +120,13 @@ async fn a_saved_session_opens_offline_with_its_rooms_from_the_local_cache() {
 
 /// Alice's messages in the room as Bob's client reads them, oldest first.
 async fn alice_bodies(server: &Server, bob: &User, alice: &User, room_id: &str) -> Vec<String> {
-    let mut all = server.messages(bob, room_id).await.unwrap();
-    all.reverse(); // the server answers newest first
-    all.into_iter()
-        .filter(|(sender, _)| sender == &alice.user_id)
-        .map(|(_, body)| body)
-        .collect()
+    bodies_from(server, bob, alice, room_id).await
 }
 
 /// Sends `bodies` one after the other into the open room, while the server is away.
 async fn type_during_outage(timeline: &chappe_core::RoomTimeline, bodies: &[String]) {
     for body in bodies {
         timeline.send_text(body).await.unwrap();
-    }
-}
-
-/// Waits until Bob's client has all of `want` from Alice, then checks nothing more.
-async fn assert_delivered_once_in_order(
-    server: &Server,
-    bob: &User,
-    alice: &User,
-    room_id: &str,
-    want: &[String],
-) {
-    let start = std::time::Instant::now();
-    loop {
-        let got = alice_bodies(server, bob, alice, room_id).await;
-        if got.len() >= want.len() {
-            // Give a duplicate a moment to show up, then compare exactly.
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            let got = alice_bodies(server, bob, alice, room_id).await;
-            assert_eq!(got, want, "each message once, in the order typed");
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "only {} of {} delivered: {got:?}",
-            got.len(),
-            want.len()
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 

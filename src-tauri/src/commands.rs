@@ -151,17 +151,30 @@ pub async fn restore_session(
     // The proxy set in Settings, from this start on.
     let proxy = prefs.proxy();
     if let Some(session) = state.session.read().await.as_ref() {
-        let remembered = keychain::load(&state.data_dir).await.is_some();
+        let remembered = matches!(
+            keychain::load(&state.data_dir).await,
+            keychain::Loaded::Session(_)
+        );
         return Ok(Some(me_of(session, remembered).await));
     }
-    if let Some(stored) = keychain::load(&state.data_dir).await {
-        match chappe_core::Session::restore_via(stored, proxy.as_ref()).await {
+    match keychain::load(&state.data_dir).await {
+        keychain::Loaded::Session(stored) => match chappe_core::Session::restore_via(*stored, proxy.as_ref()).await {
             Ok(session) => return install(&state, session).await.map(Some),
-            Err(err) => {
+            // Unusable for good: forget it and ask to log in.
+            Err(err @ chappe_core::SessionError::Corrupt(_)) => {
                 warn!(%err, "the saved session cannot be resumed; asking to log in");
                 keychain::forget(&state.data_dir).await;
             }
-        }
+            // The store could not be opened (a full disk…): kept, with the messages it
+            // still has to send; the login form says why, and the next start retries.
+            Err(err) => {
+                warn!(%err, "the saved session cannot be opened now; keeping it");
+                return Err(err.into());
+            }
+        },
+        // Kept where it is: it resumes once the user has unlocked the keychain.
+        keychain::Loaded::Locked => return Err(UiError::KeychainLocked),
+        keychain::Loaded::Nothing | keychain::Loaded::Unavailable => {}
     }
     if let (Ok(user), Ok(password)) = (
         std::env::var("CHAPPE_DEMO_USER"),

@@ -170,6 +170,14 @@ pub enum UiError {
     /// Not at this step yet (confirming before the emojis showed).
     #[error("verification wrong step")]
     VerificationWrongStep,
+    /// The disk holding Chappe's data is full: nothing more can be kept or queued until
+    /// space is freed (what was already queued is kept).
+    #[error("disk full")]
+    DiskFull,
+    /// The system keychain is locked: the saved session is kept there, and resumes once
+    /// the keychain is unlocked.
+    #[error("keychain locked")]
+    KeychainLocked,
     #[error("{0}")]
     Other(String),
 }
@@ -315,7 +323,12 @@ impl From<LoginError> for UiError {
 
 impl From<SessionError> for UiError {
     fn from(err: SessionError) -> Self {
-        Self::Other(err.to_string())
+        let text = err.to_string();
+        if failure::is_disk_full(&format!("{text} {err:?}")) {
+            Self::DiskFull
+        } else {
+            Self::Other(text)
+        }
     }
 }
 
@@ -326,6 +339,7 @@ impl From<TimelineError> for UiError {
             TimelineError::EmptyMessage => Self::EmptyMessage,
             TimelineError::UnknownItem(_) => Self::MessageNotFound,
             TimelineError::NotSentYet => Self::NotSentYet,
+            TimelineError::DiskFull => Self::DiskFull,
             TimelineError::Sdk(e) => failure::of_sdk(&e).into(),
             TimelineError::Failure(f) => f.into(),
             other => Self::Other(other.to_string()),

@@ -734,7 +734,10 @@ export type Progress = Progress_Serialize | Progress_Deserialize;
 export type Progress_Deserialize = {
 	done: number,
 	total: number,
-	/**  The server asked us to slow down: waiting this long before the next try. */
+	/**
+	 *  The server asked us to slow down, or does not answer: waiting this long before
+	 *  the next try.
+	 */
 	waitingMs?: number | null,
 	/**  The row just finished, if any. */
 	row?: Row_Deserialize | null,
@@ -744,7 +747,10 @@ export type Progress_Deserialize = {
 export type Progress_Serialize = {
 	done: number,
 	total: number,
-	/**  The server asked us to slow down: waiting this long before the next try. */
+	/**
+	 *  The server asked us to slow down, or does not answer: waiting this long before
+	 *  the next try.
+	 */
 	waitingMs: number | null,
 	/**  The row just finished, if any. */
 	row: Row_Serialize | null,
@@ -1302,7 +1308,17 @@ export type UiError = { type: "missingFields" } | { type: "invalidHomeserver" } 
 /**  The verification ended (done, cancelled, timed out) before this action. */
 { type: "verificationGone" } | 
 /**  Not at this step yet (confirming before the emojis showed). */
-{ type: "verificationWrongStep" } | { type: "other"; data: string };
+{ type: "verificationWrongStep" } | 
+/**
+ *  The disk holding Chappe's data is full: nothing more can be kept or queued until
+ *  space is freed (what was already queued is kept).
+ */
+{ type: "diskFull" } | 
+/**
+ *  The system keychain is locked: the saved session is kept there, and resumes once
+ *  the keychain is unlocked.
+ */
+{ type: "keychainLocked" } | { type: "other"; data: string };
 
 export type UnverifiedDevice = UnverifiedDevice_Serialize | UnverifiedDevice_Deserialize;
 

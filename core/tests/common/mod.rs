@@ -5,8 +5,10 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod attachments;
+pub mod delivery;
 pub mod identity;
 pub mod mail;
+pub mod private_server;
 pub mod relay;
 pub mod verify;
 

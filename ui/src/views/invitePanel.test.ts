@@ -56,7 +56,7 @@ describe("invite panel", () => {
     expect($<HTMLButtonElement>("#invite-check").disabled).toBe(true);
     const channel = tauri.channelOf("invite_send");
     channel.push({ done: 0, total: 2, waitingMs: 2500, row: null });
-    expect($("#invite-status").textContent).toBe("Le serveur demande de ralentir : reprise dans 3 s…");
+    expect($("#invite-status").textContent).toBe("Le serveur demande de ralentir ou ne répond pas : reprise dans 3 s…");
     channel.push({ done: 1, total: 2, waitingMs: null, row: preview[0] });
     expect($("#invite-status").textContent).toBe("Invitations envoyées : 1 sur 2");
     expect($<HTMLProgressElement>("#invite-progress").value).toBe(1);
