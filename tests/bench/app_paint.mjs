@@ -14,7 +14,9 @@
 //
 // Env: WEBDRIVER_URL, TAURI_DRIVER_PID, APP (the wrapper that starts the app with the
 // data folder named in DATA_DIR_FILE), DATA_DIR_FILE, BENCH_ROOMS (1000),
-// BENCH_APP_RUNS (2), BENCH_APP_SETTLE (20), BENCH_SHOTS (screenshots folder).
+// BENCH_APP_RUNS (2), BENCH_APP_SETTLE (20), BENCH_SHOTS (screenshots folder),
+// ENV_FILE (variables the wrapper sets for a launch), BENCH_APP_VARIANT (e.g.
+// "CHAPPE_WEBKIT_CACHE=browser": the same runs again with that set, rows labelled so).
 // Prints markdown rows; exit code 1 when a run did not paint all rooms.
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -169,24 +171,35 @@ function timeRow(name, xs) {
   return `| ${name} | ${ms(median(xs))} | ${v.length ? ms(Math.min(...v)) : ""} | ${v.length ? ms(Math.max(...v)) : ""} | ${v.length}/${xs.length} runs |`;
 }
 
-const cold = [];
-const warm = [];
-for (let i = 0; i < RUNS; i++) {
-  const dir = await mkdtemp(join(tmpdir(), "chappe-bench-app-"));
-  cold.push(await launch(`cold-${i + 1}`, dir));
-  warm.push(await launch(`warm-${i + 1}`, dir));
+async function runsOf(variant) {
+  await writeFile(process.env.ENV_FILE, variant ? `${variant}\n` : "");
+  const cold = [];
+  const warm = [];
+  for (let i = 0; i < RUNS; i++) {
+    const dir = await mkdtemp(join(tmpdir(), "chappe-bench-app-"));
+    const tag = variant ? `${variant.replace(/\W+/g, "_")}-` : "";
+    cold.push(await launch(`${tag}cold-${i + 1}`, dir));
+    warm.push(await launch(`${tag}warm-${i + 1}`, dir));
+  }
+  return { variant, cold, warm };
 }
 
+const sets = [await runsOf("")];
+if (process.env.BENCH_APP_VARIANT) sets.push(await runsOf(process.env.BENCH_APP_VARIANT));
+
 const rows = [];
-for (const [kind, rs] of [["cold (sign-in)", cold], ["warm (saved session)", warm]]) {
-  rows.push(timeRow(`app ${kind}: launch -> window ready (WebDriver session)`, rs.map((r) => r.session)));
-  rows.push(timeRow(`app ${kind}: launch -> room list painted (first ${median(rs.map((r) => r.firstCount))} rooms)`,
-    rs.map((r) => r.first)));
-  rows.push(timeRow(`app ${kind}: launch -> all ${ROOMS} rooms painted`, rs.map((r) => r.all)));
-  rows.push(`| app ${kind}: RSS summed (${rs[0].procs}) | peak ${mib(median(rs.map((r) => r.peakRss)))} | | | steady ${mib(median(rs.map((r) => r.steadyRss)))} |`);
-  rows.push(`| app ${kind}: PSS summed | peak ${mib(median(rs.map((r) => r.peakPss)))} | | | steady ${mib(median(rs.map((r) => r.steadyPss)))} |`);
+for (const { variant, cold, warm } of sets) {
+  const v = variant ? `, ${variant}` : "";
+  for (const [kind, rs] of [[`cold (sign-in)${v}`, cold], [`warm (saved session)${v}`, warm]]) {
+    rows.push(timeRow(`app ${kind}: launch -> window ready (WebDriver session)`, rs.map((r) => r.session)));
+    rows.push(timeRow(`app ${kind}: launch -> room list painted (first ${median(rs.map((r) => r.firstCount))} rooms)`,
+      rs.map((r) => r.first)));
+    rows.push(timeRow(`app ${kind}: launch -> all ${ROOMS} rooms painted`, rs.map((r) => r.all)));
+    rows.push(`| app ${kind}: RSS summed (${rs[0].procs}) | peak ${mib(median(rs.map((r) => r.peakRss)))} | | | steady ${mib(median(rs.map((r) => r.steadyRss)))} |`);
+    rows.push(`| app ${kind}: PSS summed | peak ${mib(median(rs.map((r) => r.peakPss)))} | | | steady ${mib(median(rs.map((r) => r.steadyPss)))} |`);
+  }
 }
 console.log(rows.join("\n"));
-const failed = [...cold, ...warm].filter((r) => !Number.isFinite(r.all));
+const failed = sets.flatMap((x) => [...x.cold, ...x.warm]).filter((r) => !Number.isFinite(r.all));
 for (const r of failed) console.error(`${r.label}: all ${ROOMS} rooms were not painted (${r.painted} in the list)`);
 process.exit(failed.length ? 1 : 0);

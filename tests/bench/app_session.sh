@@ -55,8 +55,11 @@ done
 # Each launch gets the data folder app_paint.mjs wrote in DATA_DIR_FILE; `exec` keeps
 # the app's process id (and name) the one WebKitWebDriver started.
 export DATA_DIR_FILE=$WORK/data-dir APP_LOG=$WORK/app.log
-printf '#!/usr/bin/env bash\nCHAPPE_DATA_DIR=$(cat %q) exec %q "$@" >>%q 2>&1\n' \
-  "$DATA_DIR_FILE" "$APP_BINARY" "$APP_LOG" >"$WORK/app"
+# ENV_FILE holds extra variables for the launch (a variant being compared), if any.
+export ENV_FILE=$WORK/env
+: >"$ENV_FILE"
+printf '#!/usr/bin/env bash\nset -a; . %q; set +a\nCHAPPE_DATA_DIR=$(cat %q) exec %q "$@" >>%q 2>&1\n' \
+  "$ENV_FILE" "$DATA_DIR_FILE" "$APP_BINARY" "$APP_LOG" >"$WORK/app"
 chmod +x "$WORK/app"
 export APP=$WORK/app WEBDRIVER_URL=http://127.0.0.1:$PORT TAURI_DRIVER_PID
 mkdir -p "${BENCH_SHOTS:-target/bench}"
