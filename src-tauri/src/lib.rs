@@ -17,8 +17,6 @@ mod register_commands;
 mod room_commands;
 mod scan_commands;
 mod state;
-// WebKit's memory caches sized for one local page (benchmark: whole-app memory).
-mod webview_memory;
 
 use std::path::PathBuf;
 
@@ -178,7 +176,6 @@ pub fn run() {
                 tracing::warn!(problem = %p, "config file ignored");
             }
             app.manage(state::AppState::new(data_dir(app), config, problems));
-            webview_memory::apply(app);
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));

@@ -16,7 +16,8 @@
 // data folder named in DATA_DIR_FILE), DATA_DIR_FILE, BENCH_ROOMS (1000),
 // BENCH_APP_RUNS (2), BENCH_APP_SETTLE (20), BENCH_SHOTS (screenshots folder),
 // ENV_FILE (variables the wrapper sets for a launch), BENCH_APP_VARIANT (e.g.
-// "CHAPPE_WEBKIT_CACHE=browser": the same runs again with that set, rows labelled so).
+// "CHAPPE_WEBKIT_CACHE=browser": the same runs again with that set, rows labelled so;
+// several variants separated by ";", each line of variables as a shell would read them).
 // Prints markdown rows; exit code 1 when a run did not paint all rooms.
 import { mkdtemp, readFile, readdir, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -88,11 +89,14 @@ function sampler() {
       if (procs.length) {
         let rss = 0;
         let pss = 0;
-        for (const { pid } of procs) {
-          rss += await kb(`/proc/${pid}/status`, "VmRSS");
+        const each = {};
+        for (const { pid, comm } of procs) {
+          const r = await kb(`/proc/${pid}/status`, "VmRSS");
+          rss += r;
+          each[comm] = (each[comm] ?? 0) + r;
           pss += await kb(`/proc/${pid}/smaps_rollup`, "Pss");
         }
-        samples.push({ t: Date.now(), rss, pss, procs: procs.map((p) => p.comm) });
+        samples.push({ t: Date.now(), rss, pss, procs: procs.map((p) => p.comm), each });
       }
       await sleep(500);
     }
@@ -152,6 +156,7 @@ async function launch(label, dataDir) {
   result.peakPss = Math.max(0, ...s.map((x) => x.pss));
   result.steadyRss = mean(steady, (x) => x.rss);
   result.steadyPss = mean(steady, (x) => x.pss);
+  result.each = s.at(-1)?.each ?? {};
   const last = s.at(-1)?.procs ?? [];
   result.procs = [...new Set(last)].map((c) => `${c} x${last.filter((x) => x === c).length}`).join(", ");
   console.error(`${label}: ${JSON.stringify({ ...result, marks: result.marks.length })}`);
@@ -185,7 +190,9 @@ async function runsOf(variant) {
 }
 
 const sets = [await runsOf("")];
-if (process.env.BENCH_APP_VARIANT) sets.push(await runsOf(process.env.BENCH_APP_VARIANT));
+for (const v of (process.env.BENCH_APP_VARIANT || "").split(";").map((x) => x.trim()).filter(Boolean)) {
+  sets.push(await runsOf(v));
+}
 
 const rows = [];
 for (const { variant, cold, warm } of sets) {
@@ -196,6 +203,8 @@ for (const { variant, cold, warm } of sets) {
       rs.map((r) => r.first)));
     rows.push(timeRow(`app ${kind}: launch -> all ${ROOMS} rooms painted`, rs.map((r) => r.all)));
     rows.push(`| app ${kind}: RSS summed (${rs[0].procs}) | peak ${mib(median(rs.map((r) => r.peakRss)))} | | | steady ${mib(median(rs.map((r) => r.steadyRss)))} |`);
+    const by = Object.keys(rs[0].each).map((c) => `${c} ${mib(median(rs.map((r) => r.each[c] ?? 0)))}`).join(", ");
+    rows.push(`| app ${kind}: RSS by process at the end | ${by} | | | |`);
     rows.push(`| app ${kind}: PSS summed | peak ${mib(median(rs.map((r) => r.peakPss)))} | | | steady ${mib(median(rs.map((r) => r.steadyPss)))} |`);
   }
 }
