@@ -167,7 +167,9 @@ async function launch(label, dataDir) {
 
 const median = (xs) => {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return v.length ? v[Math.floor((v.length - 1) / 2)] : NaN;
+  if (!v.length) return NaN;
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 };
 const ms = (x) => (Number.isFinite(x) ? `${x.toFixed(0)} ms` : "n/a");
 const mib = (k) => `${(k / 1024).toFixed(0)} MiB`;
