@@ -191,7 +191,8 @@ async function runsOf(variant) {
   return { variant, cold, warm };
 }
 
-const sets = [await runsOf("")];
+// BENCH_APP_BASE=0: the variants only.
+const sets = process.env.BENCH_APP_BASE === "0" ? [] : [await runsOf("")];
 for (const v of (process.env.BENCH_APP_VARIANT || "").split(";").map((x) => x.trim()).filter(Boolean)) {
   sets.push(await runsOf(v));
 }
