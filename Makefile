@@ -12,7 +12,7 @@ TEST_PORT ?= 18008
 DEMO_PORT ?= 8008
 APP := $(CARGO_TARGET_DIR)/debug/chappe
 
-.PHONY: demo test bench setup ui app test-rust test-ui test-e2e test-server stop-test-server test-package
+.PHONY: demo test bench bench-app setup ui app test-rust test-ui test-e2e test-server stop-test-server test-package
 
 setup:
 	bash tests/setup.sh
@@ -106,6 +106,15 @@ bench:
 	BENCH_ROOMS=$(BENCH_ROOMS) BENCH_MESSAGES=$(BENCH_MESSAGES) \
 	cargo bench -p chappe-core --bench startup
 	@if [ -x "$(RELEASE_APP)" ]; then \
+	  BENCH_ROOMS=$(BENCH_ROOMS) \
 	  bash tests/bench/app.sh "$(RELEASE_APP)" "$$(bash tests/server/synapse.sh url bench)" \
 	    bench_$(BENCH_ROOMS)x$(BENCH_MESSAGES) bench-password; \
 	else echo "(no release app at $(RELEASE_APP): make ui; cargo build -p chappe --release; for whole-app rows)"; fi
+
+# The release app the whole-app rows measure ([profile.release]: fat LTO, one codegen
+# unit, stripped; long on a small machine) and its .deb (Tauri CLI `bundle`, see
+# tests/bench/deb.sh; the CLI is installed without touching package.json).
+bench-app: ui
+	cargo build -p chappe --release
+	[ -x ui/node_modules/.bin/tauri ] || (cd ui && npm install --no-save @tauri-apps/cli@2.12.5)
+	bash tests/bench/deb.sh

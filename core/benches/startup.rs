@@ -422,6 +422,12 @@ async fn main() -> Result<()> {
         env_num("BENCH_PEER_RUNS", 3).max(1),
     );
     let seeded = seed(&hs, n_rooms, n_msgs).await?;
+    // Seeding 1,000 rooms takes minutes: `BENCH_SEED_ONLY=1` seeds (or checks the
+    // seed) and stops, so the seed can run while the release app is being built.
+    if std::env::var_os("BENCH_SEED_ONLY").is_some() {
+        eprintln!("seed ready: {} in {n_rooms} rooms", seeded.user);
+        return Ok(());
+    }
     let owner = seeded.token.clone();
     let first = 20.min(n_rooms);
     let mut rows = Vec::new();

@@ -8,6 +8,7 @@ import { colorSlot, errorText, syncText } from "../format";
 import { t } from "../i18n";
 import { ROOM_LINK_EVENT } from "../links";
 import { RoomListView } from "./roomList";
+import { PaintMarks } from "../paintMarks";
 import { roomMenu } from "./roomMenu";
 import { ROOM_FILTERS, visibleRooms, type RoomFilter } from "../roomFilter";
 import { invitePanel } from "./invite";
@@ -57,6 +58,8 @@ export class MainScreen {
   /** The invitation shown in the pane, while unanswered; `busy` while the server answers. */
   private invite: { roomId: string; busy: boolean } | null = null;
   private drawRooms = frameScheduler(() => this.renderRooms());
+  /** Benchmark marks: when the list is first painted, and with how many rooms. */
+  private paintMarks = new PaintMarks(() => this.list.element.childElementCount);
   private unlisten: (() => void)[] = [];
   /** The chip and the search narrow what the list shows, never what it holds. */
   private filter: RoomFilter = "all";
@@ -436,6 +439,7 @@ export class MainScreen {
     if (!this.alive) return;
     const shown = visibleRooms(this.rooms, this.filter, this.search.value);
     this.list.render(shown, this.selected);
+    this.paintMarks.rendered();
     this.empty.hidden = shown.length > 0;
     this.empty.textContent = !this.roomsLoaded ? t("main.loadingRooms")
       : this.rooms.length > 0 ? t("main.noMatch") : t("main.noRooms");

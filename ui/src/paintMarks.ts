@@ -1,0 +1,63 @@
+// Performance marks for the benchmark (issue 10): when the room list is first painted,
+// and how many rooms are on screen each time that number grows. The bench runner reads
+// them back from the real window through WebDriver (`performance.getEntriesByType`),
+// so "launch → room list painted" is measured by the UI itself, not guessed from logs.
+// Cheap: at most one pending frame callback, and a mark only when the count grows.
+
+/** The first time at least one room is painted. */
+export const FIRST_PAINT_MARK = "chappe:room-list-painted";
+/** Each time more rooms than ever before are painted; `detail.count` (and the name's
+ *  suffix, for webviews without mark details) is how many. */
+export const ROOMS_PAINTED_MARK = "chappe:rooms-painted";
+
+type Frame = (cb: () => void) => unknown;
+
+export interface PaintMarkDeps {
+  /** Runs before the next paint (`requestAnimationFrame`). */
+  frame: Frame;
+  /** Runs as soon as possible after the current task (`setTimeout(…, 0)`): queued from
+   *  a frame callback, it runs once that frame has been painted. */
+  later: (cb: () => void) => unknown;
+  mark: (name: string, detail: { count: number }) => void;
+}
+
+const browserDeps = (): PaintMarkDeps => ({
+  frame: typeof requestAnimationFrame === "function" ? (cb) => requestAnimationFrame(cb) : (cb) => setTimeout(cb, 16),
+  later: (cb) => setTimeout(cb, 0),
+  mark: (name, detail) => {
+    // Marks are a measurement aid: never let them break the UI (old webviews, full buffers).
+    try {
+      performance.mark(name, { detail });
+    } catch {
+      /* nothing to measure with */
+    }
+  },
+});
+
+export class PaintMarks {
+  private best = 0;
+  private pending = false;
+
+  /** `count`: how many rooms the list holds on screen when asked. */
+  constructor(private count: () => number, private deps: PaintMarkDeps = browserDeps()) {}
+
+  /** After the list was rendered: marks the frame that paints it, if it shows more
+   *  rooms than any earlier frame. */
+  rendered(): void {
+    if (this.pending || this.count() <= this.best) return;
+    this.pending = true;
+    this.deps.frame(() => {
+      // Counted in the frame callback: what this frame is about to paint.
+      const n = this.count();
+      this.deps.later(() => {
+        this.pending = false;
+        if (n <= this.best) return;
+        if (this.best === 0) this.deps.mark(FIRST_PAINT_MARK, { count: n });
+        this.best = n;
+        this.deps.mark(`${ROOMS_PAINTED_MARK}:${n}`, { count: n });
+        // Rooms added while this frame was waiting get their own mark.
+        if (this.count() > this.best) this.rendered();
+      });
+    });
+  }
+}
