@@ -36,6 +36,7 @@ pub mod room_list;
 pub mod room_power;
 pub mod room_preview;
 pub mod room_settings;
+pub mod room_subscriptions;
 mod room_state;
 pub mod runtime;
 pub mod scan;

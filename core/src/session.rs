@@ -21,6 +21,8 @@ use matrix_sdk::{
     Client, SessionMeta, SessionTokens,
 };
 use matrix_sdk_ui::sync_service::SyncService;
+
+use crate::room_subscriptions::RoomSubscriptions;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -90,6 +92,7 @@ pub struct Session {
     tasks: Vec<JoinHandle<()>>,
     media: MediaSources,
     verifications: Verifications,
+    subscriptions: Arc<RoomSubscriptions>,
 }
 
 impl fmt::Debug for Session {
@@ -251,7 +254,9 @@ impl Session {
         // Before the sync starts: its first events must go through the notifier's filter.
         let (notifier, notify_task) = notifications::start(client.clone()).await;
         // Before the sync too: a verification request may be among its first events.
-        let verifications = Verifications::start(&client, Some(sync_service.room_list_service()));
+        // Open rooms and verification rooms get all their events each sync.
+        let subscriptions = RoomSubscriptions::new(sync_service.room_list_service());
+        let verifications = Verifications::start(&client, Some(subscriptions.clone()));
         sync_service.start().await;
         Ok(Self {
             client,
@@ -264,6 +269,7 @@ impl Session {
             tasks: vec![list_task, supervisor, sender, notify_task],
             media: MediaSources::default(),
             verifications,
+            subscriptions,
         })
     }
 
@@ -333,7 +339,23 @@ impl Session {
 
     /// Opens a room's timeline.
     pub async fn open_room(&self, room_id: &str) -> Result<RoomTimeline, TimelineError> {
-        RoomTimeline::open(&self.client, room_id, self.media.clone()).await
+        RoomTimeline::open(
+            &self.client,
+            room_id,
+            self.media.clone(),
+            Some(&self.subscriptions),
+        )
+        .await
+    }
+
+    /// The rooms that get all their new events in each sync now: the open ones and
+    /// those of running verifications (see room_subscriptions).
+    pub fn subscribed_rooms(&self) -> Vec<String> {
+        self.subscriptions
+            .rooms()
+            .into_iter()
+            .map(|r| r.to_string())
+            .collect()
     }
 
     /// Stops syncing and the session's tasks. The local store stays, so the session can

@@ -37,6 +37,7 @@ use crate::{
     diff::ListDiff,
     html,
     media::{self, MediaSources, MediaView},
+    room_subscriptions::{Held, RoomSubscriptions},
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -513,6 +514,8 @@ pub struct RoomTimeline {
     me: Arc<str>,
     /// Where the attachments shown are remembered for the `media:` scheme.
     media: MediaSources,
+    /// All the room's new events in each sync while it is open (see room_subscriptions).
+    _subscription: Option<Arc<Held>>,
 }
 
 impl RoomTimeline {
@@ -520,12 +523,17 @@ impl RoomTimeline {
         client: &Client,
         room_id: &str,
         media: MediaSources,
+        subscriptions: Option<&Arc<RoomSubscriptions>>,
     ) -> Result<Self, TimelineError> {
         let room_id = OwnedRoomId::try_from(room_id)
             .map_err(|_| TimelineError::UnknownRoom(room_id.to_owned()))?;
         let room = client
             .get_room(&room_id)
             .ok_or_else(|| TimelineError::UnknownRoom(room_id.to_string()))?;
+        let subscription = match subscriptions {
+            Some(subs) => Some(Arc::new(subs.hold(&room_id).await)),
+            None => None,
+        };
         let timeline = room.timeline().await?;
         let me: Arc<str> = client
             .user_id()
@@ -537,6 +545,7 @@ impl RoomTimeline {
             timeline: Arc::new(timeline),
             me,
             media,
+            _subscription: subscription,
         })
     }
 

@@ -53,7 +53,7 @@ use matrix_sdk::{
     },
     Client,
 };
-use matrix_sdk_ui::room_list_service::RoomListService;
+use crate::room_subscriptions::RoomSubscriptions;
 use serde::Serialize;
 use tokio::sync::broadcast;
 use tracing::{info, warn};
@@ -220,7 +220,7 @@ pub struct Flow {
     client: Client,
     kind: FlowKind,
     /// To follow a flow in a room closely (see [`Flow::run`]).
-    room_list: Option<Arc<RoomListService>>,
+    room_list: Option<Arc<RoomSubscriptions>>,
 }
 
 #[derive(Clone, Debug)]
@@ -266,7 +266,7 @@ async fn device(
 }
 
 impl Flow {
-    fn new(client: &Client, kind: FlowKind, room_list: Option<Arc<RoomListService>>) -> Self {
+    fn new(client: &Client, kind: FlowKind, room_list: Option<Arc<RoomSubscriptions>>) -> Self {
         Self {
             client: client.clone(),
             kind,
@@ -396,9 +396,11 @@ impl Flow {
             FlowKind::Request(r) => r.room_id().map(ToOwned::to_owned),
             FlowKind::Sas { sas, .. } => sas.room_id().map(ToOwned::to_owned),
         };
-        if let (Some(room), Some(list)) = (room, &self.room_list) {
-            list.subscribe_to_rooms(&[&room]).await;
-        }
+        // Held for as long as the flow runs.
+        let _subscription = match (room, &self.room_list) {
+            (Some(room), Some(subs)) => Some(subs.hold(&room).await),
+            _ => None,
+        };
         match self.kind {
             FlowKind::Request(request) => run_request(&self.client, request, &mut emit).await,
             FlowKind::Sas { sas, .. } => run_sas(&self.client, sas, false, &mut emit).await,
@@ -594,7 +596,7 @@ async fn saved_as_verified(client: &Client, sas: &SasVerification) {
 #[derive(Clone)]
 pub struct Verifications {
     client: Client,
-    room_list: Option<Arc<RoomListService>>,
+    room_list: Option<Arc<RoomSubscriptions>>,
     incoming: broadcast::Sender<VerificationInfo>,
     /// Flows by (other user, flow ID): the SDK finds request flows again by themselves,
     /// but not an emoji exchange we started without a request (its ID is not exposed).
@@ -654,7 +656,7 @@ fn announce_request(flow: Flow, flows: &Flows, tx: &broadcast::Sender<Verificati
 impl Verifications {
     /// `room_list`: the session's room list service, to follow flows in rooms closely
     /// (see [`Flow::run`]).
-    pub fn start(client: &Client, room_list: Option<Arc<RoomListService>>) -> Self {
+    pub fn start(client: &Client, room_list: Option<Arc<RoomSubscriptions>>) -> Self {
         let (incoming, _) = broadcast::channel(INCOMING_CAPACITY);
         let flows: Flows = Arc::default();
         let mut handlers = Vec::new();

@@ -511,3 +511,54 @@ async fn markdown_is_sent_with_its_html() {
     assert!(plain["content"].get("formatted_body").is_none(), "{plain}");
     session.stop().await;
 }
+
+/// An open room is subscribed (all its new events each sync, not the room list's one),
+/// for as long as one of its timelines is open; a burst of messages and reactions
+/// then shows in full without scrolling back.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_open_room_gets_every_event_of_a_burst() {
+    let (server, _alice, bob, room_id, session, _dir, timeline) = setup().await;
+    assert_eq!(session.subscribed_rooms(), vec![room_id.clone()]);
+    let second = session.open_room(&room_id).await.unwrap();
+    drop(timeline);
+    assert_eq!(session.subscribed_rooms(), vec![room_id.clone()], "still open once");
+
+    let (mut items, stream) = second.subscribe().await;
+    let mut stream = Box::pin(stream);
+    // Ten messages, each with a reaction, sent as fast as the server takes them: many
+    // arrive in the same sync.
+    for i in 0..10 {
+        let event_id = server
+            .send_text(&bob, &room_id, &format!("rafale {i}"))
+            .await
+            .unwrap();
+        server
+            .put(
+                &bob,
+                &format!(
+                    "/rooms/{}/send/m.reaction/r{i}",
+                    common::enc(&room_id)
+                ),
+                serde_json::json!({"m.relates_to": {
+                    "rel_type": "m.annotation", "event_id": event_id, "key": "👍"}}),
+            )
+            .await
+            .unwrap();
+    }
+    until(&mut items, &mut stream, "the whole burst with its reactions", |items| {
+        let all = (0..10).all(|i| {
+            items.iter().any(|it| matches!(it,
+                TimelineItemView::Message { body, reactions, .. }
+                    if *body == format!("rafale {i}") && reactions.iter().any(|r| r.key == "👍")))
+        });
+        all.then_some(())
+    })
+    .await;
+
+    drop(second);
+    let start = std::time::Instant::now();
+    while !session.subscribed_rooms().is_empty() {
+        assert!(start.elapsed() < SYNC_TIMEOUT, "closed room still subscribed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

@@ -28,6 +28,8 @@ mod webview_guard;
 
 use std::path::PathBuf;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tauri::{Manager, RunEvent, Runtime};
 use tauri_specta::{collect_commands, Builder};
 use tracing::error;
@@ -197,6 +199,10 @@ fn start_logging(dir: Option<&std::path::Path>, extra: Option<chappe_core::loggi
     }
 }
 
+/// Set once an exit was asked for and the session is stopping / stopped (see `run`).
+static SHUTTING_DOWN: AtomicBool = AtomicBool::new(false);
+static SHUT_DOWN: AtomicBool = AtomicBool::new(false);
+
 pub fn run() {
     #[cfg(debug_assertions)]
     use tracing_subscriber::Layer;
@@ -290,13 +296,26 @@ pub fn run() {
         if let RunEvent::Reopen { .. } = &event {
             desktop::show_main(handle);
         }
-        if let RunEvent::ExitRequested { .. } = event {
+        if let RunEvent::ExitRequested { api, code, .. } = &event {
             // Stop the sync cleanly (bounded by the session's own timeout) so the
-            // stores are closed before the process ends.
-            let state = handle.state::<state::SharedState>().inner().clone();
-            tauri::async_runtime::block_on(async move {
-                state.shut_down().await;
-            });
+            // stores are closed before the process ends. Not by blocking here: this is
+            // the main thread, and stopping drops the tray's unread follower and the
+            // webview channels, which wait on the main thread (a deadlock, seen with
+            // close-to-tray off). So the exit waits, the loop keeps running, and the
+            // app exits again once the session is stopped.
+            if !SHUT_DOWN.load(Ordering::SeqCst) {
+                api.prevent_exit();
+                if !SHUTTING_DOWN.swap(true, Ordering::SeqCst) {
+                    let state = handle.state::<state::SharedState>().inner().clone();
+                    let handle = handle.clone();
+                    let code = code.unwrap_or(0);
+                    tauri::async_runtime::spawn(async move {
+                        state.shut_down().await;
+                        SHUT_DOWN.store(true, Ordering::SeqCst);
+                        handle.exit(code);
+                    });
+                }
+            }
         }
     });
 }
