@@ -273,12 +273,13 @@ pub fn run() {
                 tracing::warn!(problem = %p, "config file ignored");
             }
             app.manage(desktop::Desktop::load(&data_dir(app)));
-            desktop::on_start(app.handle());
             app.manage(state::AppState::new(data_dir(app), config, problems));
             // Declared with `"create": false` in tauri.conf.json: built here, once the
             // state its commands need is managed, with its navigation and new-window
             // guards.
             webview_guard::create_main_window(app)?;
+            // After the window exists: an autostarted Chappe hides it into the tray.
+            desktop::on_start(app.handle());
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"));
