@@ -49,8 +49,10 @@ impl RoomSubscriptions {
     }
 
     /// Subscribes to `room` (with the rooms already held) until the returned [`Held`]
-    /// is dropped.
-    pub async fn hold(self: &Arc<Self>, room: &RoomId) -> Held {
+    /// is dropped. The SDK is told in the background: opening a room does not wait for
+    /// it (it may wait on the sync loop), and the events it brings reach the timeline
+    /// through the event cache anyway.
+    pub fn hold(self: &Arc<Self>, room: &RoomId) -> Held {
         let added = {
             let mut wanted = self.wanted.lock().unwrap_or_else(|e| e.into_inner());
             let count = wanted.entry(room.to_owned()).or_insert(0);
@@ -58,7 +60,7 @@ impl RoomSubscriptions {
             *count == 1
         };
         if added {
-            self.send().await;
+            self.send_later();
         }
         Held {
             subs: Arc::downgrade(self),
@@ -89,6 +91,15 @@ impl RoomSubscriptions {
         }
     }
 
+    /// Sends the current set to the SDK, in the background. Without a runtime (the app
+    /// is quitting) there is no sync left to tell.
+    fn send_later(self: &Arc<Self>) {
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let subs = self.clone();
+            rt.spawn(async move { subs.send().await });
+        }
+    }
+
     /// Sends the current set to the SDK (which replaces its previous one).
     async fn send(&self) {
         let _one_at_a_time = self.sending.lock().await;
@@ -113,10 +124,7 @@ impl Drop for Held {
         if !subs.release(&self.room) {
             return;
         }
-        // Dropped from sync code (a closed room): the SDK call is async. Without a
-        // runtime (the app is quitting) there is no sync left to tell.
-        if let Ok(rt) = tokio::runtime::Handle::try_current() {
-            rt.spawn(async move { subs.send().await });
-        }
+        // Dropped from sync code (a closed room): the SDK call is async.
+        subs.send_later();
     }
 }

@@ -531,7 +531,7 @@ impl RoomTimeline {
             .get_room(&room_id)
             .ok_or_else(|| TimelineError::UnknownRoom(room_id.to_string()))?;
         let subscription = match subscriptions {
-            Some(subs) => Some(Arc::new(subs.hold(&room_id).await)),
+            Some(subs) => Some(Arc::new(subs.hold(&room_id))),
             None => None,
         };
         let timeline = room.timeline().await?;

@@ -398,7 +398,7 @@ impl Flow {
         };
         // Held for as long as the flow runs.
         let _subscription = match (room, &self.room_list) {
-            (Some(room), Some(subs)) => Some(subs.hold(&room).await),
+            (Some(room), Some(subs)) => Some(subs.hold(&room)),
             _ => None,
         };
         match self.kind {
