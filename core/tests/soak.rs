@@ -5,7 +5,7 @@
 //! /proc) levels off instead of growing without bound.
 //!
 //! Bounded by the environment, short by default so `make test` stays short:
-//!   CHAPPE_SOAK_SECS         duration of the exchange (default 60; e.g. 600 or 1800)
+//!   CHAPPE_SOAK_SECS         duration of the exchange (default 180, as in CI; e.g. 600 or 1800)
 //!   CHAPPE_SOAK_INTERVAL_MS  one message every this many ms, alternately (default 500)
 //!   CHAPPE_SOAK_MAX_GROWTH_MIB  allowed RSS growth after the warm-up (default 64)
 #![recursion_limit = "256"]
@@ -163,7 +163,7 @@ async fn server_history(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_clients_talk_steadily_memory_levels_off_and_every_message_arrives_once() {
-    let secs = env_u64("CHAPPE_SOAK_SECS", 60);
+    let secs = env_u64("CHAPPE_SOAK_SECS", 180);
     let interval = Duration::from_millis(env_u64("CHAPPE_SOAK_INTERVAL_MS", 500).max(50));
     let max_growth_kib = env_u64("CHAPPE_SOAK_MAX_GROWTH_MIB", 64) * 1024;
     let server = server();
