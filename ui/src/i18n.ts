@@ -527,6 +527,9 @@ const fr = {
   "rights.levelOf": "Niveau de {user}",
   "rights.userLabel": "Membre à qui donner un niveau (identifiant Matrix)",
   "rights.levelLabel": "Niveau à donner",
+  "rights.filterLabel": "Chercher un membre par son identifiant",
+  "rights.filterPlaceholder": "Chercher un membre…",
+  "rights.more": "… et {count} de plus : cherchez-les par leur identifiant.",
   // What the shell shows itself (file dialogs, the invitation report): sent by shellTexts.ts.
   "shell.listFilter": "Liste (.txt, .csv)",
   "shell.imageFilter": "Images",
@@ -1094,6 +1097,9 @@ const en: Record<StringKey, string> = {
   "rights.levelOf": "Level of {user}",
   "rights.userLabel": "Member to give a level to (Matrix ID)",
   "rights.levelLabel": "Level to give",
+  "rights.filterLabel": "Find a member by their ID",
+  "rights.filterPlaceholder": "Find a member…",
+  "rights.more": "… and {count} more: search for them by their ID.",
   // What the shell shows itself (file dialogs, the invitation report): sent by shellTexts.ts.
   "shell.listFilter": "List (.txt, .csv)",
   "shell.imageFilter": "Pictures",
