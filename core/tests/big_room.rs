@@ -102,7 +102,9 @@ async fn a_room_with_thousands_of_members_syncs_opens_and_its_member_features_an
                 .unwrap(),
         );
     }
-    let latest: Vec<String> = (1..=3).map(|k| format!("dernier message {run} {k}")).collect();
+    let latest: Vec<String> = (1..=3)
+        .map(|k| format!("dernier message {run} {k}"))
+        .collect();
     let mut last_id = String::new();
     for (speaker, body) in speakers.iter().zip(&latest) {
         last_id = server.send_text(speaker, &room_id, body).await.unwrap();
@@ -196,8 +198,7 @@ async fn a_room_with_thousands_of_members_syncs_opens_and_its_member_features_an
         })
         .await
     });
-    let (first, unverified_s) =
-        timed("the first unverified-sessions list", rx.recv()).await;
+    let (first, unverified_s) = timed("the first unverified-sessions list", rx.recv()).await;
     assert_eq!(first, Some(Vec::new()), "nobody was verified: no warning");
     watcher.abort();
 

@@ -10,7 +10,11 @@
 //! resumed (accounts are PUT again, members already joined are skipped).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::{collections::HashSet, path::PathBuf, time::Instant};
+use std::{
+    collections::HashSet,
+    path::{Path, PathBuf},
+    time::Instant,
+};
 
 use anyhow::{bail, Context, Result};
 use futures_util::{stream, StreamExt, TryStreamExt};
@@ -37,7 +41,7 @@ pub fn member_id(i: usize) -> String {
     format!("@bigroom_m{i:05}:localhost")
 }
 
-fn marker(data_dir: &PathBuf, members: usize) -> PathBuf {
+fn marker(data_dir: &Path, members: usize) -> PathBuf {
     data_dir.join(format!("bigroom-{members}.seeded"))
 }
 
@@ -120,7 +124,10 @@ pub async fn seed(server: &Server, data_dir: PathBuf, members: usize) -> Result<
     let start = Instant::now();
     let alias = format!("bigroom-{members}");
     let room_id = match server
-        .get(&owner, &format!("/directory/room/{}", enc(&format!("#{alias}:localhost"))))
+        .get(
+            &owner,
+            &format!("/directory/room/{}", enc(&format!("#{alias}:localhost"))),
+        )
         .await
     {
         Ok(v) => v["room_id"].as_str().context("alias room_id")?.to_owned(),
@@ -150,7 +157,9 @@ pub async fn seed(server: &Server, data_dir: PathBuf, members: usize) -> Result<
         .map(|id| {
             let adm = &adm;
             async move {
-                let n = id.trim_start_matches("@bigroom_m").trim_end_matches(":localhost");
+                let n = id
+                    .trim_start_matches("@bigroom_m")
+                    .trim_end_matches(":localhost");
                 admin(
                     server,
                     adm,
