@@ -4,7 +4,7 @@
 //! the server says "too many requests", and a final report with one row per line.
 //! A failing line never stops the others.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use futures_util::{stream, StreamExt};
 use matrix_sdk::{
@@ -17,9 +17,10 @@ use matrix_sdk::{
             },
             error::{ErrorKind, RetryAfter},
         },
+        events::room::member::MembershipState,
         OwnedUserId, RoomId, UserId,
     },
-    Client, Room, RoomMemberships,
+    Client, Room,
 };
 use serde::{Deserialize, Serialize};
 
@@ -206,20 +207,6 @@ pub async fn preview(
         None => true,
     };
     let restricted = access_rule(client, room).await.as_deref() == Some("restricted");
-    let memberships: HashMap<OwnedUserId, &'static str> = room
-        .members(RoomMemberships::JOIN | RoomMemberships::INVITE | RoomMemberships::BAN)
-        .await?
-        .into_iter()
-        .map(|m| {
-            let kind = match m.membership() {
-                matrix_sdk::ruma::events::room::member::MembershipState::Join => "join",
-                matrix_sdk::ruma::events::room::member::MembershipState::Invite => "invite",
-                _ => "ban",
-            };
-            (m.user_id().to_owned(), kind)
-        })
-        .collect();
-
     // Emails that already belong to an account are invited as that account.
     let emails: Vec<String> = entries
         .iter()
@@ -238,6 +225,32 @@ pub async fn preview(
         _ => (HashMap::new(), None),
     };
 
+    // Only the listed accounts are looked up, one by one: loading every member of a room
+    // of 10,000 (events and profiles) to check a list of ten took seconds (issue #11).
+    room.sync_members().await?;
+    let listed: HashSet<OwnedUserId> = entries
+        .iter()
+        .filter_map(|e| match &e.verdict {
+            Verdict::Valid { invitee } => invitee.user_id(),
+            _ => None,
+        })
+        .chain(bound.values().cloned())
+        .collect();
+    let mut memberships: HashMap<OwnedUserId, &'static str> = HashMap::new();
+    for id in listed {
+        let Some(member) = room.get_member_no_sync(&id).await? else {
+            continue;
+        };
+        let kind = match member.membership() {
+            MembershipState::Join => "join",
+            MembershipState::Invite => "invite",
+            MembershipState::Ban => "ban",
+            // Left, knocking: may be invited like anyone else.
+            _ => continue,
+        };
+        memberships.insert(id, kind);
+    }
+
     // Accounts to check for existence: Matrix IDs not already in the room.
     let to_check: Vec<OwnedUserId> = entries
         .iter()
@@ -247,7 +260,7 @@ pub async fn preview(
         })
         .filter(|id| !memberships.contains_key(id))
         .collect();
-    let unknown: std::collections::HashSet<OwnedUserId> = stream::iter(to_check)
+    let unknown: HashSet<OwnedUserId> = stream::iter(to_check)
         .map(|id| async move {
             match client.account().fetch_user_profile_of(&id).await {
                 // Synapse answers 404 with M_UNKNOWN ("No row found") for a local

@@ -5,6 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod attachments;
+pub mod big_room;
 pub mod delivery;
 pub mod identity;
 pub mod mail;

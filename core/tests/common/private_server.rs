@@ -94,6 +94,11 @@ impl PrivateServer {
         }
     }
 
+    /// Where the server keeps its data (a test may cache a seed there).
+    pub fn data_dir(&self) -> PathBuf {
+        data_dir(&self.name)
+    }
+
     /// Kills the server with SIGKILL: no clean shutdown, connections cut mid-request.
     /// Returns once the port no longer answers.
     pub async fn kill(&self) {

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 vi.mock("@tauri-apps/api/core", () => import("../test/tauri"));
 import * as tauri from "../test/tauri";
 import { setLang } from "../i18n";
-import { newRoomPanel, roomSettingsPanel } from "./roomPanels";
+import { MEMBER_ROWS, newRoomPanel, roomSettingsPanel } from "./roomPanels";
 
 const $ = <T extends HTMLElement>(sel: string) => document.querySelector(sel) as T;
 
@@ -252,5 +252,38 @@ describe("room settings panel", () => {
     await tauri.settle();
     expect(tauri.callsOf("choose_room_avatar")).toEqual([{ roomId: "!r:x" }, { roomId: "!r:x" }]);
     expect($("#room-settings-status").textContent).toBe("Enregistré.");
+  });
+
+  it("shows a room's 10,000 members' levels a page at a time, highest first, and finds any of them", async () => {
+    // Hostile input (issue #11): a power-levels event listing 10,000 users.
+    const members = Array.from({ length: 10_000 }, (_, i) => ({ userId: `@m${String(i).padStart(5, "0")}:x`, level: i === 7777 ? 100 : i % 100 === 0 ? 50 : 1 }));
+    tauri.handlers.set("room_settings", () => { throw { type: "unknownRoom" }; });
+    tauri.handlers.set("room_power", () => ({ myLevel: 100, usersDefault: 0, rights: [{ right: "invite", level: 0 }], members }));
+    tauri.handlers.set("room_acl", () => null);
+    tauri.handlers.set("set_member_level", () => null);
+    const start = performance.now();
+    document.body.replaceChildren(roomSettingsPanel({ roomId: "!r:x" }));
+    await tauri.settle();
+    const rendered = performance.now() - start;
+    const rows = () => [...document.querySelectorAll<HTMLElement>("tr[data-user-id]")].map((r) => r.dataset.userId);
+    expect(rows()).toHaveLength(MEMBER_ROWS);
+    expect(rows()[0]).toBe("@m07777:x");
+    expect(rows()[1]).toBe("@m00000:x");
+    expect($("#member-level-more").textContent).toMatch(/^… et 9\s?950 de plus/);
+    // Bounded, whatever the size: not ten thousand inputs.
+    expect(document.querySelectorAll("input").length).toBeLessThan(MEMBER_ROWS + 20);
+    expect(rendered).toBeLessThan(2000);
+
+    const filter = $<HTMLInputElement>("#member-level-filter");
+    filter.value = "m0999";
+    filter.dispatchEvent(new Event("input"));
+    expect(rows()).toEqual(Array.from({ length: 10 }, (_, i) => `@m0999${i}:x`));
+    expect($("#member-level-more").textContent).toBe("");
+    // A level changed from a found row is sent for that member.
+    const input = document.getElementById("member-@m09993:x") as HTMLInputElement;
+    input.value = "50";
+    input.dispatchEvent(new Event("change"));
+    await tauri.settle();
+    expect(tauri.callsOf("set_member_level")).toEqual([{ roomId: "!r:x", userId: "@m09993:x", level: 50 }]);
   });
 });

@@ -6,6 +6,7 @@ import type * as B from "../bindings";
 import { el } from "../dom";
 import { errorText } from "../format";
 import { t, type StringKey } from "../i18n";
+import { formatNumber } from "../intl";
 import { call } from "../ipc";
 import type { UiError } from "../types";
 import { panel, type OpenRoom, type PanelOptions } from "./panels";
@@ -275,6 +276,11 @@ export function roleName(level: number): string {
   return t("role.custom", { level: String(level) });
 }
 
+/** Members' rows shown at once. A room can give levels to thousands of users (issue
+ *  #11): a table of thousands of inputs makes the panel slow to open and useless to
+ *  scan, so the highest levels are shown and a search finds the others. */
+export const MEMBER_ROWS = 50;
+
 /** Every right with the level it needs, and members' levels; each change is sent at
  *  once. Rust refuses what would go above the user's own level. */
 function rightsSection(roomId: string): HTMLElement {
@@ -308,14 +314,29 @@ function rightsSection(roomId: string): HTMLElement {
       return el("tr", { "data-right": r.right }, el("th", { scope: "row" }, t(`right.${r.right}` as StringKey)),
         el("td", {}, input), el("td", {}, role));
     });
-    const members = p.members.map((m) => {
+    const memberRow = (m: Power["members"][number]) => {
       const [input, role] = numberInput(`member-${m.userId}`, m.level ?? 0, t("rights.levelOf", { user: m.userId }), async (v) => {
         const out = await call(commands.setMemberLevel(roomId, m.userId, v));
         if (out.status === "error") error.textContent = errorText(out.error);
         void load();
       });
       return el("tr", { "data-user-id": m.userId }, el("th", { scope: "row" }, m.userId), el("td", {}, input), el("td", {}, role));
-    });
+    };
+    // Highest levels first: the people who can act on the room.
+    const sorted = [...p.members].sort((a, b) => (b.level ?? 0) - (a.level ?? 0) || a.userId.localeCompare(b.userId));
+    const memberBody = el("tbody", {});
+    const more = el("p", { id: "member-level-more", class: "hint" });
+    const filter = el("input", { id: "member-level-filter", type: "search", placeholder: t("rights.filterPlaceholder"),
+      spellcheck: "false", autocapitalize: "off", "aria-label": t("rights.filterLabel") });
+    const showMembers = () => {
+      const q = filter.value.trim().toLowerCase();
+      const matching = q ? sorted.filter((m) => m.userId.toLowerCase().includes(q)) : sorted;
+      memberBody.replaceChildren(...matching.slice(0, MEMBER_ROWS).map(memberRow));
+      const hidden = matching.length - MEMBER_ROWS;
+      more.textContent = hidden > 0 ? t("rights.more", { count: formatNumber(hidden) }) : "";
+    };
+    filter.addEventListener("input", showMembers);
+    showMembers();
     const who = el("input", { id: "member-level-user", type: "text", placeholder: t("rights.userPlaceholder"), spellcheck: "false", autocapitalize: "off",
       "aria-label": t("rights.userLabel") });
     const [level] = numberInput("member-level-value", 50, t("rights.levelLabel"), async () => {});
@@ -332,7 +353,9 @@ function rightsSection(roomId: string): HTMLElement {
       el("p", { class: "hint" }, t("rights.noHigher")),
       el("table", { class: "rights" }, el("tbody", {}, ...rows)),
       el("h3", {}, t("rights.members")),
-      el("table", { class: "rights" }, el("tbody", {}, ...members)),
+      ...(sorted.length > MEMBER_ROWS ? [filter] : []),
+      el("table", { class: "rights" }, memberBody),
+      more,
       el("div", { class: "row" }, who, level, give),
       error);
   };

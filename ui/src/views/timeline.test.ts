@@ -193,4 +193,15 @@ describe("unable to decrypt", () => {
     const en = renderItem({ kind: "unableToDecrypt", id: "u", senderName: "Bob", timestamp: T0, reason: "historicalNoBackup" }, true);
     expect(en.textContent).toBe("Bob — Older message: history is not available on this device (no key backup)");
   });
+
+  it("names three readers of a message read by 10,000 and counts the others", () => {
+    // Hostile input (issue #11): a message read by every member of a very large room.
+    const readBy = Array.from({ length: 10_000 }, (_, i) => `@m${i}:x`);
+    const li = renderItem(msg({ id: "$big", isOwn: true, readBy }), true);
+    const line = li.querySelector<HTMLElement>(".read-by");
+    expect(line?.textContent).toMatch(/^Lu par m0, m1, m2 et 9\s?997 autres$/);
+    expect(line?.title.split(", ").length).toBeLessThanOrEqual(30);
+    const few = renderItem(msg({ id: "$few", isOwn: true, readBy: ["@bob:x", "@carol:x"] }), true);
+    expect(few.querySelector(".read-by")?.textContent).toBe("Lu par bob, carol");
+  });
 });

@@ -5,6 +5,7 @@ import {
   startsGroup, stateChangeText,
 } from "../format";
 import { currentLang, hasKey, t } from "../i18n";
+import { formatNumber } from "../intl";
 import { attachment } from "./attachment";
 import { uploadBar } from "./fileSend";
 
@@ -128,11 +129,23 @@ function reactions(item: MessageItem): HTMLElement | null {
     }, `${r.key} ${r.count}`)));
 }
 
+/** Readers named under a message; the others are counted. In a room of thousands a
+ *  message can be read by thousands (issue #11): a line of ten thousand names helps
+ *  nobody and weighs on every render. The tooltip names a few more. */
+export const READERS_NAMED = 3;
+const READERS_IN_TITLE = 30;
+
 /** "Lu par …" under the user's own messages that others have read up to. */
 function readBy(item: MessageItem): HTMLElement | null {
   if (!item.isOwn || item.readBy.length === 0) return null;
-  return el("div", { class: "read-by", title: item.readBy.join(", ") },
-    t("timeline.readBy", { names: item.readBy.map(localpart).join(", ") }));
+  const all = item.readBy;
+  const named = all.slice(0, READERS_NAMED).map(localpart).join(", ");
+  const others = all.length - READERS_NAMED;
+  const title = all.slice(0, READERS_IN_TITLE).join(", ") + (all.length > READERS_IN_TITLE ? " …" : "");
+  return el("div", { class: "read-by", title },
+    others > 0
+      ? t("timeline.readByMore", { names: named, count: formatNumber(others) })
+      : t("timeline.readBy", { names: named }));
 }
 
 /** What can be done on a message: react, delete one's own; retry or drop a failed one. */
