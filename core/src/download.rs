@@ -19,10 +19,7 @@ use std::{
 
 use matrix_sdk::{
     encryption::MediaEncryptionInfo,
-    media::{
-        store::IgnoreMediaRetentionPolicy,
-        MediaFormat, MediaRequestParameters,
-    },
+    media::{store::IgnoreMediaRetentionPolicy, MediaFormat, MediaRequestParameters},
     reqwest::{Method, StatusCode},
     ruma::{
         api::{client::authenticated_media::get_content, Metadata},

@@ -207,7 +207,10 @@ pub fn nesting_estimate(html: &str) -> usize {
         if name_len > 0 && bytes[name_start].is_ascii_alphabetic() {
             let name = &html[name_start..name_start + name_len];
             if closing {
-                if open.last().is_some_and(|top| top.eq_ignore_ascii_case(name)) {
+                if open
+                    .last()
+                    .is_some_and(|top| top.eq_ignore_ascii_case(name))
+                {
                     open.pop();
                 }
             } else if !VOID.iter().any(|v| v.eq_ignore_ascii_case(name)) {

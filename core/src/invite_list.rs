@@ -434,7 +434,11 @@ mod tests {
         let entries = parse(&text);
         assert_eq!(entries.len(), 20_000);
         assert_eq!(valid(&entries).len(), 10_000);
-        assert!(start.elapsed() < std::time::Duration::from_secs(5), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
     }
 
     mod properties {

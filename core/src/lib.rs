@@ -36,8 +36,8 @@ pub mod room_list;
 pub mod room_power;
 pub mod room_preview;
 pub mod room_settings;
-pub mod room_subscriptions;
 mod room_state;
+pub mod room_subscriptions;
 pub mod runtime;
 pub mod scan;
 mod send_queue;
@@ -45,9 +45,9 @@ pub mod session;
 pub mod settings;
 pub mod sync;
 pub mod timeline;
-pub mod video;
 pub mod unverified_devices;
 pub mod verification;
+pub mod video;
 
 // The shell passes the client to feature modules; it never calls the SDK itself.
 pub use diff::ListDiff;

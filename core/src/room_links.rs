@@ -95,7 +95,11 @@ fn from_fragment(fragment: &str) -> Option<RoomTarget> {
     // separator is looked for before decoding: an address may itself hold "/$"
     // (written %2F$ in a link), which must not cut it short.
     let lower = path.to_ascii_lowercase();
-    let room_raw = match [path.find("/$"), lower.find("/%24")].into_iter().flatten().min() {
+    let room_raw = match [path.find("/$"), lower.find("/%24")]
+        .into_iter()
+        .flatten()
+        .min()
+    {
         Some(i) => &path[..i],
         None => path,
     };

@@ -530,10 +530,7 @@ impl RoomTimeline {
         let room = client
             .get_room(&room_id)
             .ok_or_else(|| TimelineError::UnknownRoom(room_id.to_string()))?;
-        let subscription = match subscriptions {
-            Some(subs) => Some(Arc::new(subs.hold(&room_id))),
-            None => None,
-        };
+        let subscription = subscriptions.map(|subs| Arc::new(subs.hold(&room_id)));
         let timeline = room.timeline().await?;
         let me: Arc<str> = client
             .user_id()
@@ -860,7 +857,9 @@ mod tests {
             prop_oneof![
                 "mxc://[a-z.]{1,12}/[A-Za-z0-9_-]{1,16}".prop_map(Value::from),
                 Just(Value::from("mxc://")),
-                Just(Value::from("mxc://example.org/../../_matrix/client/v3/account")),
+                Just(Value::from(
+                    "mxc://example.org/../../_matrix/client/v3/account"
+                )),
                 Just(Value::from("mxc://example.org/a?access_token=x")),
                 Just(Value::from("https://evil.example/a.png")),
                 Just(Value::from("mxc://exa mple.org/a")),
@@ -884,10 +883,18 @@ mod tests {
         fn info() -> impl Strategy<Value = Value> {
             proptest::collection::vec(
                 (
-                    proptest::sample::select(&[
-                        "w", "h", "size", "mimetype", "thumbnail_url", "thumbnail_file",
-                        "thumbnail_info", "duration",
-                    ][..]),
+                    proptest::sample::select(
+                        &[
+                            "w",
+                            "h",
+                            "size",
+                            "mimetype",
+                            "thumbnail_url",
+                            "thumbnail_file",
+                            "thumbnail_info",
+                            "duration",
+                        ][..],
+                    ),
                     prop_oneof![
                         anything(),
                         mxc(),
@@ -905,19 +912,39 @@ mod tests {
         fn content() -> impl Strategy<Value = Value> {
             (
                 prop_oneof![
-                    proptest::sample::select(&[
-                        "m.text", "m.notice", "m.emote", "m.image", "m.file", "m.video", "m.audio",
-                        "m.location", "m.server_notice", "m.key.verification.request",
-                    ][..]).prop_map(Value::from),
+                    proptest::sample::select(
+                        &[
+                            "m.text",
+                            "m.notice",
+                            "m.emote",
+                            "m.image",
+                            "m.file",
+                            "m.video",
+                            "m.audio",
+                            "m.location",
+                            "m.server_notice",
+                            "m.key.verification.request",
+                        ][..]
+                    )
+                    .prop_map(Value::from),
                     "[a-z.]{0,12}".prop_map(Value::from),
                     anything(),
                 ],
                 proptest::collection::vec(
                     (
-                        proptest::sample::select(&[
-                            "body", "format", "formatted_body", "url", "file", "info",
-                            "filename", "m.relates_to", "m.new_content",
-                        ][..]),
+                        proptest::sample::select(
+                            &[
+                                "body",
+                                "format",
+                                "formatted_body",
+                                "url",
+                                "file",
+                                "info",
+                                "filename",
+                                "m.relates_to",
+                                "m.new_content",
+                            ][..],
+                        ),
                         prop_oneof![
                             text(),
                             mxc(),

@@ -31,6 +31,7 @@ use std::{
     sync::{Arc, Mutex},
 };
 
+use crate::room_subscriptions::RoomSubscriptions;
 use futures_util::StreamExt;
 use matrix_sdk::{
     encryption::{
@@ -53,7 +54,6 @@ use matrix_sdk::{
     },
     Client,
 };
-use crate::room_subscriptions::RoomSubscriptions;
 use serde::Serialize;
 use tokio::sync::broadcast;
 use tracing::{info, warn};

@@ -55,38 +55,83 @@ fn malformed(tag: &str, target: &str) -> Vec<(&'static str, Value)> {
         ("m.room.message", json!({"msgtype": "m.text", "body": 42})),
         ("m.room.message", json!({"body": "no msgtype"})),
         ("m.room.message", json!({"msgtype": "m.text"})),
-        ("m.room.message", json!({"msgtype": "org.example.unknown", "body": "custom"})),
-        ("m.room.message", json!({"msgtype": "m.text", "body": "html not a string",
-            "format": "org.matrix.custom.html", "formatted_body": {"a": [1, 2]}})),
-        ("m.room.message", json!({"msgtype": "m.image", "body": "no url"})),
-        ("m.room.message", json!({"msgtype": "m.image", "body": "web url",
-            "url": "https://evil.example/a.png", "info": {"mimetype": "image/svg+xml"}})),
-        ("m.room.message", json!({"msgtype": "m.image", "body": "smuggled path",
+        (
+            "m.room.message",
+            json!({"msgtype": "org.example.unknown", "body": "custom"}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.text", "body": "html not a string",
+            "format": "org.matrix.custom.html", "formatted_body": {"a": [1, 2]}}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.image", "body": "no url"}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.image", "body": "web url",
+            "url": "https://evil.example/a.png", "info": {"mimetype": "image/svg+xml"}}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.image", "body": "smuggled path",
             "url": "mxc://example.org/../../_matrix/client/v3/account",
-            "info": {"w": -5, "h": 9_007_199_254_740_991_u64, "size": -1, "mimetype": "image/png"}})),
-        ("m.room.message", json!({"msgtype": "m.file", "body": "bad key",
-            "file": {"url": "mxc://example.org/x", "key": "nope"}})),
-        ("m.room.message", json!({"msgtype": "m.file", "body": "../../.bashrc",
-            "filename": "..\\..\\evil\u{202E}txt.exe", "url": "mxc://example.org/abc"})),
-        ("m.room.message", json!({"msgtype": "m.text", "body": "reply to nothing",
-            "m.relates_to": {"m.in_reply_to": {"event_id": "$doesnotexist:example.org"}}})),
-        ("m.room.message", json!({"msgtype": "m.text", "body": "* edit of nothing",
+            "info": {"w": -5, "h": 9_007_199_254_740_991_u64, "size": -1, "mimetype": "image/png"}}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.file", "body": "bad key",
+            "file": {"url": "mxc://example.org/x", "key": "nope"}}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.file", "body": "../../.bashrc",
+            "filename": "..\\..\\evil\u{202E}txt.exe", "url": "mxc://example.org/abc"}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.text", "body": "reply to nothing",
+            "m.relates_to": {"m.in_reply_to": {"event_id": "$doesnotexist:example.org"}}}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.text", "body": "* edit of nothing",
             "m.new_content": {"msgtype": "m.text", "body": 7},
-            "m.relates_to": {"rel_type": "m.replace", "event_id": target}})),
-        ("m.room.message", json!({"msgtype": "m.text", "body": "relation garbage",
-            "m.relates_to": "not an object"})),
-        ("m.reaction", json!({"m.relates_to": {"rel_type": "m.annotation",
-            "event_id": target, "key": "x".repeat(10_000)}})),
+            "m.relates_to": {"rel_type": "m.replace", "event_id": target}}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.text", "body": "relation garbage",
+            "m.relates_to": "not an object"}),
+        ),
+        (
+            "m.reaction",
+            json!({"m.relates_to": {"rel_type": "m.annotation",
+            "event_id": target, "key": "x".repeat(10_000)}}),
+        ),
         ("m.reaction", json!({"m.relates_to": 5})),
-        ("m.room.encrypted", json!({"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "garbage",
-            "sender_key": "x", "device_id": "Y", "session_id": "z"})),
+        (
+            "m.room.encrypted",
+            json!({"algorithm": "m.megolm.v1.aes-sha2", "ciphertext": "garbage",
+            "sender_key": "x", "device_id": "Y", "session_id": "z"}),
+        ),
         ("m.room.encrypted", json!({"algorithm": "m.unknown"})),
-        ("org.example.custom", json!({"anything": [null, true, {"deep": {"er": 1}}]})),
-        ("m.room.message", json!({"msgtype": "m.text", "body": format!("nested {tag}"),
-            "format": "org.matrix.custom.html", "formatted_body": nested})),
-        ("m.room.message", json!({"msgtype": "m.emote", "body": "\u{0}\u{202E}\u{FEFF}controls",
+        (
+            "org.example.custom",
+            json!({"anything": [null, true, {"deep": {"er": 1}}]}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.text", "body": format!("nested {tag}"),
+            "format": "org.matrix.custom.html", "formatted_body": nested}),
+        ),
+        (
+            "m.room.message",
+            json!({"msgtype": "m.emote", "body": "\u{0}\u{202E}\u{FEFF}controls",
             "format": "org.matrix.custom.html",
-            "formatted_body": "<img src=x onerror=alert(1)><a href=\"javascript:x\">y</a>"})),
+            "formatted_body": "<img src=x onerror=alert(1)><a href=\"javascript:x\">y</a>"}),
+        ),
     ]
 }
 
@@ -95,10 +140,16 @@ fn malformed_state() -> Vec<(&'static str, Value)> {
     vec![
         ("m.room.name", json!({"name": 123})),
         ("m.room.topic", json!({"topic": {"not": "text"}})),
-        ("m.room.avatar", json!({"url": "https://evil.example/a.png"})),
+        (
+            "m.room.avatar",
+            json!({"url": "https://evil.example/a.png"}),
+        ),
         ("m.room.pinned_events", json!({"pinned": "nope"})),
-        ("m.room.server_acl", json!({"allow": ["*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", "*"],
-            "deny": 3, "allow_ip_literals": "yes"})),
+        (
+            "m.room.server_acl",
+            json!({"allow": ["*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b", "*"],
+            "deny": 3, "allow_ip_literals": "yes"}),
+        ),
         ("org.example.state", json!({"x": "y"})),
     ]
 }
@@ -117,17 +168,30 @@ async fn malformed_events_are_shown() {
     let server = server();
     let alice = server.register("alice", "Alice").await.unwrap();
     let bob = server.register("bob", "Bob Hostile").await.unwrap();
-    let room_id = server.create_room(&bob, "Hostile", &[&alice]).await.unwrap();
+    let room_id = server
+        .create_room(&bob, "Hostile", &[&alice])
+        .await
+        .unwrap();
     server.join(&alice, &room_id).await.unwrap();
     // Power to send any state: bob is the creator.
     let tag = random_name("t");
-    let target = server.send_text(&bob, &room_id, "an honest message").await.unwrap();
+    let target = server
+        .send_text(&bob, &room_id, "an honest message")
+        .await
+        .unwrap();
     let mut sent = 0;
     for (event_type, content) in malformed(&tag, &target) {
-        let path = format!("/rooms/{}/send/{event_type}/{}", enc(&room_id), random_name("txn"));
+        let path = format!(
+            "/rooms/{}/send/{event_type}/{}",
+            enc(&room_id),
+            random_name("txn")
+        );
         match server.put(&bob, &path, content.clone()).await {
             Ok(_) => sent += 1,
-            Err(e) => eprintln!("Synapse refused {event_type} {:.100}: {e:.200}", content.to_string()),
+            Err(e) => eprintln!(
+                "Synapse refused {event_type} {:.100}: {e:.200}",
+                content.to_string()
+            ),
         }
     }
     for (event_type, content) in malformed_state() {
@@ -162,28 +226,42 @@ async fn malformed_events_are_shown() {
             .then_some(())
     })
     .await;
-    let nested = until(&mut items, &mut stream, "the deeply nested message", |items| {
-        items.iter().find_map(|i| match i {
-            TimelineItemView::Message { body, html, .. } if body.starts_with("nested ") => {
-                Some(html.clone())
-            }
-            _ => None,
-        })
-    })
+    let nested = until(
+        &mut items,
+        &mut stream,
+        "the deeply nested message",
+        |items| {
+            items.iter().find_map(|i| match i {
+                TimelineItemView::Message { body, html, .. } if body.starts_with("nested ") => {
+                    Some(html.clone())
+                }
+                _ => None,
+            })
+        },
+    )
     .await;
     if let Some(h) = nested {
         assert!(h.len() < 200_000 && !h.contains("script"), "{h:.200}");
     }
 
     for item in &items {
-        if let TimelineItemView::Message { html: Some(h), media, .. } = item {
+        if let TimelineItemView::Message {
+            html: Some(h),
+            media,
+            ..
+        } = item
+        {
             let lower = h.to_lowercase();
             assert!(
                 !lower.contains("onerror") && !lower.contains("javascript:"),
                 "{h:.200}"
             );
             if let Some(m) = media {
-                assert!(chappe_core::media::MediaKey::parse(&m.key).is_ok(), "{}", m.key);
+                assert!(
+                    chappe_core::media::MediaKey::parse(&m.key).is_ok(),
+                    "{}",
+                    m.key
+                );
                 assert!(!m.filename.contains('\u{202E}') || m.filename.ends_with("exe"));
             }
         }
@@ -222,7 +300,11 @@ async fn a_one_megabyte_message_is_refused_clearly_and_kept_until_discarded() {
             TimelineItemView::Message {
                 id,
                 body,
-                send_state: SendState::Failed { recoverable, reason },
+                send_state:
+                    SendState::Failed {
+                        recoverable,
+                        reason,
+                    },
                 ..
             } if body.len() == big.len() => Some((id.clone(), *recoverable, reason.clone())),
             _ => None,
@@ -230,15 +312,25 @@ async fn a_one_megabyte_message_is_refused_clearly_and_kept_until_discarded() {
     })
     .await;
     eprintln!("1 MB message: failed after {:?}: {reason}", start.elapsed());
-    assert!(!recoverable, "the server will never take it: no endless retry");
+    assert!(
+        !recoverable,
+        "the server will never take it: no endless retry"
+    );
     assert!(!reason.is_empty());
     // Nothing reached the room.
     let sent = server.messages(&alice, &room_id).await.unwrap();
-    assert!(sent.iter().all(|(_, b)| b.len() < 1000), "{} messages", sent.len());
+    assert!(
+        sent.iter().all(|(_, b)| b.len() < 1000),
+        "{} messages",
+        sent.len()
+    );
     // The text is still there (the user can copy it), until discarded.
     timeline.discard(&id).await.unwrap();
     until(&mut items, &mut stream, "the message discarded", |items| {
-        (!items.iter().any(|i| body_of(i).is_some_and(|b| b.len() == big.len()))).then_some(())
+        (!items
+            .iter()
+            .any(|i| body_of(i).is_some_and(|b| b.len() == big.len())))
+        .then_some(())
     })
     .await;
 }

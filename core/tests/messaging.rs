@@ -521,7 +521,11 @@ async fn an_open_room_gets_every_event_of_a_burst() {
     assert_eq!(session.subscribed_rooms(), vec![room_id.clone()]);
     let second = session.open_room(&room_id).await.unwrap();
     drop(timeline);
-    assert_eq!(session.subscribed_rooms(), vec![room_id.clone()], "still open once");
+    assert_eq!(
+        session.subscribed_rooms(),
+        vec![room_id.clone()],
+        "still open once"
+    );
 
     let (mut items, stream) = second.subscribe().await;
     let mut stream = Box::pin(stream);
@@ -535,30 +539,37 @@ async fn an_open_room_gets_every_event_of_a_burst() {
         server
             .put(
                 &bob,
-                &format!(
-                    "/rooms/{}/send/m.reaction/r{i}",
-                    common::enc(&room_id)
-                ),
+                &format!("/rooms/{}/send/m.reaction/r{i}", common::enc(&room_id)),
                 serde_json::json!({"m.relates_to": {
                     "rel_type": "m.annotation", "event_id": event_id, "key": "👍"}}),
             )
             .await
             .unwrap();
     }
-    until(&mut items, &mut stream, "the whole burst with its reactions", |items| {
-        let all = (0..10).all(|i| {
-            items.iter().any(|it| matches!(it,
+    until(
+        &mut items,
+        &mut stream,
+        "the whole burst with its reactions",
+        |items| {
+            let all = (0..10).all(|i| {
+                items.iter().any(|it| {
+                    matches!(it,
                 TimelineItemView::Message { body, reactions, .. }
-                    if *body == format!("rafale {i}") && reactions.iter().any(|r| r.key == "👍")))
-        });
-        all.then_some(())
-    })
+                    if *body == format!("rafale {i}") && reactions.iter().any(|r| r.key == "👍"))
+                })
+            });
+            all.then_some(())
+        },
+    )
     .await;
 
     drop(second);
     let start = std::time::Instant::now();
     while !session.subscribed_rooms().is_empty() {
-        assert!(start.elapsed() < SYNC_TIMEOUT, "closed room still subscribed");
+        assert!(
+            start.elapsed() < SYNC_TIMEOUT,
+            "closed room still subscribed"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -158,20 +158,22 @@ pub async fn restore_session(
         return Ok(Some(me_of(session, remembered).await));
     }
     match keychain::load(&state.data_dir).await {
-        keychain::Loaded::Session(stored) => match chappe_core::Session::restore_via(*stored, proxy.as_ref()).await {
-            Ok(session) => return install(&state, session).await.map(Some),
-            // Unusable for good: forget it and ask to log in.
-            Err(err @ chappe_core::SessionError::Corrupt(_)) => {
-                warn!(%err, "the saved session cannot be resumed; asking to log in");
-                keychain::forget(&state.data_dir).await;
+        keychain::Loaded::Session(stored) => {
+            match chappe_core::Session::restore_via(*stored, proxy.as_ref()).await {
+                Ok(session) => return install(&state, session).await.map(Some),
+                // Unusable for good: forget it and ask to log in.
+                Err(err @ chappe_core::SessionError::Corrupt(_)) => {
+                    warn!(%err, "the saved session cannot be resumed; asking to log in");
+                    keychain::forget(&state.data_dir).await;
+                }
+                // The store could not be opened (a full disk…): kept, with the messages it
+                // still has to send; the login form says why, and the next start retries.
+                Err(err) => {
+                    warn!(%err, "the saved session cannot be opened now; keeping it");
+                    return Err(err.into());
+                }
             }
-            // The store could not be opened (a full disk…): kept, with the messages it
-            // still has to send; the login form says why, and the next start retries.
-            Err(err) => {
-                warn!(%err, "the saved session cannot be opened now; keeping it");
-                return Err(err.into());
-            }
-        },
+        }
         // Kept where it is: it resumes once the user has unlocked the keychain.
         keychain::Loaded::Locked => return Err(UiError::KeychainLocked),
         keychain::Loaded::Nothing | keychain::Loaded::Unavailable => {}

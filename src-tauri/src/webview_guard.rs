@@ -37,7 +37,10 @@ pub fn is_app_page(url: &Url) -> bool {
 pub fn allow_navigation(url: &Url) -> bool {
     let allowed = is_app_page(url);
     if !allowed {
-        warn!(scheme = url.scheme(), "navigation away from the app refused");
+        warn!(
+            scheme = url.scheme(),
+            "navigation away from the app refused"
+        );
     }
     allowed
 }

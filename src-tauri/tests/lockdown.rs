@@ -97,10 +97,7 @@ fn commands_called(source: &str) -> BTreeSet<String> {
 fn tauri_imports(source: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for (at, _) in source.match_indices("from \"@tauri-apps/") {
-        let module: String = source[at + 6..]
-            .chars()
-            .take_while(|c| *c != '"')
-            .collect();
+        let module: String = source[at + 6..].chars().take_while(|c| *c != '"').collect();
         let statement = &source[source[..at].rfind("import").unwrap_or(0)..at];
         if statement.starts_with("import type") {
             continue;
@@ -182,7 +179,10 @@ fn the_main_window_is_granted_exactly_the_commands_and_permissions_the_ui_uses()
     // Every granted command is one the app defines (tauri-build lists them).
     let build = read("src-tauri/build.rs");
     for cmd in &used_commands {
-        assert!(build.contains(&format!("\"{cmd}\"")), "{cmd} not in build.rs");
+        assert!(
+            build.contains(&format!("\"{cmd}\"")),
+            "{cmd} not in build.rs"
+        );
     }
     eprintln!(
         "{} commands granted, all called by the UI; {} core permissions",
@@ -254,8 +254,13 @@ fn the_prototype_is_frozen_and_only_the_bundled_ui_is_ever_loaded() {
     let conf = json("tauri.conf.json");
     let security = &conf["app"]["security"];
     assert_eq!(security["freezePrototype"], true);
-    assert!(security.get("dangerousDisableAssetCspModification").is_none());
-    assert!(security.get("capabilities").is_none(), "capabilities come from capabilities/");
+    assert!(security
+        .get("dangerousDisableAssetCspModification")
+        .is_none());
+    assert!(
+        security.get("capabilities").is_none(),
+        "capabilities come from capabilities/"
+    );
     assert_ne!(conf["app"]["withGlobalTauri"], true, "no global __TAURI__");
     // The UI is the bundle built into the binary; no dev server, no remote page.
     assert_eq!(conf["build"]["frontendDist"], "ui/dist");
@@ -264,12 +269,18 @@ fn the_prototype_is_frozen_and_only_the_bundled_ui_is_ever_loaded() {
     assert_eq!(windows.len(), 1);
     let main = &windows[0];
     assert_eq!(main["label"], "main");
-    assert!(main.get("url").is_none(), "the window shows the bundle's index.html");
+    assert!(
+        main.get("url").is_none(),
+        "the window shows the bundle's index.html"
+    );
     // Created by the shell, with its navigation and new-window guards (webview_guard.rs).
     assert_eq!(main["create"], false);
     let lib = read("src-tauri/src/lib.rs");
     assert!(lib.contains("webview_guard::create_main_window(app)?"));
     let index = read("ui/index.html");
-    assert!(!index.contains("data:"), "index.html needs data: URLs again");
+    assert!(
+        !index.contains("data:"),
+        "index.html needs data: URLs again"
+    );
     assert!(!index.contains("http"), "index.html loads something remote");
 }
