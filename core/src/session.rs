@@ -21,8 +21,6 @@ use matrix_sdk::{
     Client, SessionMeta, SessionTokens,
 };
 use matrix_sdk_ui::sync_service::SyncService;
-
-use crate::room_subscriptions::RoomSubscriptions;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
@@ -33,6 +31,7 @@ use crate::{
     notifications::{self, Notifier},
     proxy::ProxyUrl,
     room_list::{self, RoomListModel},
+    room_subscriptions::RoomSubscriptions,
     send_queue,
     sync::{self, SyncStatus},
     timeline::{RoomTimeline, TimelineError},

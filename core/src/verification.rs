@@ -31,7 +31,6 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-use crate::room_subscriptions::RoomSubscriptions;
 use futures_util::StreamExt;
 use matrix_sdk::{
     encryption::{
@@ -57,6 +56,8 @@ use matrix_sdk::{
 use serde::Serialize;
 use tokio::sync::broadcast;
 use tracing::{info, warn};
+
+use crate::room_subscriptions::RoomSubscriptions;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -220,7 +221,7 @@ pub struct Flow {
     client: Client,
     kind: FlowKind,
     /// To follow a flow in a room closely (see [`Flow::run`]).
-    room_list: Option<Arc<RoomSubscriptions>>,
+    subscriptions: Option<Arc<RoomSubscriptions>>,
 }
 
 #[derive(Clone, Debug)]
@@ -266,11 +267,11 @@ async fn device(
 }
 
 impl Flow {
-    fn new(client: &Client, kind: FlowKind, room_list: Option<Arc<RoomSubscriptions>>) -> Self {
+    fn new(client: &Client, kind: FlowKind, subscriptions: Option<Arc<RoomSubscriptions>>) -> Self {
         Self {
             client: client.clone(),
             kind,
-            room_list,
+            subscriptions,
         }
     }
 
@@ -397,7 +398,7 @@ impl Flow {
             FlowKind::Sas { sas, .. } => sas.room_id().map(ToOwned::to_owned),
         };
         // Held for as long as the flow runs.
-        let _subscription = match (room, &self.room_list) {
+        let _subscription = match (room, &self.subscriptions) {
             (Some(room), Some(subs)) => Some(subs.hold(&room)),
             _ => None,
         };
@@ -596,7 +597,7 @@ async fn saved_as_verified(client: &Client, sas: &SasVerification) {
 #[derive(Clone)]
 pub struct Verifications {
     client: Client,
-    room_list: Option<Arc<RoomSubscriptions>>,
+    subscriptions: Option<Arc<RoomSubscriptions>>,
     incoming: broadcast::Sender<VerificationInfo>,
     /// Flows by (other user, flow ID): the SDK finds request flows again by themselves,
     /// but not an emoji exchange we started without a request (its ID is not exposed).
@@ -654,14 +655,14 @@ fn announce_request(flow: Flow, flows: &Flows, tx: &broadcast::Sender<Verificati
 }
 
 impl Verifications {
-    /// `room_list`: the session's room list service, to follow flows in rooms closely
-    /// (see [`Flow::run`]).
-    pub fn start(client: &Client, room_list: Option<Arc<RoomSubscriptions>>) -> Self {
+    /// `subscriptions`: the session's room subscriptions, to follow flows in rooms
+    /// closely (see [`Flow::run`]).
+    pub fn start(client: &Client, subscriptions: Option<Arc<RoomSubscriptions>>) -> Self {
         let (incoming, _) = broadcast::channel(INCOMING_CAPACITY);
         let flows: Flows = Arc::default();
         let mut handlers = Vec::new();
 
-        let (tx, map, list) = (incoming.clone(), flows.clone(), room_list.clone());
+        let (tx, map, list) = (incoming.clone(), flows.clone(), subscriptions.clone());
         handlers.push(client.add_event_handler(
             move |ev: ToDeviceKeyVerificationRequestEvent, client: Client| {
                 let (tx, map, list) = (tx.clone(), map.clone(), list.clone());
@@ -677,7 +678,7 @@ impl Verifications {
             },
         ));
 
-        let (tx, map, list) = (incoming.clone(), flows.clone(), room_list.clone());
+        let (tx, map, list) = (incoming.clone(), flows.clone(), subscriptions.clone());
         handlers.push(client.add_event_handler(
             move |ev: OriginalSyncRoomMessageEvent, client: Client| {
                 let (tx, map, list) = (tx.clone(), map.clone(), list.clone());
@@ -696,7 +697,7 @@ impl Verifications {
             },
         ));
 
-        let (tx, map, list) = (incoming.clone(), flows.clone(), room_list.clone());
+        let (tx, map, list) = (incoming.clone(), flows.clone(), subscriptions.clone());
         handlers.push(client.add_event_handler(
             move |ev: ToDeviceKeyVerificationStartEvent, client: Client| {
                 let (tx, map, list) = (tx.clone(), map.clone(), list.clone());
@@ -728,7 +729,7 @@ impl Verifications {
 
         Self {
             client: client.clone(),
-            room_list,
+            subscriptions,
             incoming,
             flows,
             _handlers: Arc::new(Handlers {
@@ -758,7 +759,7 @@ impl Verifications {
             return Ok(Flow::new(
                 &self.client,
                 FlowKind::Request(request),
-                self.room_list.clone(),
+                self.subscriptions.clone(),
             ));
         }
         match encryption.get_verification(&user, flow_id).await {
@@ -768,7 +769,7 @@ impl Verifications {
                     sas,
                     flow_id: flow_id.to_owned(),
                 },
-                self.room_list.clone(),
+                self.subscriptions.clone(),
             )),
             _ => Err(VerificationError::UnknownFlow),
         }
@@ -786,7 +787,7 @@ impl Verifications {
         let flow = Flow::new(
             &self.client,
             FlowKind::Request(request),
-            self.room_list.clone(),
+            self.subscriptions.clone(),
         );
         remember(&self.flows, &flow);
         Ok(flow)
@@ -809,7 +810,7 @@ impl Verifications {
         let flow = Flow::new(
             &self.client,
             FlowKind::Request(request),
-            self.room_list.clone(),
+            self.subscriptions.clone(),
         );
         remember(&self.flows, &flow);
         Ok(flow)
@@ -833,7 +834,7 @@ impl Verifications {
                 sas,
                 flow_id: local_flow_id(),
             },
-            self.room_list.clone(),
+            self.subscriptions.clone(),
         );
         remember(&self.flows, &flow);
         Ok(flow)
