@@ -16,7 +16,7 @@ use std::{
     time::Instant,
 };
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use serde_json::{json, Value};
 
@@ -53,20 +53,7 @@ pub async fn admin(
     path: &str,
     body: Option<Value>,
 ) -> Result<Value> {
-    let mut req = server
-        .http
-        .request(method, format!("{}{path}", server.url))
-        .bearer_auth(&admin.token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await?;
-    let status = res.status();
-    let value: Value = res.json().await.unwrap_or(Value::Null);
-    if !status.is_success() {
-        bail!("{path}: {status} {value}");
-    }
-    Ok(value)
+    server.request(method, admin, path, body).await
 }
 
 /// An access token for `user_id`, made by the admin (no password needed).

@@ -95,13 +95,32 @@ impl Server {
         path: &str,
         body: Value,
     ) -> Result<Value> {
-        let res = self
+        self.request(
+            method,
+            user,
+            &format!("/_matrix/client/v3{path}"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// `method` on `path` (from the server's root, e.g. an admin API) with `user`'s
+    /// token; the JSON answer, or an error naming the path, status and answer.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        user: &User,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value> {
+        let mut req = self
             .http
-            .request(method, format!("{}/_matrix/client/v3{path}", self.url))
-            .bearer_auth(&user.token)
-            .json(&body)
-            .send()
-            .await?;
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&user.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await?;
         let status = res.status();
         let value: Value = res.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
