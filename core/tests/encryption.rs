@@ -140,7 +140,7 @@ fn nio_python() -> PathBuf {
 }
 
 fn peer_script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/peers/nio_peer.py")
+    common::repo_file("tests/peers/nio_peer.py")
 }
 
 /// The nio peer's output lines, as they come.

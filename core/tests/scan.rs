@@ -171,12 +171,11 @@ struct OwnScanner {
 }
 
 impl OwnScanner {
-    const SCRIPT: &'static str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/server/scanner.sh");
-
     /// Starts it; `FRESH=1` wipes its data first, so it comes back with a new key.
     fn start(name: &'static str, port: u16) -> Self {
         let status = std::process::Command::new("bash")
-            .args([Self::SCRIPT, "start", name, &port.to_string()])
+            .arg(common::repo_file("tests/server/scanner.sh"))
+            .args(["start", name, &port.to_string()])
             .arg(&server().url)
             .env("FRESH", "1")
             .status()
@@ -200,7 +199,8 @@ impl OwnScanner {
 impl Drop for OwnScanner {
     fn drop(&mut self) {
         let _ = std::process::Command::new("bash")
-            .args([Self::SCRIPT, "stop", self.name])
+            .arg(common::repo_file("tests/server/scanner.sh"))
+            .args(["stop", self.name])
             .status();
     }
 }

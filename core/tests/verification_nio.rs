@@ -65,9 +65,9 @@ impl Drop for Nio {
 
 impl Nio {
     fn spawn(bob: &User, chappe: &Session, mode: &str, answer: &str, compat: bool) -> Self {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/peers/nio_sas.py");
+        let script = common::repo_file("tests/peers/nio_sas.py");
         let mut cmd = Command::new(python());
-        cmd.arg(script)
+        cmd.arg(&script)
             .args(["--homeserver", &server().url])
             .args(["--user", &bob.localpart, "--password", &bob.password])
             .args([

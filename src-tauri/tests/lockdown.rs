@@ -10,11 +10,13 @@ use std::{
 
 use serde_json::Value;
 
+/// The checkout under test: from the `CARGO_MANIFEST_DIR` cargo sets when it runs the
+/// test, not the one baked in at build time, since the target dir is a cache shared
+/// between clones (CI's and ours).
 fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
+        .join("..")
 }
 
 fn read(path: &str) -> String {

@@ -52,6 +52,16 @@ pub struct User {
     pub token: String,
 }
 
+/// A file of this repository, e.g. `repo_file("tests/server/synapse.sh")`. Found from
+/// the `CARGO_MANIFEST_DIR` that cargo sets when it runs the test, not the one baked in
+/// at build time: the target dir is a cache shared between clones (CI's and ours), and a
+/// test binary built in another clone must not run that clone's scripts.
+pub fn repo_file(rel: &str) -> std::path::PathBuf {
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), std::path::PathBuf::from);
+    manifest.join("..").join(rel)
+}
+
 pub fn random_name(prefix: &str) -> String {
     let n: u64 = rand::thread_rng().gen();
     format!("{prefix}_{n:016x}")

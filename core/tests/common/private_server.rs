@@ -21,7 +21,7 @@ pub struct PrivateServer {
 }
 
 fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/server/synapse.sh")
+    super::repo_file("tests/server/synapse.sh")
 }
 
 fn data_dir(name: &str) -> PathBuf {
