@@ -9,10 +9,12 @@
 // on every run, never edited by hand) from the root one, its relative file paths
 // rebased onto src-tauri/, and runs the CLI with TAURI_APP_PATH=src-tauri from the
 // repository root (so `--config some/file.json` arguments are relative to the root).
+// A .deb the CLI writes is then recompressed with xz (packaging/deb-xz.mjs).
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { debsBuiltSince, recompressDeb } from "./deb-xz.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const appDir = join(root, "src-tauri");
@@ -85,6 +87,7 @@ function main() {
   // file's origin is said in .gitignore and packaging/README.md.
   writeFileSync(join(appDir, "tauri.conf.json"), JSON.stringify(generated, null, 2) + "\n");
   const cli = join(root, "ui", "node_modules", "@tauri-apps", "cli", "tauri.js");
+  const started = Date.now();
   const res = spawnSync(process.execPath, [cli, ...process.argv.slice(2)], {
     cwd: root,
     stdio: "inherit",
@@ -93,6 +96,21 @@ function main() {
   if (res.error) {
     console.error(`tauri-cli: ${res.error.message} (run: cd ui && npm install)`);
     process.exit(2);
+  }
+  if (res.status === 0) {
+    const targetDir = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(root, "target");
+    // A debug bundle is for the package test: the fastest level (its 200 MB binary
+    // takes minutes at -9); a release bundle, what ships, the smallest.
+    const level = process.argv.includes("--debug") ? 1 : 9;
+    for (const deb of debsBuiltSince(targetDir, started)) {
+      try {
+        recompressDeb(deb, level);
+        console.error(`tauri-cli: ${relative(root, deb)}: data recompressed with xz -${level}`);
+      } catch (e) {
+        console.error(`tauri-cli: ${e.message}`);
+        process.exit(1);
+      }
+    }
   }
   process.exit(res.status ?? 1);
 }

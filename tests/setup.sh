@@ -19,6 +19,8 @@ APT_PACKAGES=(
   # Installers (tests/package): icons from icon.svg, rpm contents, desktop entry and
   # URL-scheme checks of the installed .deb.
   librsvg2-bin icnsutils rpm cpio desktop-file-utils xdg-utils
+  # The .deb's data is recompressed with xz (packaging/deb-xz.mjs): ar and xz.
+  binutils xz-utils
   # Videos sent get their size, duration and a thumbnail from ffprobe/ffmpeg, found on
   # PATH at run time (optional for users; the core video tests make their clip with it).
   ffmpeg

@@ -51,7 +51,7 @@ if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "package: installing the .deb needs root or sudo" >&2; exit 2; }
   SUDO=sudo
 fi
-for tool in node dpkg-deb rpm desktop-file-validate xdg-mime Xvfb xdotool dbus-run-session convert; do
+for tool in node dpkg-deb ar xz rpm desktop-file-validate xdg-mime Xvfb xdotool dbus-run-session convert; do
   command -v "$tool" >/dev/null || { echo "package: $tool missing (run: make setup)" >&2; exit 2; }
 done
 
@@ -84,6 +84,15 @@ deb_has_fields() {
   done
 }
 check "the .deb is 'chappe' and depends on WebKitGTK, GTK and the tray library" deb_has_fields
+
+# packaging/tauri-cli.mjs recompresses the bundler's gzip data with xz; dpkg must still
+# read it (it is installed below).
+deb_is_xz() {
+  local members
+  members=$(ar t "$DEB" | tr '\n' ' ')
+  [ "$members" = "debian-binary control.tar.gz data.tar.xz " ] || { echo "members: $members"; return 1; }
+}
+check "the .deb's data is xz-compressed (debian-binary, control.tar.gz, data.tar.xz)" deb_is_xz
 
 deb_has_files() {
   local files
