@@ -351,8 +351,15 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
 
-/// Runs a peer client's script `runs` times; each run prints `ms=<float>`. `None`
-/// (with the reason on stderr) when the peer is not installed or fails.
+/// A peer's runs: to its first `first` rooms (a first screen of the list) and to all.
+struct PeerSamples {
+    first: Vec<Duration>,
+    all: Vec<Duration>,
+}
+
+/// Runs a peer client's script `runs` times; each run prints a line
+/// `first=<float> ms=<float>` (milliseconds to the first screen of rooms and to all of
+/// them). `None` (with the reason on stderr) when the peer is not installed or fails.
 fn peer(
     cmd: &Path,
     script: &Path,
@@ -360,7 +367,8 @@ fn peer(
     user: &str,
     rooms: usize,
     runs: usize,
-) -> Option<Vec<Duration>> {
+    first: usize,
+) -> Option<PeerSamples> {
     if !cmd.exists() && cmd.components().count() > 1 || !script.exists() {
         eprintln!(
             "peer {} not installed (run tests/bench/peers/setup.sh)",
@@ -375,6 +383,7 @@ fn peer(
         .env("BENCH_PASSWORD", PASSWORD)
         .env("BENCH_ROOMS", rooms.to_string())
         .env("BENCH_RUNS", runs.to_string())
+        .env("BENCH_FIRST", first.to_string())
         .stderr(std::process::Stdio::inherit())
         .output();
     let out = match out {
@@ -388,13 +397,20 @@ fn peer(
             return None;
         }
     };
-    let samples: Vec<Duration> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| l.strip_prefix("ms="))
-        .filter_map(|v| v.trim().parse::<f64>().ok())
-        .map(|v| Duration::from_secs_f64(v / 1e3))
-        .collect();
-    (!samples.is_empty()).then_some(samples)
+    let field = |line: &str, key: &str| {
+        line.split_whitespace()
+            .find_map(|f| f.strip_prefix(key))
+            .and_then(|v| v.parse::<f64>().ok())
+            .map(|v| Duration::from_secs_f64(v / 1e3))
+    };
+    let (mut first, mut all) = (Vec::new(), Vec::new());
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let (Some(f), Some(a)) = (field(line, "first="), field(line, "ms=")) {
+            first.push(f);
+            all.push(a);
+        }
+    }
+    (!all.is_empty()).then_some(PeerSamples { first, all })
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -613,8 +629,11 @@ async fn main() -> Result<()> {
         samples: send,
     });
 
-    // Peers, on the same account, to their first complete room list (cold).
-    let peers_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/bench/peers");
+    // Peers, on the same account, cold: to their first screen of rooms and to all.
+    // The checkout cargo runs the bench in (the target dir is shared between clones).
+    let peers_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), PathBuf::from)
+        .join("../tests/bench/peers");
     let cache = std::env::var("CHAPPE_CACHE")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
@@ -627,6 +646,7 @@ async fn main() -> Result<()> {
         &seeded.user,
         n_rooms,
         n_peer_runs,
+        first,
     );
     let nio = peer(
         &cache.join("nio-venv/bin/python"),
@@ -635,17 +655,19 @@ async fn main() -> Result<()> {
         &seeded.user,
         n_rooms,
         n_peer_runs,
+        first,
     );
-    if let Some(samples) = js {
+    for (name, samples) in [("matrix-js-sdk 37.5", js), ("matrix-nio 0.26", nio)] {
+        let Some(PeerSamples { first: f, all }) = samples else {
+            continue;
+        };
         rows.push(Row {
-            name: format!("matrix-js-sdk 37.5 cold login -> all {n_rooms} rooms"),
-            samples,
+            name: format!("{name} cold login -> first {first} rooms"),
+            samples: f,
         });
-    }
-    if let Some(samples) = nio {
         rows.push(Row {
-            name: format!("matrix-nio 0.26 cold login -> all {n_rooms} rooms"),
-            samples,
+            name: format!("{name} cold login -> all {n_rooms} rooms"),
+            samples: all,
         });
     }
 
@@ -658,6 +680,7 @@ async fn main() -> Result<()> {
     let raw20 = median_of(&format!("raw sliding sync, first {first} rooms"));
     let raw_all = median_of("raw sliding sync, all");
     let cold_all = median_of("Chappe cold login -> all");
+    let cold20 = median_of(&format!("Chappe cold login -> first {first} rooms"));
     println!("\nChappe core benchmark: {n_rooms} rooms x {n_msgs} messages, {n_runs} runs ({n_peer_runs} for peers), Synapse on loopback\n");
     println!("| measure | median | min | max | ratio |");
     println!("|---|---:|---:|---:|---|");
@@ -669,6 +692,8 @@ async fn main() -> Result<()> {
             || r.name.starts_with("Chappe warm")
         {
             format!("{:.2}x raw all", m / raw_all.as_secs_f64())
+        } else if r.name.starts_with("matrix-") && r.name.contains(" -> first ") {
+            format!("peer / Chappe = {:.2}x", m / cold20.as_secs_f64())
         } else if r.name.starts_with("matrix-") {
             format!("peer / Chappe = {:.2}x", m / cold_all.as_secs_f64())
         } else {

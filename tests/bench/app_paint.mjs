@@ -12,9 +12,13 @@
 // launch → paint = performance.timeOrigin + mark.startTime − the epoch time just
 // before the WebDriver "new session" that starts the app.
 //
+// Once all rooms are painted, BENCH_APP_SWITCHES (5) rooms of the list are opened one
+// after the other: click -> the frame that shows the room's first messages, both read
+// on the page's own clock.
+//
 // Env: WEBDRIVER_URL, TAURI_DRIVER_PID, APP (the wrapper that starts the app with the
 // data folder named in DATA_DIR_FILE), DATA_DIR_FILE, BENCH_ROOMS (1000),
-// BENCH_APP_RUNS (2), BENCH_APP_SETTLE (20), BENCH_SHOTS (screenshots folder),
+// BENCH_APP_RUNS (2), BENCH_APP_SETTLE (20), BENCH_APP_SWITCHES (5), BENCH_SHOTS (screenshots folder),
 // ENV_FILE (variables the wrapper sets for a launch), BENCH_APP_VARIANT (e.g.
 // "CHAPPE_WEBKIT_CACHE=browser": the same runs again with that set, rows labelled so;
 // several variants separated by ";", each line of variables as a shell would read them).
@@ -27,6 +31,7 @@ import { WebDriver } from "../e2e/webdriver.mjs";
 const ROOMS = Number(process.env.BENCH_ROOMS || 1000);
 const RUNS = Math.max(1, Number(process.env.BENCH_APP_RUNS || 2));
 const SETTLE_S = Number(process.env.BENCH_APP_SETTLE || 20);
+const SWITCHES = Number(process.env.BENCH_APP_SWITCHES ?? 5);
 const PAINT_TIMEOUT_MS = Number(process.env.BENCH_APP_TIMEOUT || 300) * 1000;
 const SHOTS = process.env.BENCH_SHOTS || "target/bench";
 const driverPid = Number(process.env.TAURI_DRIVER_PID);
@@ -115,6 +120,39 @@ const MARKS_SCRIPT = `
       count: (m.detail && m.detail.count) || Number(m.name.split(":")[2]) || 0 })),
   };`;
 
+// A room switch: the page's own clock just before the click, then the room's
+// "timeline painted" mark (ui/src/paintMarks.ts) after it.
+const CLICK_SCRIPT = `
+  const li = document.querySelectorAll("#room-list li.room:not(.invite):not(.selected)")[arguments[0]];
+  if (!li) return null;
+  const roomId = li.getAttribute("data-room-id");
+  const at = performance.now();
+  li.click();
+  return { roomId, at };`;
+const SWITCHED_SCRIPT = `
+  const m = performance.getEntriesByName("chappe:timeline-painted")
+    .find((m) => m.detail && m.detail.roomId === arguments[0] && m.startTime >= arguments[1]);
+  return m ? m.startTime : null;`;
+
+/** Opens BENCH_APP_SWITCHES rooms of the painted list one after the other; the ms from
+ *  each click to the frame that shows the room's first messages. */
+async function switchRooms(wd, label) {
+  const out = [];
+  for (let i = 0; i < SWITCHES; i++) {
+    const click = await wd.script(CLICK_SCRIPT, i).catch(() => null);
+    if (!click) break;
+    const deadline = Date.now() + 30_000;
+    let painted = null;
+    while (painted === null && Date.now() < deadline) {
+      painted = await wd.script(SWITCHED_SCRIPT, click.roomId, click.at).catch(() => null);
+      if (painted === null) await sleep(20);
+    }
+    out.push(painted === null ? NaN : painted - click.at);
+  }
+  if (out.length) await wd.screenshot(`${SHOTS}/app-${label}-switched.png`).catch(() => {});
+  return out;
+}
+
 async function launch(label, dataDir) {
   await writeFile(process.env.DATA_DIR_FILE, dataDir);
   const wd = new WebDriver(process.env.WEBDRIVER_URL);
@@ -143,6 +181,7 @@ async function launch(label, dataDir) {
     marks: state?.marks ?? [],
   };
   await wd.screenshot(`${SHOTS}/app-${label}.png`).catch(() => {});
+  result.switches = all ? await switchRooms(wd, label) : [];
   if (all) await sleep(SETTLE_S * 1000);
   await mem.stop();
   await wd.quit();
@@ -205,6 +244,8 @@ for (const { variant, cold, warm } of sets) {
     rows.push(timeRow(`app ${kind}: launch -> room list painted (first ${median(rs.map((r) => r.firstCount))} rooms)`,
       rs.map((r) => r.first)));
     rows.push(timeRow(`app ${kind}: launch -> all ${ROOMS} rooms painted`, rs.map((r) => r.all)));
+    rows.push(timeRow(`app ${kind}: room switch -> first messages painted (${SWITCHES} rooms per run)`,
+      rs.flatMap((r) => r.switches)));
     rows.push(`| app ${kind}: RSS summed (${rs[0].procs}) | peak ${mib(median(rs.map((r) => r.peakRss)))} | | | steady ${mib(median(rs.map((r) => r.steadyRss)))} |`);
     const by = Object.keys(rs[0].each).map((c) => `${c} ${mib(median(rs.map((r) => r.each[c] ?? 0)))}`).join(", ");
     rows.push(`| app ${kind}: RSS by process at the end | ${by} | | | |`);

@@ -301,11 +301,16 @@ describe("room view", () => {
     expect(tauri.callsOf("open_room").map((a) => a.roomId)).toEqual(["!a:x"]);
     expect($("#room-name").textContent).toBe("Salon A");
     expect($('li.room[data-room-id="!a:x"]').classList.contains("selected")).toBe(true);
+    // The bench's room-switch mark: once the frame with the messages is painted.
+    const marked = () => performance.getEntriesByName("chappe:timeline-painted")
+      .filter((m) => (m as PerformanceMark).detail?.roomId === "!a:x").length;
+    const before = marked();
     timelineChannel().push({ op: "reset", values: [{ kind: "timelineStart", id: "s" }, msg({ id: "$1", body: "bonjour de Bob" })] });
     await tauri.settle();
     expect($("#timeline").textContent).toContain("bonjour de Bob");
     expect($("#timeline").textContent).toContain("Début du salon");
     expect(document.activeElement).toBe($("#composer"));
+    await vi.waitFor(() => expect(marked()).toBe(before + 1));
   });
 
   it("opens a room with the keyboard", async () => {

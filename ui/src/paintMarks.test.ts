@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { FIRST_PAINT_MARK, PaintMarks, ROOMS_PAINTED_MARK, type PaintMarkDeps } from "./paintMarks";
+import { FIRST_PAINT_MARK, markNextPaint, PaintMarks, ROOMS_PAINTED_MARK, TIMELINE_PAINTED_MARK, type PaintMarkDeps } from "./paintMarks";
 
 /** Frame and "after paint" callbacks run by hand, marks recorded. */
 function harness() {
   const frames: (() => void)[] = [];
   const laters: (() => void)[] = [];
-  const marks: { name: string; count: number }[] = [];
+  const marks: { name: string; count?: number; roomId?: string }[] = [];
   const deps: PaintMarkDeps = {
     frame: (cb) => frames.push(cb),
     later: (cb) => laters.push(cb),
-    mark: (name, d) => marks.push({ name, count: d.count }),
+    mark: (name, d) => marks.push({ name, ...d }),
   };
   const paint = () => {
     for (const f of frames.splice(0)) f();
@@ -76,5 +76,15 @@ describe("room list paint marks", () => {
     h.paint(); // the 20-room frame is painted, then a frame is asked for 120
     h.paint();
     expect(h.marks.map((m) => m.name)).toEqual([FIRST_PAINT_MARK, `${ROOMS_PAINTED_MARK}:20`, `${ROOMS_PAINTED_MARK}:120`]);
+  });
+});
+
+describe("timeline paint mark", () => {
+  it("marks the room once the frame that shows its messages is painted, not before", () => {
+    const h = harness();
+    markNextPaint(TIMELINE_PAINTED_MARK, { roomId: "!a:x" }, h.deps);
+    expect(h.marks).toEqual([]);
+    h.paint();
+    expect(h.marks).toEqual([{ name: TIMELINE_PAINTED_MARK, roomId: "!a:x" }]);
   });
 });

@@ -1,5 +1,6 @@
 // Performance marks for the benchmark (issue 10): when the room list is first painted,
-// and how many rooms are on screen each time that number grows. The bench runner reads
+// how many rooms are on screen each time that number grows, and when an opened room's
+// first screen of messages is painted (the room switch). The bench runner reads
 // them back from the real window through WebDriver (`performance.getEntriesByType`),
 // so "launch → room list painted" is measured by the UI itself, not guessed from logs.
 // Cheap: at most one pending frame callback, and a mark only when the count grows.
@@ -9,6 +10,9 @@ export const FIRST_PAINT_MARK = "chappe:room-list-painted";
 /** Each time more rooms than ever before are painted; `detail.count` (and the name's
  *  suffix, for webviews without mark details) is how many. */
 export const ROOMS_PAINTED_MARK = "chappe:rooms-painted";
+/** When an opened room's timeline first shows messages; `detail.roomId` names it. The
+ *  bench clicks a room and takes the first such mark after the click. */
+export const TIMELINE_PAINTED_MARK = "chappe:timeline-painted";
 
 type Frame = (cb: () => void) => unknown;
 
@@ -18,7 +22,7 @@ export interface PaintMarkDeps {
   /** Runs as soon as possible after the current task (`setTimeout(…, 0)`): queued from
    *  a frame callback, it runs once that frame has been painted. */
   later: (cb: () => void) => unknown;
-  mark: (name: string, detail: { count: number }) => void;
+  mark: (name: string, detail: { count: number } | { roomId: string }) => void;
 }
 
 const browserDeps = (): PaintMarkDeps => ({
@@ -60,4 +64,9 @@ export class PaintMarks {
       });
     });
   }
+}
+
+/** Marks the frame that paints what was just rendered: `name` once it is on screen. */
+export function markNextPaint(name: string, detail: { roomId: string }, deps: PaintMarkDeps = browserDeps()): void {
+  deps.frame(() => deps.later(() => deps.mark(name, detail)));
 }

@@ -4,6 +4,7 @@ import type { FileOutcome } from "../bindings";
 import { attachButton, onPaste, outcomesText } from "./fileSend";
 import type { ListDiff, RoomSummary, TimelineItemView } from "../types";
 import { applyDiff } from "../diff";
+import { markNextPaint, TIMELINE_PAINTED_MARK } from "../paintMarks";
 import { call, openRoom, subscribeTyping, type Stream } from "../ipc";
 import { unverifiedBanner } from "./verification";
 import { clear, el, frameScheduler } from "../dom";
@@ -42,6 +43,8 @@ export class RoomView {
   readonly element: HTMLElement;
   readonly roomId: string;
   private items: TimelineItemView[] = [];
+  /** Whether the first screen of messages was marked for the bench (paintMarks.ts). */
+  private firstScreenMarked = false;
   private timeline = new TimelineView();
   private scroller: HTMLElement;
   private spinner: HTMLElement;
@@ -274,6 +277,10 @@ export class RoomView {
       }
     }
     this.timeline.render(this.items);
+    if (!this.firstScreenMarked && this.items.some((i) => i.kind === "message")) {
+      this.firstScreenMarked = true;
+      markNextPaint(TIMELINE_PAINTED_MARK, { roomId: this.roomId });
+    }
     if (this.atBottom) this.scrollToBottom();
     else if (anchor?.node.isConnected) s.scrollTop = anchor.node.offsetTop - anchor.offset;
     this.maybeMarkRead();
