@@ -64,19 +64,30 @@ export class WebDriver {
     return v.map((e) => e[ELEMENT]);
   }
 
+  /** `POST /element/{id}/{action}` on the element matching `css`. Lists re-render: a
+   *  room's row is replaced when its content changes, so the node found may be gone
+   *  by the time it is acted on ("stale element reference"); it is then found again. */
+  async act(css, action, body) {
+    for (let attempt = 1; ; attempt++) {
+      const id = await this.find(css);
+      try {
+        return await this.cmd("POST", `/element/${id}/${action}`, body);
+      } catch (e) {
+        if (attempt >= 3 || !/stale element reference/.test(String(e?.message ?? e))) throw e;
+      }
+    }
+  }
+
   async click(css) {
-    const id = await this.find(css);
-    await this.cmd("POST", `/element/${id}/click`, {});
+    await this.act(css, "click", {});
   }
 
   async clear(css) {
-    const id = await this.find(css);
-    await this.cmd("POST", `/element/${id}/clear`, {});
+    await this.act(css, "clear", {});
   }
 
   async type(css, text) {
-    const id = await this.find(css);
-    await this.cmd("POST", `/element/${id}/value`, { text });
+    await this.act(css, "value", { text });
   }
 
   /** The text a user sees in the first element matching `css` ("" when absent). Read
