@@ -254,5 +254,5 @@ for (const { variant, cold, warm } of sets) {
 }
 console.log(rows.join("\n"));
 const failed = sets.flatMap((x) => [...x.cold, ...x.warm]).filter((r) => !Number.isFinite(r.all));
-for (const r of failed) console.error(`${r.label}: all ${ROOMS} rooms were not painted (${r.painted} in the list)`);
+for (const r of failed) console.error(`${r.label}: all ${ROOMS} rooms were not painted (${r.painted} rows drawn: the list is windowed)`);
 process.exit(failed.length ? 1 : 0);

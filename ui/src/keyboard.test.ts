@@ -123,11 +123,11 @@ describe("keyboard on the main screen", () => {
   });
   afterEach(() => app?.mainScreen?.destroy());
 
-  async function start(): Promise<void> {
+  async function start(rooms: RoomSummary[] = ROOMS): Promise<void> {
     app = new App($("#app"));
     await app.boot();
     await tauri.settle();
-    tauri.channelOf<ListDiff<RoomSummary>>("subscribe_rooms").push({ op: "reset", values: ROOMS } as never);
+    tauri.channelOf<ListDiff<RoomSummary>>("subscribe_rooms").push({ op: "reset", values: rooms } as never);
     await tauri.settle();
   }
 
@@ -187,6 +187,49 @@ describe("keyboard on the main screen", () => {
     key(document.activeElement ?? document.body, "Escape");
     expect($("#new-room-dialog")).toBeNull();
     expect(document.activeElement).toBe($("#new-room"));
+  });
+
+  it("with 1,000 rooms (a window of them drawn), Ctrl+K, Alt+↓ and the room menu reach rooms out of view", async () => {
+    tauri.handlers.set("room_notifications", () => ({ mode: "allMessages", isDefault: true }));
+    const many = Array.from({ length: 1000 }, (_, i) =>
+      room({ roomId: `!r${i}:x`, name: `Salon ${String(i).padStart(3, "0")}` }));
+    await start(many);
+    const drawn = $$("li.room");
+    expect(drawn.length).toBeGreaterThan(0);
+    expect(drawn.length).toBeLessThan(50);
+    expect(drawn[0]?.getAttribute("aria-setsize")).toBe("1000");
+    expect($('li.room[data-room-id="!r700:x"]')).toBeNull();
+    // The benchmark's mark counts the rooms the list holds, not the rows drawn.
+    await vi.waitFor(() => expect(performance.getEntriesByName("chappe:rooms-painted:1000").length).toBe(1));
+
+    key(document.body, "k", { ctrlKey: true });
+    await tauri.settle();
+    type($<HTMLInputElement>("#switcher-input"), "Salon 700");
+    key($("#switcher-input"), "Enter");
+    await tauri.settle();
+    expect(app?.mainScreen?.openRoomId).toBe("!r700:x");
+    expect($('li.room[data-room-id="!r700:x"]').getAttribute("aria-selected")).toBe("true");
+    expect($('li.room[data-room-id="!r700:x"]').getAttribute("aria-posinset")).toBe("701");
+
+    key(document.body, "ArrowDown", { altKey: true });
+    await tauri.settle();
+    expect(app?.mainScreen?.openRoomId).toBe("!r701:x");
+    const li = $('li.room[data-room-id="!r701:x"]');
+    expect(li.getAttribute("aria-selected")).toBe("true");
+
+    // Its menu open, the list scrolled back to the top: Escape brings the row back, focused.
+    li.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
+    await tauri.settle();
+    expect($("#room-menu")).not.toBeNull();
+    const list = $("#room-list");
+    list.scrollTop = 0;
+    list.dispatchEvent(new Event("scroll"));
+    await new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+    expect($('li.room[data-room-id="!r0:x"]')).not.toBeNull();
+    expect($('li.room[data-room-id="!r701:x"]')).toBeNull();
+    key(document.activeElement ?? $("#room-menu"), "Escape");
+    expect($("#room-menu")).toBeNull();
+    expect(document.activeElement).toBe($('li.room[data-room-id="!r701:x"]'));
   });
 
   it("every button, field and list of the main screen has a name", async () => {

@@ -1,14 +1,17 @@
 // Performance marks for the benchmark (issue 10): when the room list is first painted,
-// how many rooms are on screen each time that number grows, and when an opened room's
-// first screen of messages is painted (the room switch). The bench runner reads
-// them back from the real window through WebDriver (`performance.getEntriesByType`),
-// so "launch → room list painted" is measured by the UI itself, not guessed from logs.
+// how many rooms it holds each time that number grows, and when an opened room's first
+// screen of messages is painted (the room switch). The list is windowed (only the rows
+// in view are in the DOM), so "holds" is the length of the list just rendered, not its
+// count of elements: with 1,000 rooms the last mark is `chappe:rooms-painted:1000`.
+// The bench runner reads them back from the real window through WebDriver
+// (`performance.getEntriesByType`), so "launch → room list painted" is measured by the
+// UI itself, not guessed from logs.
 // Cheap: at most one pending frame callback, and a mark only when the count grows.
 
 /** The first time at least one room is painted. */
 export const FIRST_PAINT_MARK = "chappe:room-list-painted";
-/** Each time more rooms than ever before are painted; `detail.count` (and the name's
- *  suffix, for webviews without mark details) is how many. */
+/** Each time the painted list holds more rooms than ever before; `detail.count` (and
+ *  the name's suffix, for webviews without mark details) is how many. */
 export const ROOMS_PAINTED_MARK = "chappe:rooms-painted";
 /** When an opened room's timeline first shows messages; `detail.roomId` names it. The
  *  bench clicks a room and takes the first such mark after the click. */
@@ -42,11 +45,12 @@ export class PaintMarks {
   private best = 0;
   private pending = false;
 
-  /** `count`: how many rooms the list holds on screen when asked. */
+  /** `count`: how many rooms the rendered list holds when asked (all of them, drawn in
+   *  the window or not: `RoomListView.count`). */
   constructor(private count: () => number, private deps: PaintMarkDeps = browserDeps()) {}
 
-  /** After the list was rendered: marks the frame that paints it, if it shows more
-   *  rooms than any earlier frame. */
+  /** After the list was rendered: marks the frame that paints it, if it holds more
+   *  rooms than at any earlier frame. */
   rendered(): void {
     if (this.pending || this.count() <= this.best) return;
     this.pending = true;

@@ -58,8 +58,10 @@ export class MainScreen {
   /** The invitation shown in the pane, while unanswered; `busy` while the server answers. */
   private invite: { roomId: string; busy: boolean } | null = null;
   private drawRooms = frameScheduler(() => this.renderRooms());
-  /** Benchmark marks: when the list is first painted, and with how many rooms. */
-  private paintMarks = new PaintMarks(() => this.list.element.childElementCount);
+  /** Benchmark marks: when the list is first painted, and with how many rooms: the
+   *  rooms the painted list holds (`count`), not its `li`s, which are only the rows in
+   *  view (the list is windowed). */
+  private paintMarks = new PaintMarks(() => this.list.count);
   private unlisten: (() => void)[] = [];
   /** The chip and the search narrow what the list shows, never what it holds. */
   private filter: RoomFilter = "all";
@@ -289,6 +291,7 @@ export class MainScreen {
       }));
       this.element.classList.add("has-room");
       this.renderRooms();
+      this.list.reveal(room.roomId);
       return;
     }
     const view = new RoomView({
@@ -302,6 +305,8 @@ export class MainScreen {
     this.pane.append(view.element);
     this.element.classList.add("has-room");
     this.renderRooms();
+    // Opened from elsewhere (Ctrl+K, Alt+↓, a notification): its row scrolls into view.
+    this.list.reveal(room.roomId);
     view.start();
     view.focusComposer();
   }
@@ -394,10 +399,7 @@ export class MainScreen {
     this.element.classList.remove("has-room");
     this.renderRooms();
     void call(commands.closeRoom());
-    if (was) {
-      const li = Array.from(this.list.element.children).find((n) => n.getAttribute("data-room-id") === was);
-      (li as HTMLElement | undefined)?.focus();
-    }
+    if (was) this.list.focusRoom(was);
   }
 
   /** For tests and the keyboard: show only the rooms of one chip. */
@@ -428,11 +430,9 @@ export class MainScreen {
     this.menu = null;
     menu.dispatchEvent(new Event("menuclosed"));
     menu.remove();
-    if (refocus) {
-      const id = menu.getAttribute("data-room-id");
-      const li = Array.from(this.list.element.children).find((n) => n.getAttribute("data-room-id") === id);
-      (li as HTMLElement | undefined)?.focus();
-    }
+    // The room's row may have scrolled out of the drawn window meanwhile: `focusRoom` draws it.
+    const id = menu.getAttribute("data-room-id");
+    if (refocus && id) this.list.focusRoom(id);
   }
 
   private renderRooms(): void {
@@ -526,6 +526,7 @@ export class MainScreen {
     for (const s of this.streams) s.stop();
     this.streams = [];
     this.drawRooms.cancel();
+    this.list.destroy();
     this.closeMenu();
     this.switcher?.close();
     window.clearInterval(this.clock);

@@ -1,7 +1,8 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { setLang } from "../i18n";
 import { room } from "../test/fixtures";
-import { RoomListView } from "./roomList";
+import type { RoomSummary } from "../types";
+import { OVERSCAN, RoomListView } from "./roomList";
 
 const now = new Date(2026, 10, 23, 15, 0);
 const at = (h: number, m: number) => new Date(2026, 10, 23, h, m).getTime();
@@ -108,6 +109,7 @@ describe("room list view", () => {
     view.render([room({ roomId: "!b:x", unreadMessages: 3 }), room({ roomId: "!a:x" })], null, now);
     expect((document.activeElement as HTMLElement).dataset.roomId).toBe("!b:x");
   });
+
   it("opens a room's menu from its button or a right click, not the room", () => {
     const onOpen = vi.fn();
     const onMenu = vi.fn();
@@ -126,5 +128,174 @@ describe("room list view", () => {
     expect(i.querySelector(".room-menu-button")).toBeNull();
     i.dispatchEvent(new MouseEvent("contextmenu", { bubbles: true, cancelable: true }));
     expect(onMenu).toHaveBeenCalledTimes(2);
+  });
+
+  describe("with many rooms, only a window of them", () => {
+    // jsdom lays nothing out: the view is told its sizes. 10 rows of 50 px are visible.
+    const ROW = 50;
+    const VIEW = 500;
+    class Sized extends RoomListView {
+      protected override viewportHeight(): number {
+        return VIEW;
+      }
+      protected override rowHeight(): number {
+        return ROW;
+      }
+    }
+    const many = (n: number): RoomSummary[] =>
+      Array.from({ length: n }, (_, i) => room({ roomId: `!r${i}:x`, name: `Salon ${i}` }));
+    const rows = (view: RoomListView) => [...view.element.querySelectorAll("li.room")] as HTMLElement[];
+    const ids = (view: RoomListView) => rows(view).map((li) => li.dataset.roomId);
+    const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `!r${from + i}:x`);
+    const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+    const press = (target: Element, key: string) =>
+      target.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true }));
+    const focused = () => (document.activeElement as HTMLElement).dataset.roomId;
+    let view: Sized;
+
+    beforeEach(() => {
+      view = new Sized(() => {});
+      document.body.append(view.element);
+      view.render(many(1000), null, now);
+    });
+
+    it("draws the rows in view and 10 below; the padding stands for the rest", () => {
+      expect(OVERSCAN).toBe(10);
+      expect(ids(view)).toEqual(range(0, 20));
+      expect(view.count).toBe(1000);
+      for (const [i, li] of rows(view).entries()) {
+        expect(li.getAttribute("aria-setsize")).toBe("1000");
+        expect(li.getAttribute("aria-posinset")).toBe(String(i + 1));
+        expect(li.getAttribute("role")).toBe("option");
+      }
+      expect(view.element.style.getPropertyValue("--rows-above")).toBe("");
+      expect(view.element.style.getPropertyValue("--rows-below")).toBe(`${980 * ROW}px`);
+    });
+
+    it("computes what a row shows for the drawn rows only", () => {
+      const stringify = vi.spyOn(JSON, "stringify");
+      try {
+        view.render(many(1000), "!r3:x", now);
+        expect(stringify).toHaveBeenCalledTimes(20);
+      } finally {
+        stringify.mockRestore();
+      }
+      expect(rows(view)[3]?.classList.contains("selected")).toBe(true);
+    });
+
+    it("moves the window on scroll, once per frame", async () => {
+      view.element.scrollTop = 100 * ROW;
+      view.element.dispatchEvent(new Event("scroll"));
+      view.element.dispatchEvent(new Event("scroll"));
+      expect(ids(view)).toEqual(range(0, 20)); // not before the frame
+      await frame();
+      // Rows 100-109 visible, 10 more either side.
+      expect(ids(view)).toEqual(range(90, 120));
+      expect(rows(view).map((li) => li.getAttribute("aria-posinset"))).toEqual(range(91, 121).map((id) => id.slice(2, -2)));
+      expect(view.element.style.getPropertyValue("--rows-above")).toBe(`${90 * ROW}px`);
+      expect(view.element.style.getPropertyValue("--rows-below")).toBe(`${880 * ROW}px`);
+      // At the very end: no padding below, the last row drawn.
+      view.element.scrollTop = 1000 * ROW - VIEW;
+      view.element.dispatchEvent(new Event("scroll"));
+      await frame();
+      expect(ids(view)).toEqual(range(980, 1000));
+      expect(rows(view).at(-1)?.getAttribute("aria-posinset")).toBe("1000");
+      expect(view.element.style.getPropertyValue("--rows-below")).toBe("");
+    });
+
+    it("a list that shrank under the scroll position shows its end at once", () => {
+      view.element.scrollTop = 900 * ROW;
+      view.render(many(100), null, now);
+      expect(ids(view)).toEqual(range(80, 100));
+    });
+
+    it("moves focus with the arrow keys across the window's edge", () => {
+      const last = rows(view).at(-1)!;
+      expect(last.dataset.roomId).toBe("!r19:x");
+      last.focus();
+      press(last, "ArrowDown");
+      expect(focused()).toBe("!r20:x");
+      expect((document.activeElement as HTMLElement).getAttribute("aria-posinset")).toBe("21");
+      // Scrolled just enough to show it at the bottom.
+      expect(view.element.scrollTop).toBe(21 * ROW - VIEW);
+
+      view.element.scrollTop = 100 * ROW;
+      view.element.dispatchEvent(new Event("scroll"));
+      view.render(many(1000), null, now); // (a render draws the window at once)
+      // (The focused row, now far above, is kept first.)
+      expect(ids(view).slice(0, 2)).toEqual(["!r20:x", "!r90:x"]);
+      const top = rows(view)[1]!;
+      top.focus();
+      press(top, "ArrowUp");
+      expect(focused()).toBe("!r89:x");
+      expect(view.element.scrollTop).toBe(89 * ROW);
+      expect(ids(view)[0]).toBe("!r79:x");
+    });
+
+    it("Home and End go to the first and last rooms of the whole list", () => {
+      const first = rows(view)[0]!;
+      first.focus();
+      press(first, "End");
+      expect(focused()).toBe("!r999:x");
+      expect((document.activeElement as HTMLElement).getAttribute("aria-posinset")).toBe("1000");
+      expect(view.element.scrollTop).toBe(1000 * ROW - VIEW);
+      expect(rows(view).length).toBeLessThanOrEqual(2 * OVERSCAN + VIEW / ROW);
+      press(document.activeElement!, "Home");
+      expect(focused()).toBe("!r0:x");
+      expect(view.element.scrollTop).toBe(0);
+    });
+
+    it("keeps the focused room drawn and focused when it scrolls out, and across re-renders", async () => {
+      const five = rows(view)[5]!;
+      five.focus();
+      view.element.scrollTop = 100 * ROW;
+      view.element.dispatchEvent(new Event("scroll"));
+      await frame();
+      // Kept just above the window, in place of one row of padding.
+      expect(document.activeElement).toBe(five);
+      expect(five.isConnected).toBe(true);
+      expect(ids(view)).toEqual(["!r5:x", ...range(90, 120)]);
+      expect(view.element.style.getPropertyValue("--rows-above")).toBe(`${89 * ROW}px`);
+      // Its content changes: a new node, focused again.
+      const changed = many(1000);
+      changed[5] = room({ roomId: "!r5:x", name: "Salon 5", unreadMessages: 2 });
+      view.render(changed, null, now);
+      expect(focused()).toBe("!r5:x");
+      expect(document.activeElement).not.toBe(five);
+      expect(document.activeElement?.querySelector(".badge")?.textContent).toBe("2");
+      // Moving on from it scrolls back to its neighbour.
+      press(document.activeElement!, "ArrowDown");
+      expect(focused()).toBe("!r6:x");
+      expect(view.element.scrollTop).toBe(6 * ROW);
+      expect(ids(view)).toEqual(range(0, 26));
+    });
+
+    it("reveal and focusRoom scroll a room outside the window into view", () => {
+      expect(view.reveal("!r500:x")?.dataset.roomId).toBe("!r500:x");
+      expect(view.element.scrollTop).toBe(501 * ROW - VIEW);
+      expect(ids(view)).toContain("!r500:x");
+      // Already in view: nothing moves.
+      view.reveal("!r495:x");
+      expect(view.element.scrollTop).toBe(501 * ROW - VIEW);
+      expect(view.focusRoom("!r3:x")).toBe(true);
+      expect(focused()).toBe("!r3:x");
+      expect(view.element.scrollTop).toBe(3 * ROW);
+      expect(view.reveal("!unknown:x")).toBeNull();
+      expect(view.focusRoom("!unknown:x")).toBe(false);
+    });
+
+    it("a short list is drawn whole, with no padding", () => {
+      const small = new RoomListView(() => {}); // jsdom's sizes: the defaults
+      document.body.append(small.element);
+      small.render(many(5), null, now);
+      expect(ids(small)).toEqual(range(0, 5));
+      expect([...small.element.children].every((c) => c.matches("li.room"))).toBe(true);
+      expect(rows(small).map((li) => [li.getAttribute("aria-posinset"), li.getAttribute("aria-setsize")]))
+        .toEqual([["1", "5"], ["2", "5"], ["3", "5"], ["4", "5"], ["5", "5"]]);
+      expect(small.element.style.getPropertyValue("--rows-above")).toBe("");
+      expect(small.element.style.getPropertyValue("--rows-below")).toBe("");
+      expect(small.count).toBe(5);
+      small.destroy();
+    });
   });
 });
