@@ -156,7 +156,11 @@ pub(crate) async fn build_client(
     // The secret is 32 random bytes (hex), so it is used as the store key directly:
     // a passphrase would go through PBKDF2 (200,000 rounds per store, three stores),
     // which adds seconds to every start for no gain over a random key.
-    let config = matrix_sdk::SqliteStoreConfig::new(store_dir);
+    // The SDK's default gives each of the four stores (state, crypto, event cache, media)
+    // up to 4 connections per core, each with a 2 MB page cache: tens of MB that a
+    // desktop app with one user does not need (the OS caches the files anyway). The
+    // low-memory profile keeps one connection per core (at least 2) and 500 KB each.
+    let config = matrix_sdk::SqliteStoreConfig::with_low_memory_config(store_dir);
     let config = match store_key(passphrase) {
         Some(key) => config.key(Some(&key)),
         None => config.passphrase(Some(passphrase)),

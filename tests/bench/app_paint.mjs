@@ -129,13 +129,17 @@ const CLICK_SCRIPT = `
   const at = performance.now();
   li.click();
   return { roomId, at };`;
+// With the "received" mark (the messages reached the page from Rust) that splits it.
 const SWITCHED_SCRIPT = `
-  const m = performance.getEntriesByName("chappe:timeline-painted")
+  const find = (name) => performance.getEntriesByName(name)
     .find((m) => m.detail && m.detail.roomId === arguments[0] && m.startTime >= arguments[1]);
-  return m ? m.startTime : null;`;
+  const painted = find("chappe:timeline-painted");
+  const received = find("chappe:timeline-received");
+  return painted ? { painted: painted.startTime, received: received ? received.startTime : null } : null;`;
 
 /** Opens BENCH_APP_SWITCHES rooms of the painted list one after the other; the ms from
- *  each click to the frame that shows the room's first messages. */
+ *  each click to the frame that shows the room's first messages (`total`), and of
+ *  which from the click to the messages reaching the page (`received`). */
 async function switchRooms(wd, label) {
   const out = [];
   for (let i = 0; i < SWITCHES; i++) {
@@ -147,7 +151,10 @@ async function switchRooms(wd, label) {
       painted = await wd.script(SWITCHED_SCRIPT, click.roomId, click.at).catch(() => null);
       if (painted === null) await sleep(20);
     }
-    out.push(painted === null ? NaN : painted - click.at);
+    out.push({
+      total: painted === null ? NaN : painted.painted - click.at,
+      received: painted?.received == null ? NaN : painted.received - click.at,
+    });
   }
   if (out.length) await wd.screenshot(`${SHOTS}/app-${label}-switched.png`).catch(() => {});
   return out;
@@ -245,7 +252,11 @@ for (const { variant, cold, warm } of sets) {
       rs.map((r) => r.first)));
     rows.push(timeRow(`app ${kind}: launch -> all ${ROOMS} rooms painted`, rs.map((r) => r.all)));
     rows.push(timeRow(`app ${kind}: room switch -> first messages painted (${SWITCHES} rooms per run)`,
-      rs.flatMap((r) => r.switches)));
+      rs.flatMap((r) => r.switches.map((x) => x.total))));
+    rows.push(timeRow(`app ${kind}:   of which click -> messages received from Rust (core, IPC)`,
+      rs.flatMap((r) => r.switches.map((x) => x.received))));
+    rows.push(timeRow(`app ${kind}:   of which received -> painted (drawing, frame)`,
+      rs.flatMap((r) => r.switches.map((x) => x.total - x.received))));
     rows.push(`| app ${kind}: RSS summed (${rs[0].procs}) | peak ${mib(median(rs.map((r) => r.peakRss)))} | | | steady ${mib(median(rs.map((r) => r.steadyRss)))} |`);
     const by = Object.keys(rs[0].each).map((c) => `${c} ${mib(median(rs.map((r) => r.each[c] ?? 0)))}`).join(", ");
     rows.push(`| app ${kind}: RSS by process at the end | ${by} | | | |`);

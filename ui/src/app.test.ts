@@ -302,10 +302,16 @@ describe("room view", () => {
     expect($("#room-name").textContent).toBe("Salon A");
     expect($('li.room[data-room-id="!a:x"]').classList.contains("selected")).toBe(true);
     // The bench's room-switch mark: once the frame with the messages is painted.
-    const marked = () => performance.getEntriesByName("chappe:timeline-painted")
-      .filter((m) => (m as PerformanceMark).detail?.roomId === "!a:x").length;
+    const marks = (name: string) => performance.getEntriesByName(name)
+      .filter((m) => (m as PerformanceMark).detail?.roomId === "!a:x");
+    const marked = () => marks("chappe:timeline-painted").length;
     const before = marked();
+    const receivedBefore = marks("chappe:timeline-received").length;
     timelineChannel().push({ op: "reset", values: [{ kind: "timelineStart", id: "s" }, msg({ id: "$1", body: "bonjour de Bob" })] });
+    // The first screen is drawn as the messages arrive, not a frame later; the bench's
+    // split mark says when they arrived.
+    expect($("#timeline").textContent).toContain("bonjour de Bob");
+    expect(marks("chappe:timeline-received")).toHaveLength(receivedBefore + 1);
     await tauri.settle();
     expect($("#timeline").textContent).toContain("bonjour de Bob");
     expect($("#timeline").textContent).toContain("Début du salon");

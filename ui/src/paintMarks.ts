@@ -16,6 +16,9 @@ export const ROOMS_PAINTED_MARK = "chappe:rooms-painted";
 /** When an opened room's timeline first shows messages; `detail.roomId` names it. The
  *  bench clicks a room and takes the first such mark after the click. */
 export const TIMELINE_PAINTED_MARK = "chappe:timeline-painted";
+/** When those first messages reached the page from Rust (before they are drawn): splits
+ *  a room switch into "Rust and IPC" and "drawing and painting". */
+export const TIMELINE_RECEIVED_MARK = "chappe:timeline-received";
 
 type Frame = (cb: () => void) => unknown;
 
@@ -68,6 +71,11 @@ export class PaintMarks {
       });
     });
   }
+}
+
+/** Marks this moment: `name` now. */
+export function markNow(name: string, detail: { roomId: string }, deps: PaintMarkDeps = browserDeps()): void {
+  deps.mark(name, detail);
 }
 
 /** Marks the frame that paints what was just rendered: `name` once it is on screen. */

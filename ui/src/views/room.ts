@@ -4,7 +4,7 @@ import type { FileOutcome } from "../bindings";
 import { attachButton, onPaste, outcomesText } from "./fileSend";
 import type { ListDiff, RoomSummary, TimelineItemView } from "../types";
 import { applyDiff } from "../diff";
-import { markNextPaint, TIMELINE_PAINTED_MARK } from "../paintMarks";
+import { markNextPaint, markNow, TIMELINE_PAINTED_MARK, TIMELINE_RECEIVED_MARK } from "../paintMarks";
 import { call, openRoom, subscribeTyping, type Stream } from "../ipc";
 import { unverifiedBanner } from "./verification";
 import { clear, el, frameScheduler } from "../dom";
@@ -261,6 +261,12 @@ export class RoomView {
     applyDiff(this.items, d);
     this.loaded = true;
     this.draw.schedule();
+    if (!this.firstScreenMarked && this.items.some((i) => i.kind === "message")) {
+      markNow(TIMELINE_RECEIVED_MARK, { roomId: this.roomId });
+      // The room's first screen is drawn at once rather than at the next frame: a room
+      // switch shows its messages one frame sooner. Later diffs still batch per frame.
+      this.draw.flush();
+    }
   }
 
   private redraw(): void {
