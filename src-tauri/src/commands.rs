@@ -9,7 +9,7 @@ use chappe_core::{
 use futures_util::StreamExt;
 use serde::Serialize;
 use tauri::{ipc::Channel, State};
-use tracing::warn;
+use tracing::{debug, warn};
 
 use crate::{
     error::UiError,
@@ -270,14 +270,26 @@ pub async fn open_room(
     room_id: String,
     channel: Channel<ListDiff<TimelineItemView>>,
 ) -> Result<(), UiError> {
+    // Timings for the bench's room switch (RUST_LOG=chappe=debug): where the time
+    // between the click and the first messages on screen goes on the Rust side.
+    let started = std::time::Instant::now();
     let timeline = {
         let guard = state.session.read().await;
         let session = guard.as_ref().ok_or(UiError::NotLoggedIn)?;
         session.open_room(&room_id).await?
     };
+    let opened = started.elapsed();
     let (values, stream) = timeline.subscribe().await;
     let task = tokio::spawn(async move {
-        if channel.send(ListDiff::Reset { values }).is_err() {
+        let items = values.len();
+        let sent = channel.send(ListDiff::Reset { values });
+        debug!(
+            %room_id, items,
+            open_ms = opened.as_secs_f64() * 1e3,
+            sent_ms = started.elapsed().as_secs_f64() * 1e3,
+            "room opened"
+        );
+        if sent.is_err() {
             return;
         }
         futures_util::pin_mut!(stream);

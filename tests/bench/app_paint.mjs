@@ -135,7 +135,9 @@ const SWITCHED_SCRIPT = `
     .find((m) => m.detail && m.detail.roomId === arguments[0] && m.startTime >= arguments[1]);
   const painted = find("chappe:timeline-painted");
   const received = find("chappe:timeline-received");
-  return painted ? { painted: painted.startTime, received: received ? received.startTime : null } : null;`;
+  const asked = find("chappe:room-open");
+  return painted ? { painted: painted.startTime, received: received ? received.startTime : null,
+    asked: asked ? asked.startTime : null } : null;`;
 
 /** Opens BENCH_APP_SWITCHES rooms of the painted list one after the other; the ms from
  *  each click to the frame that shows the room's first messages (`total`), and of
@@ -154,6 +156,7 @@ async function switchRooms(wd, label) {
     out.push({
       total: painted === null ? NaN : painted.painted - click.at,
       received: painted?.received == null ? NaN : painted.received - click.at,
+      asked: painted?.asked == null ? NaN : painted.asked - click.at,
     });
   }
   if (out.length) await wd.screenshot(`${SHOTS}/app-${label}-switched.png`).catch(() => {});
@@ -253,8 +256,10 @@ for (const { variant, cold, warm } of sets) {
     rows.push(timeRow(`app ${kind}: launch -> all ${ROOMS} rooms painted`, rs.map((r) => r.all)));
     rows.push(timeRow(`app ${kind}: room switch -> first messages painted (${SWITCHES} rooms per run)`,
       rs.flatMap((r) => r.switches.map((x) => x.total))));
-    rows.push(timeRow(`app ${kind}:   of which click -> messages received from Rust (core, IPC)`,
-      rs.flatMap((r) => r.switches.map((x) => x.received))));
+    rows.push(timeRow(`app ${kind}:   of which click -> open asked (the click's own work in the page)`,
+      rs.flatMap((r) => r.switches.map((x) => x.asked))));
+    rows.push(timeRow(`app ${kind}:   of which open asked -> messages received from Rust (core, IPC)`,
+      rs.flatMap((r) => r.switches.map((x) => x.received - x.asked))));
     rows.push(timeRow(`app ${kind}:   of which received -> painted (drawing, frame)`,
       rs.flatMap((r) => r.switches.map((x) => x.total - x.received))));
     rows.push(`| app ${kind}: RSS summed (${rs[0].procs}) | peak ${mib(median(rs.map((r) => r.peakRss)))} | | | steady ${mib(median(rs.map((r) => r.steadyRss)))} |`);

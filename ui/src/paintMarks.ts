@@ -16,6 +16,9 @@ export const ROOMS_PAINTED_MARK = "chappe:rooms-painted";
 /** When an opened room's timeline first shows messages; `detail.roomId` names it. The
  *  bench clicks a room and takes the first such mark after the click. */
 export const TIMELINE_PAINTED_MARK = "chappe:timeline-painted";
+/** When the room view asks Rust to open the room (after the click's own work: the
+ *  view built, the list redrawn). */
+export const ROOM_OPEN_MARK = "chappe:room-open";
 /** When those first messages reached the page from Rust (before they are drawn): splits
  *  a room switch into "Rust and IPC" and "drawing and painting". */
 export const TIMELINE_RECEIVED_MARK = "chappe:timeline-received";

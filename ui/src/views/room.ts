@@ -4,7 +4,7 @@ import type { FileOutcome } from "../bindings";
 import { attachButton, onPaste, outcomesText } from "./fileSend";
 import type { ListDiff, RoomSummary, TimelineItemView } from "../types";
 import { applyDiff } from "../diff";
-import { markNextPaint, markNow, TIMELINE_PAINTED_MARK, TIMELINE_RECEIVED_MARK } from "../paintMarks";
+import { markNextPaint, markNow, ROOM_OPEN_MARK, TIMELINE_PAINTED_MARK, TIMELINE_RECEIVED_MARK } from "../paintMarks";
 import { call, openRoom, subscribeTyping, type Stream } from "../ipc";
 import { unverifiedBanner } from "./verification";
 import { clear, el, frameScheduler } from "../dom";
@@ -163,6 +163,7 @@ export class RoomView {
 
   /** Starts streaming the room's timeline. */
   start(): void {
+    markNow(ROOM_OPEN_MARK, { roomId: this.roomId });
     this.stream = openRoom(this.roomId, (d) => this.onDiff(d));
     void this.stream.ready.then((res) => {
       if (res.status === "error" && this.live()) this.roomError.textContent = errorText(res.error);
