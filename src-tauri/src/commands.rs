@@ -270,8 +270,8 @@ pub async fn open_room(
     room_id: String,
     channel: Channel<ListDiff<TimelineItemView>>,
 ) -> Result<(), UiError> {
-    // Timings for the bench's room switch (RUST_LOG=chappe=debug): where the time
-    // between the click and the first messages on screen goes on the Rust side.
+    // Timings for the bench's room switch (RUST_LOG=warn,chappe_app=debug): where the
+    // time between the click and the first messages on screen goes on the Rust side.
     let started = std::time::Instant::now();
     let timeline = {
         let guard = state.session.read().await;
