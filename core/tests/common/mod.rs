@@ -57,8 +57,10 @@ pub struct User {
 /// at build time: the target dir is a cache shared between clones (CI's and ours), and a
 /// test binary built in another clone must not run that clone's scripts.
 pub fn repo_file(rel: &str) -> std::path::PathBuf {
-    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
-        .map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), std::path::PathBuf::from);
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || env!("CARGO_MANIFEST_DIR").into(),
+        std::path::PathBuf::from,
+    );
     manifest.join("..").join(rel)
 }
 
