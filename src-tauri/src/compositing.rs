@@ -50,6 +50,7 @@ fn has_render_node(dir: &Path) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -5,11 +5,7 @@
 //! 18190) plus an offset per test, so tests of one binary run side by side.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::{
-    path::{Path, PathBuf},
-    process::Command,
-    time::Duration,
-};
+use std::{path::PathBuf, process::Command, time::Duration};
 
 use super::Server;
 
