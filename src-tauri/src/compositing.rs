@@ -3,10 +3,11 @@
 //! WebKitGTK composites the page in layers, on the GPU when there is one. Without one
 //! (virtual desktops, VDI, many administration PCs, Xvfb) the same compositing runs on
 //! the CPU, and it costs more than painting the page directly. Measured with the
-//! release app and 1,000 rooms under Xvfb (docs/BENCHMARKS.md, 2026-12-03): with
-//! compositing off, the web process held 202-259 MiB RSS instead of 339-385 MiB, and a
-//! room switch painted its messages 30 ms after receiving them instead of 135-216 ms.
-//! With a GPU, compositing is left on: scrolling and animations use it.
+//! release app and 1,000 rooms under Xvfb (docs/BENCHMARKS.md, 2026-12-03), after a
+//! sign-in: the web process held ~260 MiB RSS instead of 385, the first rooms were
+//! painted in 1.2 s instead of 1.7, a room switch took 191-241 ms instead of 428 (the
+//! warm start was mixed: 202 and 414 MiB in two sets of runs, against 339). With a
+//! GPU, compositing is left on: scrolling and animations use it.
 //!
 //! An explicit `WEBKIT_DISABLE_COMPOSITING_MODE` (the user's or an admin's) always wins.
 
