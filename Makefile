@@ -91,14 +91,15 @@ test: setup
 
 # Benchmarks (not tests): Chappe core against the raw homeserver and the peer clients
 # (matrix-js-sdk, matrix-nio) on a seeded Synapse kept between runs (the seed is
-# cached), then whole-app size and memory under Xvfb when a release app is built
-# (`make ui && cargo build -p chappe --release`). BENCH_ROOMS / BENCH_MESSAGES / BENCH_RUNS / BENCH_PEER_RUNS.
+# cached), then whole-app size and memory under Xvfb of the release app and its .deb
+# (`bench-app`, first: a no-op for cargo once built, 35 min on 2 cores from scratch).
+# BENCH_ROOMS / BENCH_MESSAGES / BENCH_RUNS / BENCH_PEER_RUNS / BENCH_APP_RUNS.
 BENCH_PORT ?= 18010
 BENCH_ROOMS ?= 1000
 BENCH_MESSAGES ?= 20
 RELEASE_APP := $(CARGO_TARGET_DIR)/release/chappe
 # The bench server is a plain Synapse (no Tchap module), as the other clients were measured on.
-bench:
+bench: setup bench-app
 	TCHAP_ACCESS_RULES=0 bash tests/server/synapse.sh start bench $(BENCH_PORT)
 	bash tests/bench/peers/setup.sh
 	CHAPPE_TEST_HOMESERVER=$$(bash tests/server/synapse.sh url bench) \
