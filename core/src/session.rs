@@ -156,11 +156,11 @@ pub(crate) async fn build_client(
     // The secret is 32 random bytes (hex), so it is used as the store key directly:
     // a passphrase would go through PBKDF2 (200,000 rounds per store, three stores),
     // which adds seconds to every start for no gain over a random key.
-    // The SDK's default gives each of the four stores (state, crypto, event cache, media)
-    // up to 4 connections per core, each with a 2 MB page cache: tens of MB that a
-    // desktop app with one user does not need (the OS caches the files anyway). The
-    // low-memory profile keeps one connection per core (at least 2) and 500 KB each.
-    let config = matrix_sdk::SqliteStoreConfig::with_low_memory_config(store_dir);
+    // The SDK's default store profile. Its low-memory profile (fewer connections,
+    // smaller page caches, a 2 MB journal limit) was measured with 1,000 rooms and did
+    // not lower the process's memory (docs/BENCHMARKS.md, 2026-12-03), and the full-disk
+    // test failed once with it (the SDK's event cache panicked): not worth the risk.
+    let config = matrix_sdk::SqliteStoreConfig::new(store_dir);
     let config = match store_key(passphrase) {
         Some(key) => config.key(Some(&key)),
         None => config.passphrase(Some(passphrase)),
