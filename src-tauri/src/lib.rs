@@ -5,8 +5,6 @@
 #![recursion_limit = "256"]
 
 mod commands;
-#[cfg(target_os = "linux")]
-mod compositing;
 mod desktop;
 mod directory_commands;
 mod encryption_commands;
@@ -209,12 +207,6 @@ pub fn run() {
     #[cfg(debug_assertions)]
     use tracing_subscriber::Layer;
 
-    // First, while this is the only thread: WebKit reads it when it starts.
-    #[cfg(target_os = "linux")]
-    let compositing_off = compositing::off_without_gpu();
-    #[cfg(not(target_os = "linux"))]
-    let compositing_off = false;
-
     // Debug builds with CHAPPE_IPC_RECORD: what crosses into the webview, for the
     // secrets test (see ipc_record.rs). Never in a release build. Installed with the
     // logs, in `setup`.
@@ -271,9 +263,6 @@ pub fn run() {
         .setup(move |app| {
             let logs = log_dir(app);
             start_logging(logs.as_deref(), recording);
-            if compositing_off {
-                tracing::info!("no GPU render node: WebKit compositing turned off");
-            }
             app.manage(settings_commands::Prefs::load(
                 app.path().app_config_dir().ok(),
                 logs,
