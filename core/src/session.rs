@@ -158,8 +158,7 @@ pub(crate) async fn build_client(
     // which adds seconds to every start for no gain over a random key.
     // The SDK's default store profile. Its low-memory profile (fewer connections,
     // smaller page caches, a 2 MB journal limit) was measured with 1,000 rooms and did
-    // not lower the process's memory (docs/BENCHMARKS.md, 2026-12-03), and the full-disk
-    // test failed once with it (the SDK's event cache panicked): not worth the risk.
+    // not lower the process's memory (docs/BENCHMARKS.md, 2026-12-03).
     let config = matrix_sdk::SqliteStoreConfig::new(store_dir);
     let config = match store_key(passphrase) {
         Some(key) => config.key(Some(&key)),
