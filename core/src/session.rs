@@ -153,13 +153,13 @@ pub(crate) async fn build_client(
         info!(%proxy, "connecting through a proxy");
         builder = builder.proxy(proxy.as_str());
     }
-    // The secret is 32 random bytes (hex), so it is used as the store key directly:
-    // a passphrase would go through PBKDF2 (200,000 rounds per store, three stores),
-    // which adds seconds to every start for no gain over a random key.
     // The SDK's default store profile. Its low-memory profile (fewer connections,
     // smaller page caches, a 2 MB journal limit) was measured with 1,000 rooms and did
     // not lower the process's memory (docs/BENCHMARKS.md, 2026-12-03).
     let config = matrix_sdk::SqliteStoreConfig::new(store_dir);
+    // The secret is 32 random bytes (hex), so it is used as the store key directly:
+    // a passphrase would go through PBKDF2 (200,000 rounds per store, three stores),
+    // which adds seconds to every start for no gain over a random key.
     let config = match store_key(passphrase) {
         Some(key) => config.key(Some(&key)),
         None => config.passphrase(Some(passphrase)),

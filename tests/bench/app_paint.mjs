@@ -129,7 +129,8 @@ const CLICK_SCRIPT = `
   const at = performance.now();
   li.click();
   return { roomId, at };`;
-// With the "received" mark (the messages reached the page from Rust) that splits it.
+// With the marks that split it: "room-open" (the view asks Rust) and "received" (the
+// messages reached the page).
 const SWITCHED_SCRIPT = `
   const find = (name) => performance.getEntriesByName(name)
     .find((m) => m.detail && m.detail.roomId === arguments[0] && m.startTime >= arguments[1]);
@@ -140,8 +141,9 @@ const SWITCHED_SCRIPT = `
     asked: asked ? asked.startTime : null } : null;`;
 
 /** Opens BENCH_APP_SWITCHES rooms of the painted list one after the other; the ms from
- *  each click to the frame that shows the room's first messages (`total`), and of
- *  which from the click to the messages reaching the page (`received`). */
+ *  each click to the frame that shows the room's first messages (`total`), to the view
+ *  asking Rust to open the room (`asked`), and to the messages reaching the page
+ *  (`received`). */
 async function switchRooms(wd, label) {
   const out = [];
   for (let i = 0; i < SWITCHES; i++) {

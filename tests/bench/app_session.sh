@@ -65,7 +65,7 @@ export APP=$WORK/app WEBDRIVER_URL=http://127.0.0.1:$PORT TAURI_DRIVER_PID
 mkdir -p "${BENCH_SHOTS:-target/bench}"
 status=0
 node tests/bench/app_paint.mjs || status=$?
-# BENCH_APP_LOG: keep the app's log there (e.g. with RUST_LOG=warn,chappe=debug for
+# BENCH_APP_LOG: keep the app's log there (e.g. with RUST_LOG=warn,chappe_app=debug for
 # the room-switch timings).
 [ -z "${BENCH_APP_LOG:-}" ] || cp "$APP_LOG" "$BENCH_APP_LOG" || true
 if [ $status -ne 0 ]; then

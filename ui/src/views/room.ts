@@ -262,12 +262,17 @@ export class RoomView {
     applyDiff(this.items, d);
     this.loaded = true;
     this.draw.schedule();
-    if (!this.firstScreenMarked && this.items.some((i) => i.kind === "message")) {
+    if (this.firstScreenDue()) {
       markNow(TIMELINE_RECEIVED_MARK, { roomId: this.roomId });
       // The room's first screen is drawn at once rather than at the next frame: a room
       // switch shows its messages one frame sooner. Later diffs still batch per frame.
       this.draw.flush();
     }
+  }
+
+  /** The room's first messages are here and their screen was not marked yet. */
+  private firstScreenDue(): boolean {
+    return !this.firstScreenMarked && this.items.some((i) => i.kind === "message");
   }
 
   private redraw(): void {
@@ -284,7 +289,7 @@ export class RoomView {
       }
     }
     this.timeline.render(this.items);
-    if (!this.firstScreenMarked && this.items.some((i) => i.kind === "message")) {
+    if (this.firstScreenDue()) {
       this.firstScreenMarked = true;
       markNextPaint(TIMELINE_PAINTED_MARK, { roomId: this.roomId });
     }
